@@ -1,0 +1,57 @@
+# Two commands are the contract (see README): `make run` and `make test`.
+# Both work from a fresh clone on Debian as root; they install what they need.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages: Qt's runtime libraries for a real window; xvfb, dbus, gnome-keyring and chromium
+# for the tests (virtual screen, the real OS keyring, a real browser for the sign-in flow).
+RUN_DEBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
+	libxcb-image0 fonts-dejavu-core xvfb xauth
+TEST_DEBS := $(RUN_DEBS) dbus gnome-keyring libsecret-tools chromium chromium-driver
+
+.PHONY: run test lint typecheck pytest bench screenshots clean debs-run debs-test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+debs-run:
+	@./.ci/ensure-debs $(RUN_DEBS)
+
+debs-test:
+	@./.ci/ensure-debs $(TEST_DEBS)
+
+# Without a screen (a server, a container) the app still starts, on a virtual one.
+run: $(STAMP) debs-run
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ] && [ "$$(uname)" = Linux ]; then \
+		echo "No screen found: starting CAPI Desktop on a virtual screen (Xvfb)."; \
+		xvfb-run -a $(BIN)/capi-desktop; \
+	else \
+		$(BIN)/capi-desktop; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check capi_desktop tests bench
+	$(BIN)/ruff format --check capi_desktop tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy capi_desktop
+
+# The suite runs inside a private D-Bus session with an unlocked gnome-keyring, so keyring tests use the
+# real Secret Service; Qt renders offscreen.
+pytest: $(STAMP) debs-test
+	QT_QPA_PLATFORM=offscreen CAPI_DESKTOP_REAL_KEYRING=1 dbus-run-session -- sh -c \
+		'echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+		exec $(BIN)/pytest -q $(PYTEST_ARGS)'
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info

@@ -1,0 +1,3 @@
+from capi_desktop.cli import main
+
+main()

@@ -1,0 +1,202 @@
+"""The command line: ``capi-desktop`` with no arguments opens the app; subcommands work without a screen.
+
+Errors are printed as plain sentences with a documented exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import webbrowser
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from enum import IntEnum
+from typing import Any
+
+import click
+
+from capi_desktop import __version__
+from capi_desktop.core.keychain import KeychainError
+from capi_desktop.core.settings import SettingsError
+from capi_desktop.linkedin.auth import SignInStatus, format_date
+from capi_desktop.linkedin.errors import (
+    CertificateError,
+    ConnectionFailed,
+    LinkedInError,
+    RateLimited,
+    ServerError,
+    SignInFailed,
+    SignInRequired,
+)
+from capi_desktop.runtime import Runtime, open_runtime
+
+logger = logging.getLogger(__name__)
+
+
+class ExitCode(IntEnum):
+    """Documented in the README; scripts and schedulers rely on these staying put."""
+
+    OK = 0
+    USAGE = 2  # click's own code for a wrong command line
+    BAD_INPUT = 3
+    SIGN_IN = 4
+    LINKEDIN_REFUSED = 5
+    NETWORK = 6
+
+
+def _exit_code(exc: Exception) -> ExitCode:
+    if isinstance(exc, SignInRequired | SignInFailed):
+        return ExitCode.SIGN_IN
+    if isinstance(exc, ConnectionFailed | CertificateError | ServerError | RateLimited):
+        return ExitCode.NETWORK
+    if isinstance(exc, LinkedInError):
+        return ExitCode.LINKEDIN_REFUSED
+    return ExitCode.BAD_INPUT
+
+
+@contextmanager
+def _runtime() -> Iterator[Runtime]:
+    """Open the runtime and turn every expected failure into a message and an exit code."""
+    runtime = None
+    try:
+        runtime = open_runtime()
+        yield runtime
+    except (LinkedInError, SettingsError, KeychainError) as exc:
+        title = getattr(exc, "title", "Problem")
+        click.echo(f"{title}: {exc}", err=True)
+        sys.exit(_exit_code(exc))
+    finally:
+        if runtime is not None:
+            runtime.close()
+
+
+def _emit(as_json: bool, data: Any, text: Callable[[], str]) -> None:
+    click.echo(json.dumps(data, indent=2, default=str) if as_json else text())
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="capi-desktop")
+@click.option("-v", "--verbose", is_flag=True, help="Show more detail about what happens.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """CAPI Desktop: send offline conversions to the LinkedIn Conversions API.
+
+    Run without a command to open the app.
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if ctx.invoked_subcommand is None:
+        from capi_desktop.gui.app import run  # Qt loads only when the window is wanted
+
+        sys.exit(run())
+
+
+@main.command()
+@click.option("--port", default=8080, show_default=True, help="Port on 127.0.0.1 to listen on (0: any free port).")
+def sandbox(port: int) -> None:
+    """Run the built-in LinkedIn sandbox on this computer (for practice and testing)."""
+    from capi_desktop.sandbox import SandboxServer
+
+    try:
+        server = SandboxServer(port=port)
+    except OSError as exc:
+        click.echo(f"The sandbox could not listen on port {port}: {exc.strerror}. Try another --port.", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    server.serve_forever()
+
+
+@main.command()
+@click.option("--paste-token", "paste", is_flag=True, help="Paste an access token made in LinkedIn instead.")
+@click.option("--no-browser", is_flag=True, help="Print the sign-in address instead of opening a browser.")
+@click.option("--timeout", default=300, show_default=True, help="Seconds to wait for the browser sign-in.")
+def login(paste: bool, no_browser: bool, timeout: int) -> None:
+    """Sign in to LinkedIn (browser sign-in, or a pasted access token)."""
+    with _runtime() as runtime:
+        if paste:
+            token = sys.stdin.readline() if not sys.stdin.isatty() else click.prompt("Access token", hide_input=True)
+            status = runtime.auth.sign_in_with_token(token)
+        else:
+            attempt = runtime.auth.begin_browser_sign_in()
+            click.echo("Finish signing in in your browser. If it did not open, visit:\n" + attempt.url, err=True)
+            if not no_browser:
+                webbrowser.open(attempt.url)
+            status = attempt.wait(timeout)
+        click.echo(_status_text(status))
+
+
+@main.command()
+def logout() -> None:
+    """Sign out and remove the saved LinkedIn sign-in from this computer."""
+    with _runtime() as runtime:
+        runtime.auth.sign_out()
+        click.echo("Signed out. The LinkedIn sign-in was removed from this computer.")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def status(as_json: bool) -> None:
+    """Who is signed in, until when, and with which permissions."""
+    with _runtime() as runtime:
+        state = runtime.auth.status()
+        data = {
+            "mode": runtime.mode.value,
+            "signed_in": state.signed_in,
+            "member": state.member.display_name if state.member else None,
+            "expires_at": state.expires_at,
+            "scopes": sorted(state.scopes) if state.scopes is not None else None,
+            "storage": state.storage.value,
+            "warnings": list(state.warnings),
+        }
+        _emit(as_json, data, lambda: runtime.mode.description + "\n" + _status_text(state))
+        if not state.signed_in:
+            sys.exit(ExitCode.SIGN_IN)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def accounts(as_json: bool) -> None:
+    """List the ad accounts you can use, with your role on each."""
+    with _runtime() as runtime:
+        found = runtime.auth.client().ad_accounts()
+
+        def text() -> str:
+            rows = [f"{'ID':>12}  {'NAME':30}  {'CUR':3}  {'STATUS':9}  ROLE"]
+            for a in found:
+                note = "" if a.can_upload else "  (cannot upload: viewer)"
+                test = " [test]" if a.test else ""
+                rows.append(f"{a.id:>12}  {a.name[:30]:30}  {a.currency:3}  {a.status:9}  {a.role_name}{test}{note}")
+            return "\n".join(rows)
+
+        _emit(as_json, [asdict(a) for a in found], text)
+
+
+@main.command()
+@click.option("--account", "account_id", required=True, type=int, help="Ad account id (see `accounts`).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def rules(account_id: int, as_json: bool) -> None:
+    """List an ad account's Conversions API rules."""
+    with _runtime() as runtime:
+        found = runtime.auth.client().conversion_rules(account_id)
+
+        def text() -> str:
+            rows = [f"{'ID':>12}  {'NAME':36}  {'TYPE':18}  STATE"]
+            for r in found:
+                rows.append(f"{r.id:>12}  {r.name[:36]:36}  {r.type[:18]:18}  {'on' if r.enabled else 'off'}")
+            return "\n".join(rows) if found else "This account has no Conversions API rules yet."
+
+        _emit(as_json, [asdict(r) for r in found], text)
+
+
+def _status_text(state: SignInStatus) -> str:
+    lines = []
+    if state.signed_in:
+        lines.append(f"Signed in as {state.member_name}.")
+        if state.expires_at:
+            lines.append(f"Sign-in valid until {format_date(state.expires_at)}.")
+        if state.scopes is not None:
+            lines.append("Permissions: " + ", ".join(sorted(state.scopes)))
+    else:
+        lines.append("Not signed in.")
+    lines.extend(state.warnings)
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Pure-Python core: no Qt, no HTTP. Everything here takes its dependencies as arguments."""

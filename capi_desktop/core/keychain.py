@@ -1,0 +1,78 @@
+"""The OS credential store (macOS Keychain, Windows Credential Locker, Secret Service) via ``keyring``.
+
+Secrets never fall back to a file: without a secure backend the caller keeps them in memory for this
+run only and tells the user so.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import keyring
+import keyring.backend
+import keyring.errors
+from keyring.backends import fail
+
+logger = logging.getLogger(__name__)
+
+SERVICE = "CAPI Desktop"
+
+
+class KeychainError(Exception):
+    """The credential store refused an operation. ``title`` and ``str()`` are fit to show a user."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(message)
+        self.title = title
+
+
+class Keychain:
+    """Named secrets in the OS credential store, all under one service name."""
+
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None, service: str = SERVICE) -> None:
+        self._backend = backend if backend is not None else keyring.get_keyring()
+        self._service = service
+
+    @property
+    def backend_name(self) -> str:
+        return type(self._backend).__module__ + "." + type(self._backend).__name__
+
+    @property
+    def is_secure(self) -> bool:
+        # The fail backend means "none found"; file-based backends (keyrings.alt) sit below priority 1.
+        if isinstance(self._backend, fail.Keyring):
+            return False
+        try:
+            return float(self._backend.priority) >= 1
+        except Exception:  # a backend whose priority check itself fails is not usable
+            return False
+
+    def get(self, name: str) -> str | None:
+        try:
+            return self._backend.get_password(self._service, name)
+        except keyring.errors.KeyringError as exc:
+            raise _wrap(exc, "read") from exc
+
+    def set(self, name: str, value: str) -> None:
+        try:
+            self._backend.set_password(self._service, name, value)
+        except keyring.errors.KeyringError as exc:
+            raise _wrap(exc, "save") from exc
+
+    def delete(self, name: str) -> None:
+        try:
+            self._backend.delete_password(self._service, name)
+        except keyring.errors.PasswordDeleteError:
+            pass  # already gone: signing out twice is not an error
+        except keyring.errors.KeyringError as exc:
+            raise _wrap(exc, "remove") from exc
+
+
+def _wrap(exc: Exception, verb: str) -> KeychainError:
+    # The backend's own text can be technical; keep it as detail after the plain sentence.
+    logger.warning("Credential store could not %s a secret: %s", verb, type(exc).__name__)
+    return KeychainError(
+        "Credential store unavailable",
+        f"Your computer's credential store could not {verb} the LinkedIn sign-in "
+        f"(it may be locked or turned off). Details: {exc}",
+    )

@@ -1,0 +1,1 @@
+"""The Qt desktop app: a wizard over the same core as the command line."""

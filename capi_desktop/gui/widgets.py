@@ -1,0 +1,113 @@
+"""Small building blocks shared by the wizard pages: the mode banner, notices and text styles."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from capi_desktop.runtime import Mode
+
+# Each box sets both its background and its text colour, so it stays readable in light and dark themes.
+_PRACTICE = ("#FFF4CE", "#E3C766", "#4D3A00")
+_LINKEDIN = ("#E8F1FB", "#9CC3EC", "#003A75")
+_WARNING = ("#FDEEE4", "#E5A679", "#5A2600")
+BRAND_BLUE = "#0A66C2"
+SUCCESS_GREEN = "#057642"
+
+
+def _boxed(widget: QWidget, colours: tuple[str, str, str]) -> None:
+    background, border, text = colours
+    widget.setStyleSheet(
+        f"#{widget.objectName()} {{ background: {background}; border: 1px solid {border}; border-radius: 6px; }}"
+        f"#{widget.objectName()} QLabel {{ color: {text}; background: transparent; }}"
+    )
+
+
+def wrapped_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def heading_label(text: str = "", scale: float = 1.2) -> QLabel:
+    label = wrapped_label(text)
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * scale)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def small_label(text: str = "") -> QLabel:
+    """Secondary text, e.g. the technical permission names under their plain-language names."""
+    label = wrapped_label(text)
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * 0.9)
+    label.setFont(font)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def primary_button(text: str) -> QPushButton:
+    """The one button on a page the user most likely wants, drawn in the app's blue."""
+    button = QPushButton(text)
+    button.setObjectName("primary")
+    button.setMinimumHeight(36)
+    button.setStyleSheet(
+        f"#primary {{ background: {BRAND_BLUE}; color: white; border: 2px solid {BRAND_BLUE};"
+        " border-radius: 18px; padding: 6px 22px; font-weight: bold; }"
+        "#primary:hover { background: #004182; border-color: #004182; }"
+        "#primary:focus { border-color: #FFFFFF; outline: 2px solid #003A75; }"
+        "#primary:disabled { background: #9DB8D6; border-color: #9DB8D6; }"
+    )
+    return button
+
+
+def badge(text: str, colour: str, size: int = 28) -> QLabel:
+    """A filled circle with a short white text: step numbers, the signed-in check mark."""
+    label = QLabel(text)
+    label.setObjectName("badge")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setFixedSize(size, size)
+    label.setStyleSheet(
+        f"#badge {{ background: {colour}; color: white; border-radius: {size // 2}px; font-weight: bold; }}"
+    )
+    return label
+
+
+class ModeBanner(QFrame):
+    """One line at the top of every page saying whether uploads are practice or real."""
+
+    def __init__(self, mode: Mode, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("modeBanner")
+        _boxed(self, _PRACTICE if mode is Mode.SANDBOX else _LINKEDIN)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.label = wrapped_label(mode.description)
+        font = QFont(self.label.font())
+        font.setBold(True)
+        self.label.setFont(font)
+        layout.addWidget(self.label)
+
+
+class Notice(QFrame):
+    """A box of warnings the user should act on (an expiring sign-in, a missing permission)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("notice")
+        _boxed(self, _WARNING)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        self.label = wrapped_label()
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.label)
+        self.hide()
+
+    def show_messages(self, messages: tuple[str, ...]) -> None:
+        self.label.setText("\n\n".join(messages))
+        self.setVisible(bool(messages))

@@ -1,0 +1,73 @@
+"""The main window: a step-by-step wizard from signing in to sending conversions."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QWidget, QWizard
+
+from capi_desktop import APP_NAME
+from capi_desktop.gui.icons import app_icon
+from capi_desktop.gui.pages.base import WizardPage
+from capi_desktop.gui.pages.sign_in import SignInPage, UrlOpener
+from capi_desktop.gui.pages.welcome import WelcomePage
+from capi_desktop.runtime import Runtime
+
+GEOMETRY_KEY = "wizard/geometry"
+DEFAULT_SIZE = QSize(900, 640)
+MINIMUM_SIZE = QSize(720, 540)
+
+
+class PageId(IntEnum):
+    WELCOME = 0
+    SIGN_IN = 1
+
+
+class UploadWizard(QWizard):
+    """Everything it needs comes in as arguments, so tests build it with a sandbox and a fake browser.
+
+    ``geometry`` keeps only the window's size and position; the user's choices live in profiles.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        geometry: QSettings,
+        open_url: UrlOpener = QDesktopServices.openUrl,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._geometry = geometry
+        self.setWindowTitle(APP_NAME)
+        icon = app_icon()
+        self.setWindowIcon(icon)
+        # The same look on every system; colours still follow the system's light or dark palette.
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setPixmap(QWizard.WizardPixmap.LogoPixmap, icon.pixmap(QSize(48, 48), self.devicePixelRatioF()))
+        self.setTitleFormat(Qt.TextFormat.RichText)  # see WizardPage: titles carry their size
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
+        self.setMinimumSize(MINIMUM_SIZE)
+
+        self.welcome_page = WelcomePage(runtime.mode)
+        self.sign_in_page = SignInPage(runtime.mode, runtime.auth, open_url)
+        self.setPage(PageId.WELCOME, self.welcome_page)
+        self.setPage(PageId.SIGN_IN, self.sign_in_page)
+        self.setStartId(PageId.WELCOME)
+        self._restore_geometry()
+
+    def done(self, result: int) -> None:
+        # Finish, Cancel and closing the window all end here: stop waiting on anything, remember the place.
+        for page_id in self.pageIds():
+            page = self.page(page_id)
+            if isinstance(page, WizardPage):
+                page.stop_background_work()
+        self._geometry.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self._geometry.sync()
+        super().done(result)
+
+    def _restore_geometry(self) -> None:
+        saved = self._geometry.value(GEOMETRY_KEY)
+        if not (isinstance(saved, QByteArray) and self.restoreGeometry(saved)):
+            self.resize(DEFAULT_SIZE)

@@ -1,0 +1,201 @@
+"""Typed LinkedIn errors, each with a plain-language explanation and what to do about it.
+
+Every error keeps LinkedIn's request id (the ``x-li-uuid`` response header) so a support ticket can
+point LinkedIn at the exact call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TypeVar
+
+PARTNER_CHECKS = (
+    "1. The LinkedIn app has the Conversions API product approved (LinkedIn Developer Portal → your app "
+    "→ Products).\n"
+    "2. You granted both permissions, rw_conversions and r_ads, when you signed in.\n"
+    "3. Your role on the ad account is not Viewer: you need Account Manager, Campaign Manager, "
+    "Creative Manager or Billing Admin."
+)
+
+
+class LinkedInError(Exception):
+    """Base of all errors from talking to LinkedIn (or the built-in sandbox)."""
+
+    title = "LinkedIn problem"
+    retryable = False
+
+    def __init__(
+        self,
+        explanation: str,
+        action: str = "",
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        service_error_code: int | None = None,
+        linkedin_message: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.explanation = explanation
+        self.action = action
+        self.status = status
+        self.code = code
+        self.service_error_code = service_error_code
+        self.linkedin_message = linkedin_message
+        self.request_id = request_id
+        super().__init__(self.user_message())
+
+    def user_message(self) -> str:
+        parts = [self.explanation]
+        if self.action:
+            parts.append(self.action)
+        if self.request_id:
+            parts.append(f"(LinkedIn request id: {self.request_id})")
+        return " ".join(parts)
+
+
+class SignInRequired(LinkedInError):
+    title = "Sign in again"
+
+
+class PermissionDenied(LinkedInError):
+    title = "LinkedIn refused access"
+
+
+class NotFound(LinkedInError):
+    title = "Not found on LinkedIn"
+
+
+@dataclass(frozen=True)
+class ElementFailure:
+    """One event of a batch that LinkedIn rejected: its position, the field and LinkedIn's reason."""
+
+    index: int
+    path: str
+    reason: str
+
+
+class InvalidRequest(LinkedInError):
+    title = "LinkedIn rejected the data"
+    # The batch positions LinkedIn named, when it did (see ``parse_element_failures``).
+    failures: tuple[ElementFailure, ...] = ()
+
+
+class ApiVersionRetired(LinkedInError):
+    title = "LinkedIn API version retired"
+
+
+class RateLimited(LinkedInError):
+    title = "LinkedIn asks us to slow down"
+    retryable = True
+
+
+class ServerError(LinkedInError):
+    title = "LinkedIn is having trouble"
+    retryable = True
+
+
+class ConnectionFailed(LinkedInError):
+    title = "Could not reach LinkedIn"
+    retryable = True
+
+
+class CertificateError(LinkedInError):
+    title = "Secure connection failed"
+
+
+class UnexpectedResponse(LinkedInError):
+    title = "Unexpected answer from LinkedIn"
+
+
+class SignInFailed(LinkedInError):
+    """The OAuth sign-in did not complete (denied, cancelled, timed out, wrong state, bad code)."""
+
+    title = "Sign-in did not complete"
+
+
+E = TypeVar("E", bound="LinkedInError")
+
+_INDEX_LINE = re.compile(r"Index:\s*(\d+),\s*ERROR\s*::\s*(\S*)\s*::\s*(.*)")
+_INDICES = re.compile(r"indices\s*\[([\d,\s]*)\]")
+
+
+def parse_element_failures(message: str) -> tuple[ElementFailure, ...]:
+    """Read the failing batch positions out of LinkedIn's 400/422 message.
+
+    Two documented shapes: one ``Index: N, ERROR :: /path :: reason`` line per problem (422), and
+    ``... indices [0, 3] (0-indexed)`` for rules that are not Conversions API rules (400).
+    """
+    failures = [
+        ElementFailure(int(m.group(1)), m.group(2), m.group(3).strip())
+        for m in (_INDEX_LINE.search(line) for line in message.splitlines())
+        if m
+    ]
+    if failures:
+        return tuple(failures)
+    found = _INDICES.search(message)
+    if not found:
+        return ()
+    reason = message[: found.start()].rstrip(" ,")
+    return tuple(ElementFailure(int(i), "/conversion", reason) for i in found.group(1).replace(" ", "").split(",") if i)
+
+
+def error_for_status(
+    status: int,
+    *,
+    code: str | None,
+    service_error_code: int | None,
+    message: str | None,
+    request_id: str | None,
+) -> LinkedInError:
+    """Map an HTTP error answer to the typed error a user can act on."""
+
+    def make(cls: type[E], explanation: str, action: str = "") -> E:
+        return cls(
+            explanation,
+            action,
+            status=status,
+            code=code,
+            service_error_code=service_error_code,
+            linkedin_message=message,
+            request_id=request_id,
+        )
+
+    said = f" LinkedIn said: “{message}”." if message else ""
+    if status == 401:
+        return make(
+            SignInRequired,
+            "LinkedIn no longer accepts your sign-in: it has expired, was revoked, or is not valid.",
+            "Sign in again.",
+        )
+    if status == 403:
+        return make(
+            PermissionDenied,
+            "LinkedIn refused this request: the app or your account lacks a permission." + said,
+            "Please check:\n" + PARTNER_CHECKS,
+        )
+    if status == 404:
+        return make(NotFound, "LinkedIn could not find what was asked for." + said)
+    if status in (400, 422):
+        error = make(InvalidRequest, "LinkedIn rejected the request as invalid." + said)
+        error.failures = parse_element_failures(message or "")
+        return error
+    if status == 426:
+        return make(
+            ApiVersionRetired,
+            "The LinkedIn API version this app uses has been retired by LinkedIn." + said,
+            "Open Settings and set “LinkedIn API version” to a current month (YYYYMM), or update CAPI Desktop.",
+        )
+    if status == 429:
+        return make(
+            RateLimited,
+            "LinkedIn's request limit for your sign-in has been reached for now.",
+            "Wait a minute and try again; uploads pause and continue on their own.",
+        )
+    if status >= 500:
+        return make(
+            ServerError,
+            f"LinkedIn had a temporary problem (HTTP {status}).",
+            "Try again in a few minutes; nothing was lost.",
+        )
+    return make(UnexpectedResponse, f"LinkedIn answered with an unexpected status (HTTP {status})." + said)

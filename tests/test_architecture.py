@@ -1,0 +1,76 @@
+"""The layering in STYLE.md, enforced: the core is pure, the sandbox is an independent reading."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "capi_desktop"
+
+
+def _modules(folder: str) -> list[str]:
+    return sorted(
+        "capi_desktop." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+        for p in (PACKAGE / folder).rglob("*.py")
+    )
+
+
+def _imported_names(folder: str) -> set[str]:
+    names = set()
+    for path in (PACKAGE / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+    return names
+
+
+def _loaded_after_import(modules: list[str]) -> set[str]:
+    """Import ``modules`` in a fresh interpreter and report every module that ended up loaded."""
+    code = (
+        "import importlib, json, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "print(json.dumps(list(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return set(json.loads(out))
+
+
+def test_core_loads_neither_qt_nor_http() -> None:
+    loaded = _loaded_after_import(_modules("core"))
+    # stdlib http.client may load (keyring's jaraco helpers import urllib.request); our HTTP stack may not.
+    forbidden = {m for m in loaded if m.split(".")[0] in {"PySide6", "shiboken6", "requests", "urllib3"}}
+    forbidden |= {
+        m for m in loaded if m.startswith(("capi_desktop.gui", "capi_desktop.linkedin", "capi_desktop.sandbox"))
+    }
+    assert forbidden == set()
+
+
+@pytest.mark.parametrize(
+    ("folder", "banned"),
+    [
+        (
+            "core",
+            ("PySide6", "requests", "capi_desktop.gui", "capi_desktop.linkedin", "capi_desktop.sandbox"),
+        ),
+        ("linkedin", ("PySide6", "capi_desktop.gui", "capi_desktop.sandbox")),
+        (
+            "sandbox",
+            ("PySide6", "requests", "capi_desktop.core", "capi_desktop.linkedin", "capi_desktop.gui"),
+        ),
+    ],
+)
+def test_layers_do_not_import_what_they_must_not(folder: str, banned: tuple[str, ...]) -> None:
+    offending = {name for name in _imported_names(folder) if name.startswith(banned)}
+    assert offending == set()
+
+
+def test_the_check_itself_sees_a_forbidden_import() -> None:
+    # Guard against a vacuous pass: the GUI layer does load Qt, and the scanner must notice.
+    assert any(name.startswith("PySide6") for name in _imported_names("gui"))

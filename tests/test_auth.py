@@ -1,0 +1,232 @@
+"""Sign-in against the sandbox: pasted tokens, the OAuth code flow (standard and PKCE), refresh, expiry."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import requests
+from support import consent_without_browser, stats
+
+from capi_desktop.core.keychain import Keychain
+from capi_desktop.core.tokens import Storage, TokenSet, TokenSource, TokenStore
+from capi_desktop.linkedin.auth import ACCESS_GUIDE, AuthService, SignInStatus
+from capi_desktop.linkedin.client import ApiConfig
+from capi_desktop.linkedin.errors import SignInFailed, SignInRequired
+from capi_desktop.linkedin.oauth import LoopbackListener, OAuthApp, OAuthClient, check_callback
+from capi_desktop.sandbox import STANDARD_REDIRECT_PORT, SandboxServer, seed
+
+DEMO_APP = OAuthApp(client_id=seed.DEMO_CLIENT_ID, redirect_port=0, use_pkce=True)
+
+
+def make_auth(
+    sandbox: SandboxServer,
+    keychain: Keychain,
+    app: OAuthApp | None = DEMO_APP,
+    env: dict[str, str] | None = None,
+    clock: object = time.time,
+) -> AuthService:
+    return AuthService(
+        store=TokenStore(keychain, "linkedin-token:sandbox-test", env=env or {}),
+        api=ApiConfig(api_base=sandbox.api_base, max_backoff_seconds=0.05),
+        oauth=OAuthClient(sandbox.oauth_base, clock=clock),
+        oauth_base=sandbox.oauth_base,
+        app=app,
+        clock=clock,  # type: ignore[arg-type]
+    )
+
+
+def browserless_sign_in(auth: AuthService, decision: str = "allow") -> SignInStatus:
+    attempt = auth.begin_browser_sign_in()
+    threading.Thread(target=consent_without_browser, args=(attempt.url, decision), daemon=True).start()
+    return attempt.wait(timeout=20)
+
+
+# -- pasted tokens ----------------------------------------------------------------------------------
+
+
+def test_pasted_token_is_checked_then_kept(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    auth = make_auth(sandbox, memory_keychain, app=None)
+    status = auth.sign_in_with_token("  " + sandbox.mint_token() + "\n")
+    assert status.signed_in and status.member_name == "Alex Morgan"
+    assert status.source is TokenSource.PASTED
+    assert status.expires_at is None  # unknown without the app's secret to ask LinkedIn
+    assert status.storage is Storage.MEMORY and any("No secure credential store" in w for w in status.warnings)
+    assert auth.client().ad_accounts()
+
+
+def test_pasted_token_with_client_secret_gets_expiry_and_scopes(
+    sandbox: SandboxServer, memory_keychain: Keychain
+) -> None:
+    app = OAuthApp(seed.STANDARD_CLIENT_ID, redirect_port=0, client_secret=seed.STANDARD_CLIENT_SECRET)
+    auth = make_auth(sandbox, memory_keychain, app=app)
+    status = auth.sign_in_with_token(sandbox.mint_token(client_id=seed.STANDARD_CLIENT_ID, expires_in=30 * 86400))
+    assert status.scopes == frozenset({"rw_conversions", "r_ads"})
+    assert status.expires_at is not None and 29 * 86400 < status.expires_at - time.time() <= 30 * 86400
+
+
+@pytest.mark.parametrize(
+    "garbage", ["", "abc", "Bearer two words here that are long", "token\twith\ttabs-xxxxxxxxxxxx"]
+)
+def test_garbage_is_refused_without_asking_linkedin(
+    sandbox: SandboxServer, memory_keychain: Keychain, garbage: str
+) -> None:
+    auth = make_auth(sandbox, memory_keychain, app=None)
+    with pytest.raises(SignInFailed) as raised:
+        auth.sign_in_with_token(garbage)
+    assert "does not look like a LinkedIn access token" in str(raised.value)
+    assert stats(sandbox.url)["requests"] == 0
+    assert auth.status().signed_in is False
+
+
+def test_a_token_linkedin_rejects_is_not_saved(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    auth = make_auth(sandbox, memory_keychain, app=None)
+    with pytest.raises(SignInFailed) as raised:
+        auth.sign_in_with_token("AQV" + "x" * 60)
+    assert "did not accept this token" in str(raised.value)
+    assert auth.status().signed_in is False
+
+
+def test_a_token_without_ads_permission_is_explained(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    auth = make_auth(sandbox, memory_keychain, app=None)
+    with pytest.raises(SignInFailed) as raised:
+        auth.sign_in_with_token(sandbox.mint_token(scopes=("rw_conversions",)))
+    assert "r_ads" in str(raised.value) and "Conversions API" in str(raised.value)
+
+
+# -- the authorization code flow ------------------------------------------------------------------
+
+
+def test_pkce_sign_in_flow(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    auth = make_auth(sandbox, memory_keychain)
+    status = browserless_sign_in(auth)
+    assert status.signed_in and status.member_name == "Alex Morgan"
+    assert status.scopes == frozenset({"rw_conversions", "r_ads"})
+    assert status.source is TokenSource.BROWSER
+    assert auth.client().conversion_rules(seed.ACCOUNT_USD)
+
+
+def test_denied_consent_is_reported(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    auth = make_auth(sandbox, memory_keychain)
+    with pytest.raises(SignInFailed) as raised:
+        browserless_sign_in(auth, decision="cancel")
+    assert "declined" in str(raised.value)
+    assert auth.status().signed_in is False
+
+
+def test_standard_app_needs_its_secret(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    app = OAuthApp(seed.STANDARD_CLIENT_ID, redirect_port=STANDARD_REDIRECT_PORT)
+    with pytest.raises(SignInFailed) as raised:
+        browserless_sign_in(make_auth(sandbox, memory_keychain, app=app))
+    assert "client secret is not set" in str(raised.value)
+
+
+def test_browser_sign_in_without_an_app_is_explained(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    with pytest.raises(SignInFailed) as raised:
+        make_auth(sandbox, memory_keychain, app=None).begin_browser_sign_in()
+    assert "paste an access token" in str(raised.value)
+
+
+# -- refresh and expiry -------------------------------------------------------------------------------
+
+
+def test_revoked_access_token_is_renewed_with_the_refresh_token(
+    sandbox: SandboxServer, memory_keychain: Keychain
+) -> None:
+    auth = make_auth(sandbox, memory_keychain)
+    browserless_sign_in(auth)
+    old = auth.access_token()
+    requests.post(f"{sandbox.url}/_sandbox/revoke", json={"token": old}, timeout=10).raise_for_status()
+    assert auth.client().me().display_name == "Alex Morgan"  # 401, refresh, retry: invisible to the caller
+    assert auth.access_token() != old
+
+
+def test_expired_access_token_is_refreshed_before_use(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    now = [time.time()]
+    auth = make_auth(sandbox, memory_keychain, clock=lambda: now[0])
+    browserless_sign_in(auth)
+    old = auth.access_token()
+    now[0] += 61 * 86400  # past the 60-day access token, within the 365-day refresh token
+    assert auth.access_token() != old
+
+
+def test_expired_without_refresh_means_sign_in_again(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    now = [time.time()]
+    app = OAuthApp(seed.NO_REFRESH_CLIENT_ID, redirect_port=0, client_secret=seed.NO_REFRESH_CLIENT_SECRET)
+    auth = make_auth(sandbox, memory_keychain, app=app, clock=lambda: now[0])
+    auth.accept(TokenSet(access_token=sandbox.mint_token(), source=TokenSource.BROWSER, expires_at=now[0] + 3 * 86400))
+    assert any("expires on" in w for w in auth.status().warnings)  # 7-day warning
+    now[0] += 4 * 86400
+    with pytest.raises(SignInRequired) as raised:
+        auth.access_token()
+    assert "expired on" in str(raised.value)
+    status = auth.status()
+    assert status.signed_in is False and "expired on" in status.warnings[0]
+
+
+def test_missing_permissions_show_the_access_guide(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    auth = make_auth(sandbox, memory_keychain)
+    auth.accept(TokenSet(access_token=sandbox.mint_token(), source=TokenSource.BROWSER, scopes=frozenset({"r_ads"})))
+    status = auth.status()
+    assert status.missing_scopes == {"rw_conversions"}
+    assert any(ACCESS_GUIDE in w for w in status.warnings)
+
+
+def test_environment_token_wins_and_sign_out_clears(sandbox: SandboxServer, memory_keychain: Keychain) -> None:
+    env_auth = make_auth(sandbox, memory_keychain, env={"CAPI_DESKTOP_ACCESS_TOKEN": sandbox.mint_token()})
+    status = env_auth.status()
+    assert status.source is TokenSource.ENVIRONMENT and status.storage is Storage.ENVIRONMENT
+    auth = make_auth(sandbox, memory_keychain, app=None)
+    auth.sign_in_with_token(sandbox.mint_token())
+    auth.sign_out()
+    assert auth.status().signed_in is False
+    with pytest.raises(SignInRequired):
+        auth.access_token()
+
+
+# -- the loopback listener ----------------------------------------------------------------------------
+
+
+def test_listener_rejects_a_foreign_state() -> None:
+    listener = LoopbackListener(0)
+    port = listener.address[1]
+    threading.Thread(
+        target=requests.get, args=(f"http://127.0.0.1:{port}/callback?code=abc&state=forged",), daemon=True
+    ).start()
+    result = listener.wait(timeout=10)
+    with pytest.raises(SignInFailed) as raised:
+        check_callback(result, expected_state="the-real-state")
+    assert "did not belong to this sign-in" in str(raised.value)
+
+
+def test_listener_binds_loopback_only_and_closes() -> None:
+    listener = LoopbackListener(0)
+    host, port = listener.address
+    assert host == "127.0.0.1"
+    # Linux routes all of 127/8 to loopback: a listener on 0.0.0.0 would answer on 127.0.0.2 too.
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.2", port), timeout=2):
+        pass
+    with pytest.raises(SignInFailed) as raised:
+        listener.wait(timeout=0.3)
+    assert "in time" in str(raised.value)
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
+        pass  # closed after the attempt
+
+
+def test_listener_can_be_cancelled() -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(SignInFailed) as raised:
+        LoopbackListener(0).wait(timeout=30, cancel=cancel)
+    assert "cancelled" in str(raised.value)
+
+
+def test_busy_redirect_port_is_explained() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(SignInFailed) as raised:
+            LoopbackListener(taken.getsockname()[1])
+    assert "Another program is using port" in str(raised.value)
