@@ -156,7 +156,7 @@ class RestApi:
         if name == "me" and call.knobs.me_requires_profile_scope:
             scopes = PROFILE_SCOPES
         if not scopes & call.scopes:
-            method = call.request.headers.get("X-RestLi-Method", endpoint.method).upper()
+            method = call.request.headers.get("X-RestLi-Method", "").upper() or endpoint.method
             raise RestError(403, f"Not enough permissions to access: {endpoint.resource}.{method}.{call.version}01",
                             code="ACCESS_DENIED")
         return endpoint.handler(call, **args)

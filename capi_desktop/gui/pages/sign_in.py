@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from enum import Enum
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -20,14 +20,23 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from capi_desktop.core.tokens import REQUIRED_SCOPES, Storage
+from capi_desktop.core.tokens import REQUIRED_SCOPES, Storage, TokenSource
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.pages.base import WizardPage
-from capi_desktop.gui.widgets import Notice, heading_label, small_label, wrapped_label
+from capi_desktop.gui.widgets import (
+    SUCCESS_GREEN,
+    Notice,
+    badge,
+    heading_label,
+    primary_button,
+    small_label,
+    wrapped_label,
+)
 from capi_desktop.linkedin.auth import AuthService, BrowserSignIn, SignInStatus, format_date
 from capi_desktop.linkedin.errors import LinkedInError
 from capi_desktop.runtime import Mode
@@ -47,6 +56,7 @@ BROWSER_HINT = {
 }
 WAITING_HINT = "Finish signing in in your browser. If it did not open, copy the sign-in link into your browser."
 NO_BROWSER_HINT = "Your browser did not open. Copy the sign-in link and paste it into your browser's address bar."
+PASTE_TOKEN = "Paste an access token instead"
 LINK_COPIED_HINT = "The sign-in link is copied. Paste it into your browser's address bar."
 
 
@@ -152,8 +162,7 @@ class SignInPage(WizardPage):
         layout = QVBoxLayout(view)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        self.sign_in_button = QPushButton("Sign in with LinkedIn")
-        self.sign_in_button.setMinimumHeight(36)
+        self.sign_in_button = primary_button("Sign in with LinkedIn")
         self.sign_in_button.clicked.connect(self._start_browser_sign_in)
         row = QHBoxLayout()
         row.addWidget(self.sign_in_button)
@@ -167,12 +176,12 @@ class SignInPage(WizardPage):
         layout.addSpacing(6)
         layout.addWidget(line)
 
-        self.paste_toggle = QPushButton("Paste an access token instead")
-        self.paste_toggle.setCheckable(True)
-        self.paste_toggle.setFlat(True)
-        self.paste_toggle.setAutoDefault(False)
-        self.paste_toggle.setStyleSheet("text-align: left; text-decoration: underline;")
-        self.paste_toggle.toggled.connect(self._toggle_token_panel)
+        self.paste_toggle = QToolButton()
+        self.paste_toggle.setText(PASTE_TOKEN)
+        self.paste_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.paste_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.paste_toggle.setAutoRaise(True)
+        self.paste_toggle.clicked.connect(self._toggle_token_panel)
         row = QHBoxLayout()
         row.addWidget(self.paste_toggle)
         row.addStretch(1)
@@ -211,7 +220,11 @@ class SignInPage(WizardPage):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         self.signed_in_label = heading_label(scale=1.25)
-        layout.addWidget(self.signed_in_label)
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        row.addWidget(badge("✓", SUCCESS_GREEN))
+        row.addWidget(self.signed_in_label, 1)
+        layout.addLayout(row)
         form = QFormLayout()
         form.setHorizontalSpacing(18)
         form.setVerticalSpacing(10)
@@ -223,7 +236,7 @@ class SignInPage(WizardPage):
         permissions.addWidget(self.permissions_label)
         permissions.addWidget(self.permission_names_label)
         self.storage_label = wrapped_label()
-        form.addRow("Valid until:", self.expiry_label)
+        form.addRow("Expires:", self.expiry_label)
         form.addRow("Permissions:", permissions)
         form.addRow("Kept:", self.storage_label)
         layout.addLayout(form)
@@ -256,7 +269,7 @@ class SignInPage(WizardPage):
         self.stack.setCurrentWidget(self._signed_out_view)
         self.notice.show_messages(self._status.warnings if self._status else ())
         self.completeChanged.emit()
-        if self.paste_toggle.isChecked():
+        if not self.token_panel.isHidden():
             self.token_edit.setFocus()
         else:
             self.sign_in_button.setFocus()
@@ -266,9 +279,9 @@ class SignInPage(WizardPage):
         if not status.signed_in:
             self._show_signed_out()
             return
-        self.signed_in_label.setText(f"✓  Signed in as {status.member_name}")
-        self.expiry_label.setText(format_date(status.expires_at) if status.expires_at else "Expiry unknown")
-        self.permissions_label.setText(_permissions_text(status.scopes))
+        self.signed_in_label.setText(f"Signed in as {status.member_name}")
+        self.expiry_label.setText(_expiry_text(status))
+        self.permissions_label.setText(_permissions_text(status))
         self.permission_names_label.setText(
             "As LinkedIn names them: " + ", ".join(sorted(status.scopes)) if status.scopes else ""
         )
@@ -313,8 +326,12 @@ class SignInPage(WizardPage):
             QGuiApplication.clipboard().setText(self._attempt.url)
             self.waiting_hint.setText(LINK_COPIED_HINT)
 
-    def _toggle_token_panel(self, shown: bool) -> None:
+    def _toggle_token_panel(self) -> None:
+        self._show_token_panel(self.token_panel.isHidden())
+
+    def _show_token_panel(self, shown: bool) -> None:
         self.token_panel.setVisible(shown)
+        self.paste_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
         if shown:
             self.token_edit.setFocus()
 
@@ -334,7 +351,7 @@ class SignInPage(WizardPage):
 
     def _token_accepted(self, status: SignInStatus) -> None:
         self.token_edit.clear()  # the token now lives only in the credential store or memory
-        self.paste_toggle.setChecked(False)
+        self._show_token_panel(False)
         self._show_status(status)
 
     def _sign_out(self) -> None:
@@ -352,8 +369,19 @@ class SignInPage(WizardPage):
         self.token_edit.selectAll()  # a rejected token is replaced by the next paste
 
 
-def _permissions_text(scopes: frozenset[str] | None) -> str:
+def _expiry_text(status: SignInStatus) -> str:
+    if status.expires_at is not None:
+        return format_date(status.expires_at)
+    if status.source is TokenSource.PASTED:
+        return "Expiry unknown: LinkedIn does not say for pasted tokens"
+    return "Expiry unknown"
+
+
+def _permissions_text(status: SignInStatus) -> str:
+    scopes = status.scopes
     if scopes is None:
+        if status.source is TokenSource.PASTED:  # sign_in_with_token checked it can list the ad accounts
+            return "Not listed for pasted tokens; LinkedIn confirmed the token can see your ad accounts"
         return "Not reported by LinkedIn for this sign-in"
     lines = [f"✓  {PERMISSION_NAMES[s]}" for s in sorted(REQUIRED_SCOPES & scopes)]
     lines += [f"✗  {PERMISSION_NAMES[s]} (not granted)" for s in sorted(REQUIRED_SCOPES - scopes)]

@@ -1,0 +1,54 @@
+"""GUI fixtures: a practice-mode runtime (real in-process sandbox), the wizard, and a scripted browser.
+
+The root conftest already gives every test a fresh ``CAPI_DESKTOP_HOME`` and a keyring-free keychain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gui_support import ScriptedBrowser
+from PySide6.QtCore import QThreadPool
+from pytestqt.qtbot import QtBot
+
+from capi_desktop.core.keychain import Keychain
+from capi_desktop.core.settings import SettingsStore
+from capi_desktop.gui.app import create_wizard
+from capi_desktop.gui.wizard import UploadWizard
+from capi_desktop.runtime import Mode, Runtime, open_runtime
+from capi_desktop.sandbox import SandboxServer
+
+
+@pytest.fixture
+def runtime(app_home: Path, memory_keychain: Keychain) -> Iterator[Runtime]:
+    # env={}: no LinkedIn app and no token configured, so the app starts in practice mode.
+    runtime = open_runtime(
+        env={}, keychain=memory_keychain, settings_store=SettingsStore(app_home / "config" / "settings.json")
+    )
+    assert runtime.mode is Mode.SANDBOX
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def sandbox(runtime: Runtime) -> SandboxServer:
+    """The runtime's own sandbox (the one the wizard talks to), not a second server."""
+    assert runtime.sandbox is not None
+    return runtime.sandbox
+
+
+@pytest.fixture
+def browser() -> ScriptedBrowser:
+    return ScriptedBrowser()
+
+
+@pytest.fixture
+def wizard(qtbot: QtBot, runtime: Runtime, browser: ScriptedBrowser) -> Iterator[UploadWizard]:
+    wizard = create_wizard(runtime, browser)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    yield wizard
+    wizard.reject()  # cancels page work, as closing the window does
+    QThreadPool.globalInstance().waitForDone(5000)

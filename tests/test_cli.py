@@ -1,0 +1,136 @@
+"""The command line as a user runs it: real processes, real HTTP to the sandbox, documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from capi_desktop.cli import ExitCode
+from capi_desktop.sandbox import SandboxServer, seed
+
+
+def run_cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "capi_desktop", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def linkedin_env(sandbox: SandboxServer, app_home: Path) -> dict[str, str]:
+    """The app pointed at the sandbox as if it were LinkedIn (as an unattended run would be)."""
+    return {
+        "CAPI_DESKTOP_HOME": str(app_home),
+        "CAPI_DESKTOP_API_BASE": sandbox.api_base,
+        "CAPI_DESKTOP_OAUTH_BASE": sandbox.oauth_base,
+    }
+
+
+def test_accounts_and_rules_unattended(sandbox: SandboxServer, linkedin_env: dict[str, str]) -> None:
+    env = {**linkedin_env, "CAPI_DESKTOP_ACCESS_TOKEN": sandbox.mint_token()}
+    accounts = run_cli("accounts", "--json", env=env)
+    assert accounts.returncode == ExitCode.OK, accounts.stderr
+    listed = {a["id"]: a for a in json.loads(accounts.stdout)}
+    assert listed[seed.ACCOUNT_VIEWER]["role"] == "VIEWER"
+
+    rules = run_cli("rules", "--account", str(seed.ACCOUNT_USD), env=env)
+    assert rules.returncode == ExitCode.OK
+    assert str(seed.RULE_USD_LEAD) in rules.stdout and str(seed.RULE_USD_INSIGHT_TAG) not in rules.stdout
+
+    table = run_cli("accounts", env=env)
+    assert "cannot upload: viewer" in table.stdout
+
+
+def test_bad_token_is_a_sign_in_exit_code_without_traceback(linkedin_env: dict[str, str]) -> None:
+    result = run_cli("accounts", env={**linkedin_env, "CAPI_DESKTOP_ACCESS_TOKEN": "AQV" + "x" * 50})
+    assert result.returncode == ExitCode.SIGN_IN
+    assert "Sign in again" in result.stderr
+    assert "Traceback" not in result.stderr and "x" * 50 not in result.stderr
+
+
+def test_unreachable_linkedin_is_a_network_exit_code(app_home: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        "CAPI_DESKTOP_HOME": str(app_home),
+        "CAPI_DESKTOP_API_BASE": f"http://127.0.0.1:{port}/rest",
+        "CAPI_DESKTOP_ACCESS_TOKEN": "t" * 40,
+    }
+    result = run_cli("rules", "--account", "1", env=env)
+    assert result.returncode == ExitCode.NETWORK
+    assert "Could not reach" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_broken_settings_file_is_explained(linkedin_env: dict[str, str], app_home: Path) -> None:
+    settings = app_home / "config" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("{not json")
+    result = run_cli("status", env=linkedin_env)
+    assert result.returncode == ExitCode.BAD_INPUT
+    assert "settings file could not be read" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.keyring
+def test_paste_token_login_persists_across_runs_then_logout(
+    sandbox: SandboxServer, linkedin_env: dict[str, str], real_keychain: object
+) -> None:
+    token = sandbox.mint_token()
+    login = run_cli("login", "--paste-token", env=linkedin_env, stdin=token + "\n")
+    assert login.returncode == ExitCode.OK, login.stderr
+    assert "Signed in as Alex Morgan" in login.stdout
+
+    status = run_cli("status", "--json", env=linkedin_env)  # a new process: read back from the keyring
+    assert status.returncode == ExitCode.OK, status.stderr
+    state = json.loads(status.stdout)
+    assert state["signed_in"] and state["storage"] == "keyring" and state["member"] == "Alex Morgan"
+    assert token not in status.stdout
+
+    assert run_cli("logout", env=linkedin_env).returncode == ExitCode.OK
+    assert run_cli("status", env=linkedin_env).returncode == ExitCode.SIGN_IN
+
+
+def test_practice_mode_is_the_default(app_home: Path) -> None:
+    result = run_cli("status", "--json", env={"CAPI_DESKTOP_HOME": str(app_home)})
+    assert json.loads(result.stdout)["mode"] == "sandbox"
+    assert result.returncode == ExitCode.SIGN_IN
+
+
+def test_standalone_sandbox_command(app_home: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "capi_desktop", "sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert url, line
+        token = requests.post(f"{url.group(0)}/_sandbox/tokens", json={}, timeout=10).json()["access_token"]
+        me = requests.get(
+            f"{url.group(0)}/rest/me",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "LinkedIn-Version": "202606",
+                "X-Restli-Protocol-Version": "2.0.0",
+            },
+            timeout=10,
+        )
+        assert me.json()["localizedFirstName"] == "Alex"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
