@@ -30,7 +30,7 @@ from capi_desktop.linkedin.errors import (
     SignInFailed,
     SignInRequired,
 )
-from capi_desktop.runtime import Runtime, open_runtime
+from capi_desktop.runtime import Runtime, client_secret_entry, open_runtime
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +186,56 @@ def rules(account_id: int, as_json: bool) -> None:
             return "\n".join(rows) if found else "This account has no Conversions API rules yet."
 
         _emit(as_json, [asdict(r) for r in found], text)
+
+
+@main.group(name="settings")
+def settings_group() -> None:
+    """Show or change settings (LinkedIn app, API version, limits, practice mode)."""
+
+
+@settings_group.command(name="show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def settings_show(as_json: bool) -> None:
+    """Show the saved settings (the client secret is never shown)."""
+    with _runtime() as runtime:
+        saved = runtime.settings_store.load()
+        data = {**asdict(saved), "mode_now": runtime.mode.value}
+        _emit(as_json, data, lambda: "\n".join(f"{k.replace('_', '-')}: {v}" for k, v in data.items()))
+
+
+@settings_group.command(name="set")
+@click.argument("name")
+@click.argument("value")
+def settings_set(name: str, value: str) -> None:
+    """Change one setting, e.g. `settings set api-version 202606` or `settings set sandbox-mode off`."""
+    with _runtime() as runtime:
+        store = runtime.settings_store
+        store.save(store.load().with_value(name, value))
+        click.echo(f"Saved {name}.")
+
+
+@settings_group.command(name="client-secret")
+@click.option("--clear", is_flag=True, help="Remove the saved client secret.")
+def settings_client_secret(clear: bool) -> None:
+    """Save the LinkedIn app's client secret in this computer's credential store."""
+    with _runtime() as runtime:
+        client_id = runtime.settings_store.load().client_id
+        if not client_id:
+            raise SettingsError("Set the client id first: capi-desktop settings set client-id YOUR_CLIENT_ID")
+        if not runtime.keychain.is_secure:
+            raise SettingsError(
+                "No secure credential store was found on this computer, so the client secret cannot be saved."
+            )
+        entry = client_secret_entry(client_id)
+        if clear:
+            runtime.keychain.delete(entry)
+            click.echo("Client secret removed.")
+            return
+        secret = sys.stdin.readline() if not sys.stdin.isatty() else click.prompt("Client secret", hide_input=True)
+        if not secret.strip():
+            raise SettingsError("The client secret was empty; nothing was saved.")
+        runtime.keychain.set(entry, secret.strip())
+        click.echo("Client secret saved in your computer's credential store.")
 
 
 def _status_text(state: SignInStatus) -> str:

@@ -134,3 +134,31 @@ def test_standalone_sandbox_command(app_home: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.keyring
+def test_settings_set_show_and_client_secret(app_home: Path, real_keychain: object) -> None:
+    env = {"CAPI_DESKTOP_HOME": str(app_home)}
+    assert run_cli("settings", "set", "client-id", "86abcdefgh", env=env).returncode == ExitCode.OK
+    bad = run_cli("settings", "set", "api-version", "June 2026", env=env)
+    assert bad.returncode == ExitCode.BAD_INPUT and "year and month" in bad.stderr
+    secret = run_cli("settings", "client-secret", env=env, stdin="s3cr3t-value\n")
+    assert secret.returncode == ExitCode.OK, secret.stderr
+    shown = run_cli("settings", "show", "--json", env=env)
+    data = json.loads(shown.stdout)
+    assert data["client_id"] == "86abcdefgh" and data["mode_now"] == "linkedin"
+    assert "s3cr3t" not in shown.stdout
+    assert "s3cr3t" not in (app_home / "config" / "settings.json").read_text()
+    assert run_cli("settings", "client-secret", "--clear", env=env).returncode == ExitCode.OK
+
+
+def test_settings_validation() -> None:
+    from capi_desktop.core.settings import Settings, SettingsError
+
+    settings = Settings()
+    assert settings.with_value("redirect-port", "9000").redirect_port == 9000
+    assert settings.with_value("sandbox-mode", "auto").sandbox_mode is None
+    assert settings.with_value("sandbox-mode", "off").sandbox_mode is False
+    for name, value in [("redirect-port", "80"), ("use-pkce", "maybe"), ("api-base", "linkedin"), ("colour", "x")]:
+        with pytest.raises(SettingsError):
+            settings.with_value(name, value)

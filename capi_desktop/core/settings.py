@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
@@ -51,6 +52,47 @@ class Settings:
             api_base=env.get(ENV_API_BASE) or self.api_base,
             oauth_base=env.get(ENV_OAUTH_BASE) or self.oauth_base,
         )
+
+    def with_value(self, name: str, text: str) -> Settings:
+        """A copy with one setting changed from user text; ``SettingsError`` explains a bad value."""
+        key = name.replace("-", "_")
+        if key not in _EDITABLE:
+            raise SettingsError(f"There is no setting called “{name}”. Known settings: {', '.join(_EDITABLE)}.")
+        text = text.strip()
+        value: Any
+        if key == "api_version":
+            if not re.fullmatch(r"20\d\d(0[1-9]|1[0-2])", text):
+                raise SettingsError("The LinkedIn API version is a year and month, for example 202606.")
+            value = text
+        elif key in ("api_base", "oauth_base"):
+            if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+                raise SettingsError(f"“{text}” is not a web address (it should start with https://).")
+            value = text.rstrip("/")
+        elif key == "client_id":
+            value = text
+        elif key == "use_pkce":
+            value = _parse_bool(text, name)
+        elif key == "sandbox_mode":
+            value = None if text.lower() == "auto" else _parse_bool(text, name)
+        else:
+            limits = {"redirect_port": (1024, 65535), "daily_request_cap": (1, 10**9), "requests_per_minute": (1, 6000)}
+            low, high = limits[key]
+            if not text.isdigit() or not low <= int(text) <= high:
+                raise SettingsError(f"{name} must be a whole number from {low} to {high}.")
+            value = int(text)
+        return replace(self, **{key: value})
+
+
+_EDITABLE = tuple(f.name for f in fields(Settings))
+
+
+def _parse_bool(text: str, name: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("on", "yes", "true", "1"):
+        return True
+    if lowered in ("off", "no", "false", "0"):
+        return False
+    raise SettingsError(f"{name} must be on or off.")
 
 
 @dataclass(frozen=True)
