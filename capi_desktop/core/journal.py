@@ -1,0 +1,197 @@
+"""The job journal: one SQLite file per import job, the single source of truth for preview, upload and
+reports. It holds the job's settings and, per source row, its state, reason and the exact event JSON.
+
+No raw email is ever stored here: only the hashes inside the event JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+SUFFIX = ".capijob"
+
+
+class JournalError(Exception):
+    """The journal file is missing, from a newer app version, or damaged; ``str()`` says so plainly."""
+
+
+class RowState(Enum):
+    OK = "ok"
+    WARNING = "warning"  # sent, with a note (e.g. matching on name only)
+    ERROR = "error"  # not sent; reason says why
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    number: int  # the row number the user sees in their spreadsheet
+    state: RowState
+    reason: str | None
+    event_id: str | None
+    rule_id: int | None
+    event_json: str | None
+
+
+@dataclass(frozen=True)
+class StateCounts:
+    ok: int = 0
+    warning: int = 0
+    error: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.ok + self.warning + self.error
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rows (
+    number INTEGER PRIMARY KEY,
+    state TEXT NOT NULL,
+    reason TEXT,
+    event_id TEXT,
+    rule_id INTEGER,
+    event_json TEXT
+);
+CREATE INDEX IF NOT EXISTS rows_state ON rows(state);
+CREATE INDEX IF NOT EXISTS rows_event ON rows(rule_id, event_id);
+"""
+
+
+def new_job_id(clock: float | None = None) -> str:
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(clock if clock is not None else time.time()))
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+class Journal:
+    """A job journal file. Use as a context manager or call ``close()``."""
+
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        if not create and not path.exists():
+            raise JournalError(f"The upload job file {path.name} was not found.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise JournalError(
+                    f"The upload job {path.stem} was written by a newer version of CAPI Desktop; update the app."
+                )
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"The upload job file {path.name} is damaged and cannot be opened ({exc}).") from exc
+
+    @property
+    def job_id(self) -> str:
+        return self.path.stem
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- job settings -----------------------------------------------------------------------------
+
+    def set_meta(self, values: Mapping[str, Any]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO job(key, value) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in values.items()],
+            )
+
+    def meta(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM job")}
+
+    # -- rows -------------------------------------------------------------------------------------
+
+    def clear_rows(self) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM rows")
+
+    def add_rows(self, rows: Iterable[JournalRow]) -> None:
+        """Insert a chunk of rows in one transaction (the caller chunks; SQLite is fast in bulk)."""
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO rows(number, state, reason, event_id, rule_id, event_json) VALUES (?,?,?,?,?,?)",
+                ((r.number, r.state.value, r.reason, r.event_id, r.rule_id, r.event_json) for r in rows),
+            )
+
+    def update_rows(self, rows: Iterable[JournalRow]) -> None:
+        with self._db:
+            self._db.executemany(
+                "UPDATE rows SET state=?, reason=?, event_id=?, rule_id=?, event_json=? WHERE number=?",
+                ((r.state.value, r.reason, r.event_id, r.rule_id, r.event_json, r.number) for r in rows),
+            )
+
+    def flag_duplicates(self) -> int:
+        """Mark every later row whose rule and event id repeat an earlier sendable row; returns how many."""
+        with self._db:
+            cursor = self._db.execute(
+                """
+                UPDATE rows SET state = 'error',
+                    reason = 'Duplicate of row ' || first.number || ' (same event); it is sent only once.'
+                FROM (SELECT rule_id, event_id, MIN(number) AS number FROM rows
+                      WHERE state != 'error' GROUP BY rule_id, event_id HAVING COUNT(*) > 1) AS first
+                WHERE rows.rule_id = first.rule_id AND rows.event_id = first.event_id
+                  AND rows.number != first.number AND rows.state != 'error'
+                """
+            )
+            return cursor.rowcount
+
+    def counts(self) -> StateCounts:
+        found = dict(self._db.execute("SELECT state, COUNT(*) FROM rows GROUP BY state").fetchall())
+        return StateCounts(
+            ok=found.get(RowState.OK.value, 0),
+            warning=found.get(RowState.WARNING.value, 0),
+            error=found.get(RowState.ERROR.value, 0),
+        )
+
+    def rows(
+        self, states: Iterable[RowState] | None = None, *, start: int = 0, limit: int = -1
+    ) -> Iterator[JournalRow]:
+        """Rows in source order, optionally only some states; ``start``/``limit`` page by position."""
+        query = "SELECT number, state, reason, event_id, rule_id, event_json FROM rows"
+        params: list[Any] = []
+        if states is not None:
+            wanted = [s.value for s in states]
+            query += f" WHERE state IN ({','.join('?' * len(wanted))})"
+            params.extend(wanted)
+        query += " ORDER BY number LIMIT ? OFFSET ?"
+        params.extend([limit, start])
+        for number, state, reason, event_id, rule_id, event_json in self._db.execute(query, params):
+            yield JournalRow(number, RowState(state), reason, event_id, rule_id, event_json)
+
+    def count(self, states: Iterable[RowState] | None = None) -> int:
+        if states is None:
+            return int(self._db.execute("SELECT COUNT(*) FROM rows").fetchone()[0])
+        wanted = [s.value for s in states]
+        sql = f"SELECT COUNT(*) FROM rows WHERE state IN ({','.join('?' * len(wanted))})"
+        return int(self._db.execute(sql, wanted).fetchone()[0])
+
+
+def jobs_dir(data_dir: Path) -> Path:
+    return data_dir / "jobs"
+
+
+def journal_path(data_dir: Path, job_id: str) -> Path:
+    return jobs_dir(data_dir) / f"{job_id}{SUFFIX}"

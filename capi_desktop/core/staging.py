@@ -1,0 +1,464 @@
+"""Import: read a spreadsheet, map its columns, normalise and hash every row, and stage the result as
+events in a job journal. One streaming pass; nothing is sent.
+
+Ambiguous day/month dates are decided for the whole column: text dates like 05/06/2026 are held back
+(``pending_time`` in the journal) until a value such as 23/06/2026 tells the order, and resolved then.
+Once the order is known, a value that contradicts it is an error on that row.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from capi_desktop.core.dates import DateOrder, check_conversion_window, parse_conversion_time, resolve_timezone
+from capi_desktop.core.events import Person, build_event, derive_event_id
+from capi_desktop.core.identity import clean_text, normalise_country, normalise_email
+from capi_desktop.core.journal import Journal, JournalRow, RowState
+from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
+from capi_desktop.core.money import detect_decimal_comma, format_amount, normalise_currency, parse_money
+from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.reading import SourceRow, Table
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 5000
+EVENT_ID_MAX = 64
+PENDING_TIME_PLACEHOLDER = ',"conversionHappenedAt":0,'
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b")
+
+
+class CancelToken(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class ImportCancelled(Exception):
+    """The user stopped the import; the journal holds no half-staged rows."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    rules: RuleChoice
+    mapping: ColumnMapping
+    timezone: str | None = None  # IANA name; None: this computer's zone
+    date_order: DateOrder = DateOrder.AUTO
+    max_age_days: int = 90
+    future_grace_seconds: int = 300
+
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rules": self.rules.to_dict(),
+            "mapping": self.mapping.to_dict(),
+            "timezone": self.timezone,
+            "date_order": self.date_order.name,
+        }
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    rows: int
+    ok: int
+    warnings: int
+    errors: int
+    duplicates: int
+    with_email: int
+    with_name_company: int
+    with_click_id: int
+    date_order: DateOrder | None  # what was used for text dates; None if the column could not tell
+    date_order_needed: bool  # some dates are waiting for the user to choose the order
+    unmapped_event_names: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def sendable(self) -> int:
+        return self.ok + self.warnings
+
+    def share(self, count: int) -> float:
+        return round(count / self.sendable, 4) if self.sendable else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "ok": self.ok,
+            "warnings": self.warnings,
+            "errors": self.errors,
+            "duplicates": self.duplicates,
+            "match_readiness": {
+                "hashed_email": self.share(self.with_email),
+                "name_and_company": self.share(self.with_name_company),
+                "click_id": self.share(self.with_click_id),
+            },
+            "date_order": self.date_order.name if self.date_order else None,
+            "date_order_needed": self.date_order_needed,
+            "unmapped_event_names": self.unmapped_event_names,
+        }
+
+
+@dataclass
+class _Tally:
+    with_email: int = 0
+    with_name_company: int = 0
+    with_click_id: int = 0
+    unmapped: Counter[str] = field(default_factory=Counter)
+
+
+class _OrderEvidence:
+    """Day/month order learnt from the column's text dates as the import streams through it."""
+
+    def __init__(self, chosen: DateOrder) -> None:
+        self.order: DateOrder | None = None if chosen is DateOrder.AUTO else chosen
+        self.user_chose = chosen is not DateOrder.AUTO
+
+    def classify(self, cell: Any) -> DateOrder | None:
+        """DMY/MDY when a text date tells the order, None when it is d/m vs m/d ambiguous or not d/m/y."""
+        if not isinstance(cell, str):
+            return None
+        match = _NUMERIC_DATE.match(cell)
+        if not match:
+            return None
+        first, second = int(match.group(1)), int(match.group(2))
+        if first > 12 >= second:
+            return DateOrder.DMY
+        if second > 12 >= first:
+            return DateOrder.MDY
+        return None
+
+    def is_ambiguous(self, cell: Any) -> bool:
+        if not isinstance(cell, str):
+            return False
+        match = _NUMERIC_DATE.match(cell)
+        return (
+            bool(match) and int(match.group(1)) <= 12 and int(match.group(2)) <= 12 and match.group(1) != match.group(2)
+        )
+
+
+def stage(
+    table: Table,
+    options: ImportOptions,
+    journal: Journal,
+    *,
+    now_ms: int,
+    progress: Callable[[int], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> StageSummary:
+    """Stage every row of ``table`` into ``journal`` (replacing earlier rows) and summarise."""
+    problems = options.mapping.problems(table.columns)
+    if problems:
+        raise ValueProblem(" ".join(problems))
+    tz = resolve_timezone(options.timezone)
+    stager = _RowStager(table, options, tz, now_ms)
+    journal.clear_rows()
+    chunk: list[JournalRow] = []
+    pending: list[tuple[JournalRow, str]] = []
+    done = 0
+    try:
+        for source in table.rows():
+            row, pending_time = stager.process(source)
+            if pending_time is not None:
+                pending.append((row, pending_time))
+            else:
+                chunk.append(row)
+            done += 1
+            if len(chunk) >= CHUNK:
+                journal.add_rows(chunk)
+                chunk.clear()
+                if cancel is not None and cancel.is_set():
+                    raise ImportCancelled()
+                if progress is not None:
+                    progress(done)
+        journal.add_rows(chunk)
+        needed = _resolve_pending(journal, pending, stager)
+        duplicates = journal.flag_duplicates()
+    except ImportCancelled:
+        journal.clear_rows()
+        raise
+    if progress is not None:
+        progress(done)
+    counts = journal.counts()
+    tally = stager.tally
+    return StageSummary(
+        rows=counts.total,
+        ok=counts.ok,
+        warnings=counts.warning,
+        errors=counts.error,
+        duplicates=duplicates,
+        with_email=tally.with_email,
+        with_name_company=tally.with_name_company,
+        with_click_id=tally.with_click_id,
+        date_order=stager.evidence.order,
+        date_order_needed=needed,
+        unmapped_event_names=dict(tally.unmapped),
+    )
+
+
+def _resolve_pending(journal: Journal, pending: list[tuple[JournalRow, str]], stager: _RowStager) -> bool:
+    """Give held-back dates their order now that the whole column has been seen; True if still unknown."""
+    if not pending:
+        return False
+    order = stager.evidence.order
+    resolved = []
+    for row, raw in pending:
+        if order is None:
+            resolved.append(
+                JournalRow(
+                    row.number,
+                    RowState.ERROR,
+                    f"The date “{raw}” could be day/month or month/day and no row in the column tells which. "
+                    "Choose the date order.",
+                    row.event_id,
+                    row.rule_id,
+                    None,
+                )
+            )
+            continue
+        try:
+            ms = stager.time_ms(raw, order)
+        except ValueProblem as problem:
+            resolved.append(JournalRow(row.number, RowState.ERROR, str(problem), row.event_id, row.rule_id, None))
+            continue
+        assert row.event_json is not None
+        event_json = row.event_json.replace(PENDING_TIME_PLACEHOLDER, f',"conversionHappenedAt":{ms},', 1)
+        resolved.append(JournalRow(row.number, row.state, row.reason, row.event_id, row.rule_id, event_json))
+    for start in range(0, len(resolved), CHUNK):
+        journal.add_rows(resolved[start : start + CHUNK])
+    return order is None
+
+
+class _RowStager:
+    """Turns one source row into a journal row; caches the parsing of repeated values."""
+
+    def __init__(self, table: Table, options: ImportOptions, tz: ZoneInfo, now_ms: int) -> None:
+        mapping = options.mapping
+        index = {name: i for i, name in enumerate(table.columns)}
+        self.columns = {f: tuple(index[n] for n in names) for f, names in mapping.columns.items()}
+        self.column_names = dict(mapping.columns)
+        self.mapping = mapping
+        self.rules = options.rules
+        self.options = options
+        self.tz = tz
+        self.now_ms = now_ms
+        self.evidence = _OrderEvidence(options.date_order)
+        self.tally = _Tally()
+        value_column = self.columns.get(Field.VALUE)
+        self.decimal_comma = (
+            detect_decimal_comma(row.values[value_column[0]] for row in table.sample(1000)) if value_column else None
+        )
+        # Dates, amounts and countries repeat a lot in CRM exports: parse each distinct text once.
+        self._money = functools.lru_cache(maxsize=65536)(self._parse_money)
+        self._country = functools.lru_cache(maxsize=4096)(normalise_country)
+        self._currency = functools.lru_cache(maxsize=1024)(normalise_currency)
+        self._time = functools.lru_cache(maxsize=65536)(self._parse_time)
+
+    def cell(self, row: SourceRow, f: Field) -> Any:
+        indexes = self.columns.get(f)
+        return row.values[indexes[0]] if indexes else None
+
+    def time_ms(self, cell: Any, order: DateOrder) -> int:
+        return self._time(cell, order) if _hashable(cell) else self._parse_time(cell, order)
+
+    def _parse_time(self, cell: Any, order: DateOrder) -> int:
+        ms = parse_conversion_time(cell, order, self.tz)
+        check_conversion_window(ms, self.now_ms, self.options.max_age_days, self.options.future_grace_seconds)
+        return ms
+
+    def _parse_money(self, cell: Any) -> tuple[Decimal, str | None]:
+        money = parse_money(cell, decimal_comma=self.decimal_comma)
+        return money.amount, money.currency
+
+    def process(self, row: SourceRow) -> tuple[JournalRow, str | None]:
+        errors: list[str] = []
+        warnings: list[str] = []
+
+        event_name = clean_text(self.cell(row, Field.EVENT_NAME)) or self.mapping.event_name
+        rule_id = self.rules.rule_for(event_name)
+        if rule_id is None:
+            if event_name is None:
+                errors.append(f"No event name in “{self._name(Field.EVENT_NAME)}”, so no conversion rule applies.")
+            else:
+                self.tally.unmapped[event_name] += 1
+                errors.append(f"The event name “{event_name}” is not mapped to a conversion rule.")
+
+        person = self._person(row, errors, warnings)
+
+        happened_at, pending = self._when(row, errors)
+        amount, currency = self._value(row, errors, warnings)
+
+        event_id = clean_text(self.cell(row, Field.EVENT_ID))
+        if event_id is not None and len(event_id) > EVENT_ID_MAX:
+            errors.append(f"The event id in “{self._name(Field.EVENT_ID)}” is longer than {EVENT_ID_MAX} characters.")
+        if event_id is None and rule_id is not None:
+            event_id = derive_event_id(rule_id, [_fingerprint(v) for v in self._identity_cells(row, person)])
+
+        if errors or rule_id is None or event_id is None:
+            return JournalRow(row.number, RowState.ERROR, " ".join(errors), event_id, rule_id, None), None
+        if person.email_sha256:
+            self.tally.with_email += 1
+        if person.has_full_name and person.company:
+            self.tally.with_name_company += 1
+        if person.click_id:
+            self.tally.with_click_id += 1
+        event_json = build_event(
+            rule_id=rule_id,
+            happened_at_ms=happened_at,
+            event_id=event_id,
+            person=person,
+            amount=amount,
+            currency=currency,
+        )
+        state = RowState.WARNING if warnings else RowState.OK
+        return JournalRow(row.number, state, " ".join(warnings) or None, event_id, rule_id, event_json), pending
+
+    def _identity_cells(self, row: SourceRow, person: Person) -> list[Any]:
+        # The row's content (hashed email rather than the raw one), so the id is stable across imports.
+        cells = [person.email_sha256]
+        for f in (
+            Field.FIRST_NAME,
+            Field.LAST_NAME,
+            Field.COMPANY,
+            Field.CLICK_ID,
+            Field.EXTERNAL_ID,
+            Field.ACXIOM_ID,
+            Field.CONVERSION_TIME,
+            Field.VALUE,
+            Field.CURRENCY,
+            Field.EVENT_NAME,
+        ):
+            cells.append(self.cell(row, f))
+        return cells
+
+    def _person(self, row: SourceRow, errors: list[str], warnings: list[str]) -> Person:
+        email_hash = None
+        bad_email_columns = []
+        for index, name in zip(self.columns.get(Field.EMAIL, ()), self.column_names.get(Field.EMAIL, ()), strict=True):
+            cell = row.values[index]
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                continue
+            try:
+                email_hash = normalise_email(cell)
+                break
+            except ValueProblem:
+                # The reason names the column, never the address: reasons are stored in the journal.
+                bad_email_columns.append(name)
+        first = clean_text(self.cell(row, Field.FIRST_NAME))
+        last = clean_text(self.cell(row, Field.LAST_NAME))
+        country = None
+        country_cell = self.cell(row, Field.COUNTRY)
+        if clean_text(country_cell) is not None:
+            try:
+                country = self._country(country_cell) if _hashable(country_cell) else normalise_country(country_cell)
+            except ValueProblem as problem:
+                warnings.append(f"{problem} It is sent without a country.")
+        person = Person(
+            email_sha256=email_hash,
+            first_name=first,
+            last_name=last,
+            company=clean_text(self.cell(row, Field.COMPANY)),
+            title=clean_text(self.cell(row, Field.TITLE)),
+            country=country,
+            click_id=clean_text(self.cell(row, Field.CLICK_ID)),
+            acxiom_id=clean_text(self.cell(row, Field.ACXIOM_ID)),
+            external_id=clean_text(self.cell(row, Field.EXTERNAL_ID)),
+        )
+        if bool(first) != bool(last) and (first or last):
+            warnings.append("Only one of first and last name is filled in, so the name is not sent.")
+        if not person.matchable:
+            what = (
+                f"The value in “{bad_email_columns[0]}” is not a valid email address"
+                if bad_email_columns
+                else "There is no email"
+            )
+            errors.append(f"{what}, and there is no first and last name or click id LinkedIn could match instead.")
+        elif email_hash is None:
+            basis = "name and company" if person.has_full_name and person.company else "the other identifiers"
+            if bad_email_columns:
+                warnings.append(
+                    f"The value in “{bad_email_columns[0]}” is not a valid email address; "
+                    f"LinkedIn will match on {basis}."
+                )
+            elif Field.EMAIL in self.columns:
+                warnings.append(f"No email; LinkedIn will match on {basis} only.")
+        return person
+
+    def _when(self, row: SourceRow, errors: list[str]) -> tuple[int, str | None]:
+        """The conversion time in ms, or (0, raw text) while the column's day/month order is unknown."""
+        cell = self.cell(row, Field.CONVERSION_TIME)
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            errors.append(f"The conversion time in “{self._name(Field.CONVERSION_TIME)}” is empty.")
+            return 0, None
+        evidence = self.evidence
+        told = evidence.classify(cell)
+        if told is not None and not evidence.user_chose:
+            if evidence.order is None:
+                evidence.order = told
+            elif told is not evidence.order:
+                errors.append(
+                    f"The date “{cell}” is written in a different day/month order from earlier rows "
+                    f"({_ORDER_WORDS[evidence.order]})."
+                )
+                return 0, None
+        order = evidence.order or DateOrder.AUTO
+        if evidence.order is None and evidence.is_ambiguous(cell):
+            return 0, str(cell)
+        try:
+            return self.time_ms(cell, order), None
+        except ValueProblem as problem:
+            errors.append(str(problem))
+            return 0, None
+
+    def _value(self, row: SourceRow, errors: list[str], warnings: list[str]) -> tuple[str | None, str | None]:
+        cell = self.cell(row, Field.VALUE)
+        symbol_currency = None
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            amount = self.mapping.value
+        else:
+            try:
+                amount, symbol_currency = self._money(cell) if _hashable(cell) else self._parse_money(cell)
+            except ValueProblem as problem:
+                errors.append(str(problem))
+                return None, None
+        if amount is None:
+            return None, None
+        currency_cell = self.cell(row, Field.CURRENCY)
+        currency = None
+        try:
+            if clean_text(currency_cell) is not None:
+                currency = (
+                    self._currency(currency_cell) if _hashable(currency_cell) else normalise_currency(currency_cell)
+                )
+            currency = currency or symbol_currency or self.mapping.currency
+        except ValueProblem as problem:
+            errors.append(str(problem))
+            return None, None
+        if currency is None:
+            errors.append(
+                f"The value {amount} has no currency: choose a currency column or a default currency for all rows."
+            )
+            return None, None
+        if symbol_currency and currency != symbol_currency:
+            errors.append(f"The value is marked {symbol_currency} but the currency column says {currency}.")
+            return None, None
+        if amount < 0:
+            warnings.append("The value is negative (a refund?); it is sent as it is.")
+        return format_amount(amount, currency), currency
+
+    def _name(self, f: Field) -> str:
+        names = self.column_names.get(f)
+        return names[0] if names else f.label
+
+
+_ORDER_WORDS = {DateOrder.DMY: "day/month/year", DateOrder.MDY: "month/day/year", DateOrder.YMD: "year/month/day"}
+
+
+def _hashable(cell: Any) -> bool:
+    return isinstance(cell, str | int | float)
+
+
+def _fingerprint(cell: Any) -> str:
+    return "" if cell is None else f"{type(cell).__name__}:{cell}"
