@@ -53,5 +53,9 @@ pytest: $(STAMP) debs-test
 
 test: lint typecheck pytest
 
+# Renders every wizard page offscreen to docs/screenshots (look at them after a UI change).
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m capi_desktop.gui.screenshots docs/screenshots
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist *.egg-info

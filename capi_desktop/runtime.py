@@ -23,7 +23,7 @@ from capi_desktop.core.tokens import ENV_ACCESS_TOKEN, TokenStore
 from capi_desktop.linkedin.auth import AuthService
 from capi_desktop.linkedin.client import ApiConfig
 from capi_desktop.linkedin.oauth import OAuthApp, OAuthClient
-from capi_desktop.sandbox import DEMO_CLIENT_ID, SandboxServer
+from capi_desktop.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxServer
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,10 @@ def open_runtime(
     if mode is Mode.SANDBOX:
         sandbox = SandboxServer(port=0).start()
         settings = replace(settings, api_base=sandbox.api_base, oauth_base=sandbox.oauth_base)
-        app: OAuthApp | None = OAuthApp(client_id=DEMO_CLIENT_ID, redirect_port=0, use_pkce=True)
+        # The sandbox's demo app is public; its secret lets pasted tokens be introspected (expiry, permissions).
+        app: OAuthApp | None = OAuthApp(
+            client_id=DEMO_CLIENT_ID, redirect_port=0, use_pkce=True, client_secret=DEMO_CLIENT_SECRET
+        )
     else:
         client_id = settings.client_id or bundled.client_id
         app = None

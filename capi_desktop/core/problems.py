@@ -48,7 +48,7 @@ class ValueProblem(Exception):
     """A spreadsheet value we cannot use. ``str()`` is one plain sentence naming the value."""
 
 
-def is_blank(cell: Cell) -> bool:
+def is_missing(cell: Cell) -> bool:
     """True for an empty cell, whitespace, or a placeholder such as "n/a" or "-"."""
     if cell is None:
         return True

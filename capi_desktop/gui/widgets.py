@@ -60,7 +60,8 @@ def primary_button(text: str) -> QPushButton:
         f"#primary {{ background: {BRAND_BLUE}; color: white; border: 2px solid {BRAND_BLUE};"
         " border-radius: 18px; padding: 6px 22px; font-weight: bold; }"
         "#primary:hover { background: #004182; border-color: #004182; }"
-        "#primary:focus { border-color: #FFFFFF; outline: 2px solid #003A75; }"
+        # Qt's dotted focus rectangle looks broken on a filled button: a dark ring shows focus instead.
+        "#primary:focus { border-color: #00254D; outline: none; }"
         "#primary:disabled { background: #9DB8D6; border-color: #9DB8D6; }"
     )
     return button

@@ -51,7 +51,7 @@ def request_id() -> str:
 class SandboxApp:
     def __init__(self, state: SandboxState) -> None:
         self._state = state
-        self._rest = RestApi(state)
+        self._rest = RestApi(state.world)
         self._oauth = OAuthApi(state)
         self._admin = AdminApi(state)
 

@@ -34,7 +34,7 @@ from capi_desktop.sandbox.rules import ACCOUNT_URN, RuleDraft, parse_rule
 from capi_desktop.sandbox.scopes import PROFILE_SCOPES, READ_SCOPES, WRITE_SCOPES
 from capi_desktop.sandbox.state import SandboxState
 from capi_desktop.sandbox.tokens import EXPIRED, REVOKED
-from capi_desktop.sandbox.world import WRITE_ROLES, AcceptedBatch
+from capi_desktop.sandbox.world import WRITE_ROLES, AcceptedBatch, World
 
 logger = logging.getLogger(__name__)
 
@@ -118,9 +118,8 @@ def authenticate(state: SandboxState, request: Request, knobs: Knobs, now: float
 
 
 class RestApi:
-    def __init__(self, state: SandboxState) -> None:
-        self._state = state
-        self._world = state.world
+    def __init__(self, world: World) -> None:
+        self._world = world
         self._endpoints: dict[str, Endpoint] = {
             "me": Endpoint(self.me, "me", "GET", READ_SCOPES),
             "account_users": Endpoint(self.account_users, "adAccountUsers", "FINDER-authenticatedUser",
@@ -248,8 +247,8 @@ class RestApi:
         return json_response(rule.to_json(), 201, headers)
 
     def associate(self, call: RestCall, key: str) -> Response:
-        # PATH_INFO arrives percent-decoded, which would hide a client that forgot to encode the URNs'
-        # colons; the raw request line keeps the bytes as sent.
+        # ``key`` is werkzeug's percent-decoded copy, which would hide a client that forgot to encode the
+        # URNs' colons; the raw request line keeps the bytes as sent.
         raw_path = call.request.environ.get("RAW_URI") or call.request.environ.get("REQUEST_URI", "")
         raw_key = raw_path.split("?", 1)[0].removeprefix("/rest/campaignConversions/")
         campaign_urn, rule_urn = _parse_association_key(raw_key)

@@ -180,6 +180,8 @@ class ConversionRule:
         return f"urn:lla:llaPartnerConversion:{self.id}"
 
     def to_json(self) -> dict[str, object]:
+        # One C-level copy: another thread may be adding an association meanwhile.
+        campaigns = list(self.campaigns.items())
         return {
             "id": self.id,
             "name": self.name,
@@ -190,10 +192,10 @@ class ConversionRule:
             "attributionType": self.attribution_type,
             "postClickAttributionWindowSize": self.post_click_window,
             "viewThroughAttributionWindowSize": self.view_through_window,
-            "campaigns": [f"urn:li:sponsoredCampaign:{cid}" for cid in self.campaigns],
+            "campaigns": [f"urn:li:sponsoredCampaign:{cid}" for cid, _ in campaigns],
             "associatedCampaigns": [
                 {"campaign": f"urn:li:sponsoredCampaign:{cid}", "conversion": self.urn, "associatedAt": at}
-                for cid, at in self.campaigns.items()
+                for cid, at in campaigns
             ],
             "created": self.created_ms,
             "lastModified": self.last_modified_ms,

@@ -1,6 +1,6 @@
 """Render the PNG app icons from capi-desktop.svg (run after editing the SVG; the PNGs are committed).
 
-    QT_QPA_PLATFORM=offscreen python resources/icons/render_icons.py
+QT_QPA_PLATFORM=offscreen python resources/icons/render_icons.py
 """
 
 from pathlib import Path

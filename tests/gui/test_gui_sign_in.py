@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from capi_desktop.gui.pages.sign_in import SignInPage, SignInState
 from capi_desktop.gui.wizard import PageId, UploadWizard
-from capi_desktop.linkedin.auth import ACCESS_GUIDE
+from capi_desktop.linkedin.auth import ACCESS_GUIDE, format_date
 from capi_desktop.runtime import Runtime
 from capi_desktop.sandbox import SandboxServer
 
@@ -65,7 +66,8 @@ def test_pasted_token_signs_in_and_enables_next(qtbot: QtBot, wizard: UploadWiza
 
     qtbot.waitUntil(lambda: page.state is SignInState.SIGNED_IN, timeout=10_000)
     assert page.signed_in_label.text() == "Signed in as Alex Morgan"
-    assert page.expiry_label.text().startswith("Expiry unknown")
+    # Practice mode knows the demo app's secret, so LinkedIn's introspection gives the real expiry.
+    assert page.expiry_label.text() == format_date(time.time() + 60 * 86400)
     assert page.storage_label.text().startswith("Until you close the app")
     assert forward(page).isEnabled()
     assert page.token_edit.text() == ""  # the field does not keep the token
@@ -199,4 +201,15 @@ def test_missing_permission_shows_the_access_guide_and_keeps_next_disabled(
     assert page.notice.isVisibleTo(page)
     assert "LinkedIn did not grant rw_conversions." in page.notice.label.text()
     assert ACCESS_GUIDE in page.notice.label.text()
+    assert not page.isComplete() and not forward(page).isEnabled()
+
+
+def test_pasted_token_without_conversions_permission_keeps_next_disabled(
+    qtbot: QtBot, wizard: UploadWizard, sandbox: SandboxServer
+) -> None:
+    page = open_sign_in(qtbot, wizard, SignInState.SIGNED_OUT)
+    paste_token(qtbot, page, sandbox.mint_token(scopes=("r_ads",)))
+
+    qtbot.waitUntil(lambda: page.state is SignInState.SIGNED_IN, timeout=10_000)
+    assert "LinkedIn did not grant rw_conversions." in page.notice.label.text()
     assert not page.isComplete() and not forward(page).isEnabled()

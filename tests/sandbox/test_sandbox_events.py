@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -94,6 +95,15 @@ def test_duplicates_are_stored_again(api: Api, admin: Callable[..., Any]) -> Non
     assert api.send_event(event).status_code == 201
     assert api.send_events([event, event]).status_code == 200
     assert [e["event"]["eventId"] for e in accepted(admin)] == ["same", "same", "same"]
+
+
+def test_concurrent_batches_are_all_stored(api: Api, admin: Callable[..., Any]) -> None:
+    batches = [[make_event(event_id=f"t{t}-{i}") for i in range(200)] for t in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda events: api.send_events(events).status_code, batches))
+    assert statuses == [200] * 8
+    stored = sorted(e["event"]["eventId"] for e in accepted(admin))
+    assert stored == sorted(e["eventId"] for events in batches for e in events)
 
 
 def test_received_time_comes_from_the_clock(api: Api, admin: Callable[..., Any], clock: FakeClock) -> None:

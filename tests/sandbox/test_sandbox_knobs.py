@@ -268,9 +268,13 @@ def test_stop_without_start_releases_the_port(clock: FakeClock) -> None:
     SandboxServer(port=port, clock=clock).stop()
 
 
-def test_server_thread_is_quiet(api: Api, capfd: pytest.CaptureFixture[str]) -> None:
+def test_server_thread_is_quiet(api: Api, sandbox: SandboxServer, capfd: pytest.CaptureFixture[str]) -> None:
     api.get("/me")
     api.get("/nothing")
+    sandbox.knobs.update({"drop_rate": 1.0})
+    for _ in range(4):
+        with pytest.raises(requests.ConnectionError):
+            api.send_events(batch("quiet"))
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
 

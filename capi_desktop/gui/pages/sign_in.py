@@ -54,7 +54,10 @@ BROWSER_HINT = {
     "Choose Allow there, then come back here.",
     Mode.LINKEDIN: "Your browser opens LinkedIn. Sign in there and choose Allow, then come back here.",
 }
-WAITING_HINT = "Finish signing in in your browser. If it did not open, copy the sign-in link into your browser."
+WAITING_HINT = (
+    "Finish signing in using your browser. If it did not open, copy the sign-in link and paste it into "
+    "your browser's address bar."
+)
 NO_BROWSER_HINT = "Your browser did not open. Copy the sign-in link and paste it into your browser's address bar."
 PASTE_TOKEN = "Paste an access token instead"
 LINK_COPIED_HINT = "The sign-in link is copied. Paste it into your browser's address bar."
@@ -99,16 +102,16 @@ class SignInPage(WizardPage):
 
     # -- QWizardPage -----------------------------------------------------------------------------
 
-    def initializePage(self) -> None:  # noqa: N802 (Qt's naming)
+    def initializePage(self) -> None:
         self._show_busy("Checking whether you are already signed in…")
         self.run_in_background(lambda cancel, progress: self._auth.status(), self._show_status)
 
-    def cleanupPage(self) -> None:  # noqa: N802
+    def cleanupPage(self) -> None:
         # Going Back abandons a browser sign-in that is still waiting.
         self.stop_background_work()
         super().cleanupPage()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         status = self._status
         return (
             self.state is SignInState.SIGNED_IN
@@ -123,10 +126,6 @@ class SignInPage(WizardPage):
         if view is self._signed_in_view:
             return SignInState.SIGNED_IN
         return SignInState.SIGNED_OUT if view is self._signed_out_view else SignInState.BUSY
-
-    @property
-    def status(self) -> SignInStatus | None:
-        return self._status
 
     # -- building the three views ----------------------------------------------------------------
 
@@ -238,7 +237,7 @@ class SignInPage(WizardPage):
         self.storage_label = wrapped_label()
         form.addRow("Expires:", self.expiry_label)
         form.addRow("Permissions:", permissions)
-        form.addRow("Kept:", self.storage_label)
+        form.addRow("Remembered:", self.storage_label)
         layout.addLayout(form)
         self.sign_out_button = QPushButton("Sign out")
         # Enter must mean Next on this page, never "sign out" because the button happened to have focus.
@@ -365,7 +364,11 @@ class SignInPage(WizardPage):
     def background_failed(self, exc: Exception, cancelled: bool) -> None:
         super().background_failed(exc, cancelled)
         if self.state is SignInState.BUSY:
-            self._show_signed_out()
+            # Nothing changed: a failed sign-out leaves the user signed in, a failed sign-in signed out.
+            if self._status is not None:
+                self._show_status(self._status)
+            else:
+                self._show_signed_out()
         self.token_edit.selectAll()  # a rejected token is replaced by the next paste
 
 

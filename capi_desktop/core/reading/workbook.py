@@ -1,0 +1,272 @@
+"""Workbooks (XLSX/XLSM, XLS, ODS) through python-calamine, with the work bounded before calamine starts.
+
+calamine loads a whole sheet into memory as a dense grid (about 32 bytes a cell, measured: 1M rows × 26
+columns ≈ 800 MB), so rows cannot be streamed from the file; what this module guarantees instead is that
+the grid is only alive while rows are being read, and that a sheet whose grid would not fit is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
+
+import python_calamine
+
+from capi_desktop.core.reading.formats import (
+    SAVE_AS,
+    check_zip_members,
+    damaged,
+    describe_os_error,
+    encrypted,
+)
+from capi_desktop.core.reading.model import Cell, FileKind, SpreadsheetError
+
+logger = logging.getLogger(__name__)
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+# The largest grid we let calamine build: 60 million cells is about 2 GB, already more than a
+# 1M-row × 50-column export needs, and a stray value in XFD1048576 (17 billion cells) is refused.
+MAX_CELLS = 60_000_000
+# Integers stay exact in a double up to 2**53; xlsx stores every number as a double.
+_EXACT_INT = 2**53
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Za-z]*)(\d*)(?::([A-Za-z]*)(\d*))?\"")
+_CELL_REF = re.compile(rb"\sr=\"([A-Z]{0,4})(\d{1,12})\"")
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_WORKBOOK_XML_LIMIT = 16 << 20
+
+_KIND_NAMES = {
+    FileKind.XLSX: "Excel workbook",
+    FileKind.XLS: "Excel 97–2003 workbook",
+    FileKind.ODS: "OpenDocument spreadsheet",
+}
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet letters for a 0-based column index: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + letter - 64
+    return index
+
+
+def _is_panic(exc: BaseException) -> bool:
+    # A Rust panic inside calamine surfaces as pyo3's PanicException, which derives from BaseException.
+    return type(exc).__name__ == "PanicException"
+
+
+def _translate(path: Path, kind: FileKind, exc: BaseException) -> SpreadsheetError:
+    if isinstance(exc, OSError):
+        return describe_os_error(path, exc)
+    if isinstance(exc, python_calamine.PasswordError):
+        return encrypted(path)
+    logger.info("calamine could not read %s: %s: %s", path.name, type(exc).__name__, exc)
+    return damaged(path, _KIND_NAMES[kind])
+
+
+def open_workbook(path: Path, kind: FileKind) -> python_calamine.CalamineWorkbook:
+    if kind in (FileKind.XLSX, FileKind.ODS):
+        check_zip_members(path)
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except BaseException as exc:
+        if not (isinstance(exc, Exception) or _is_panic(exc)):
+            raise
+        raise _translate(path, kind, exc) from exc
+
+
+def visible_sheets(workbook: python_calamine.CalamineWorkbook) -> list[str]:
+    """Worksheets the user can see, in workbook order.
+
+    Hidden sheets usually hold lookup lists or pivot sources, not the export; they are left out of the
+    picker and of the automatic choice, but can still be opened by name.
+    """
+    return [
+        meta.name
+        for meta in workbook.sheets_metadata
+        if meta.visible == python_calamine.SheetVisibleEnum.Visible
+        and meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+    ]
+
+
+def list_workbook_sheets(path: Path, kind: FileKind) -> list[str]:
+    workbook = open_workbook(path, kind)
+    try:
+        return visible_sheets(workbook)
+    finally:
+        workbook.close()
+
+
+def to_cell(value: Any) -> Cell:
+    """calamine's value as a ``Cell``: empty → None, whole-number doubles → int, durations → "h:mm:ss"."""
+    if value == "" or value is None:
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_INT:
+        return int(value)
+    if isinstance(value, timedelta):
+        # A duration cell (Excel "[h]:mm:ss"); Cell has no duration type, so keep what the user sees.
+        seconds = int(value.total_seconds())
+        sign = "-" if seconds < 0 else ""
+        hours, rest = divmod(abs(seconds), 3600)
+        return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    result: Cell = value
+    return result
+
+
+def _xlsx_sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding ``sheet``'s cells, from the workbook's relationships."""
+    infos = {info.filename: info for info in archive.infolist()}
+    for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        if name not in infos or infos[name].file_size > _WORKBOOK_XML_LIMIT:
+            return None
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    rel_id = next(
+        (node.get(f"{_NS_REL}id") for node in workbook.iter(f"{_NS_MAIN}sheet") if node.get("name") == sheet), None
+    )
+    target = next(
+        (node.get("Target") for node in relations.iter(f"{_NS_PKG_REL}Relationship") if node.get("Id") == rel_id),
+        None,
+    )
+    if not target:
+        return None
+    part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+    return part if part in infos else None
+
+
+def _grid_extent(handle: Any) -> tuple[int, int]:
+    """(rows, columns) the sheet's cells span, from its <dimension> or, if absent, from every cell address."""
+    head = handle.read(64 * 1024)
+    found = _DIMENSION.search(head)
+    if found and found.group(4):
+        return int(found.group(4)), _column_index(found.group(3))
+    if found and found.group(2):
+        return int(found.group(2)), _column_index(found.group(1))
+    # No usable <dimension>: scan the addresses (rare; Excel, LibreOffice and openpyxl all write one).
+    rows = columns = 0
+    tail, chunk = b"", head
+    while chunk:
+        data = tail + chunk
+        cut = data.rfind(b"<")
+        for letters, digits in _CELL_REF.findall(data[:cut]):
+            rows = max(rows, int(digits))
+            if letters:
+                columns = max(columns, _column_index(letters))
+        tail = data[cut:]
+        chunk = handle.read(1 << 20)
+    return rows, columns
+
+
+def check_xlsx_extent(path: Path, sheet: str) -> None:
+    """Refuse a sheet whose cells reach beyond Excel's limits or would make too large a grid for calamine."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _xlsx_sheet_part(archive, sheet)
+            if part is None:
+                return  # calamine will report what is wrong with the workbook's structure
+            with archive.open(part) as handle:
+                rows, columns = _grid_extent(handle)
+    except OSError as exc:
+        raise describe_os_error(path, exc) from exc
+    except (zipfile.BadZipFile, ElementTree.ParseError, EOFError, ValueError, RuntimeError) as exc:
+        raise damaged(path, "Excel workbook") from exc
+    if rows > EXCEL_MAX_ROWS or columns > EXCEL_MAX_COLUMNS:
+        raise SpreadsheetError(
+            f"Sheet “{sheet}” of “{path.name}” claims cells beyond Excel's own limits "
+            f"({EXCEL_MAX_ROWS:,} rows × {EXCEL_MAX_COLUMNS:,} columns), so the file is damaged or was not made "
+            f"by a spreadsheet program. Open it in Excel and {SAVE_AS}."
+        )
+    if rows * columns > MAX_CELLS:
+        raise SpreadsheetError(
+            f"Sheet “{sheet}” of “{path.name}” uses cells up to {column_letter(columns - 1)}{rows:,}, which is "
+            f"{rows * columns:,} cells: too large to read at once. Delete stray cells far right or far below "
+            "the data (Ctrl+End in Excel shows the last one), or copy the data to a new sheet, and try again."
+        )
+
+
+def load_sheet(path: Path, kind: FileKind, sheet: str) -> python_calamine.CalamineSheet:
+    """Load one sheet's grid; the caller must drop it as soon as its rows have been read."""
+    if kind is FileKind.XLSX:
+        check_xlsx_extent(path, sheet)
+    workbook = open_workbook(path, kind)
+    try:
+        if sheet not in workbook.sheet_names:
+            shown = visible_sheets(workbook)
+            listing = ", ".join(f"“{name}”" for name in shown) or "none"
+            raise SpreadsheetError(f"“{path.name}” has no sheet called “{sheet}”. Its sheets are: {listing}.")
+        return workbook.get_sheet_by_name(sheet)
+    except SpreadsheetError:
+        raise
+    except BaseException as exc:
+        if not (isinstance(exc, Exception) or _is_panic(exc)):
+            raise
+        raise _translate(path, kind, exc) from exc
+    finally:
+        workbook.close()  # the sheet's grid is its own copy; the file handle can go now
+
+
+@dataclass
+class _Handoff:
+    """The grid loaded while opening, lent once to the first ``rows()`` call so the sheet is not read twice."""
+
+    sheet: python_calamine.CalamineSheet | None = None
+
+
+@dataclass(frozen=True)
+class WorkbookSource:
+    path: Path
+    kind: FileKind
+    sheet: str
+    handoff: _Handoff = field(default_factory=_Handoff, repr=False, compare=False)
+
+    def iter_raw(self) -> Iterator[tuple[int, Sequence[Cell]]]:
+        return self._read(take=True)
+
+    def peek_raw(self) -> Iterator[tuple[int, Sequence[Cell]]]:
+        return self._read(take=False)
+
+    def _read(self, take: bool) -> Iterator[tuple[int, Sequence[Cell]]]:
+        grid = self.handoff.sheet
+        if take:
+            self.handoff.sheet = None
+        if grid is None:
+            grid = load_sheet(self.path, self.kind, self.sheet)
+        rows = grid.iter_rows()
+        del grid  # from here the iterator alone keeps the grid alive, and it dies with this generator
+        try:
+            yield from number_rows(rows)
+        except BaseException as exc:
+            if isinstance(exc, SpreadsheetError) or not (isinstance(exc, Exception) or _is_panic(exc)):
+                raise
+            raise _translate(self.path, self.kind, exc) from exc
+
+    def lend(self, grid: python_calamine.CalamineSheet) -> None:
+        self.handoff.sheet = grid
+
+    def release(self) -> None:
+        self.handoff.sheet = None
+
+
+def number_rows(rows: Iterator[list[Any]]) -> Iterator[tuple[int, Sequence[Cell]]]:
+    # python-calamine pads the rows above the first used one, so the position is the sheet's row number.
+    for number, row in enumerate(rows, start=1):
+        yield number, [to_cell(value) for value in row]
