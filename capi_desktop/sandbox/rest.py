@@ -13,7 +13,6 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 from urllib.parse import unquote
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -298,9 +297,8 @@ class RestApi:
             raise RestError(400, "Incorrect conversions information provided. Conversion's method should be "
                                  f"CONVERSIONS_API, indices [{indices}] (0-indexed)")
 
-        # Validation guarantees every element is a dict; the parsed dicts are stored as they are.
-        accepted = cast("list[dict[str, object]]", elements)
-        self._world.accept(AcceptedBatch(accepted, call.now_ms, call.member_id))
+        body_bytes = call.request.get_data()  # already read and cached by _json_body: no copy
+        self._world.accept(AcceptedBatch(body_bytes, batch, len(elements), call.now_ms, call.member_id))
         if not batch:
             return Response(status=201)
         payload = '{"elements":[' + ",".join([_BATCH_OK_ELEMENT] * len(elements)) + "]}"

@@ -1,12 +1,18 @@
 """The sandbox's mutable state: seeded accounts and rules, rules created at runtime, accepted events.
 
-Accepted events are kept as the parsed request dicts, one ``AcceptedBatch`` per request, so storing a
-5,000-event batch costs one list append. Reads of seeded data need no lock: it never changes, and
-rules created at runtime are only ever added (dict reads are atomic in CPython).
+Accepted events are kept as the request body they arrived in, one ``AcceptedBatch`` per request, and
+parsed again only when someone inspects them. Keeping the parsed dicts instead would leave millions of
+containers for Python's cyclic garbage collector to rescan: measured over 100 batches of 5,000 events,
+that cut throughput from ~17 to ~11 batches/s and caused pauses of 700+ ms. A bytes object is not
+tracked by the collector, costs nothing to keep (the request already read it) and is smaller.
+
+Reads of seeded data need no lock: it never changes, and rules created at runtime are only ever added
+(dict reads are atomic in CPython).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -31,9 +37,18 @@ WRITE_ROLES = frozenset({"ACCOUNT_BILLING_ADMIN", "ACCOUNT_MANAGER", "CAMPAIGN_M
 
 @dataclass(frozen=True)
 class AcceptedBatch:
-    events: list[dict[str, object]]
+    """One accepted request: its body is a single event, or ``{"elements": [...]}`` when ``batch``."""
+
+    body: bytes
+    batch: bool
+    count: int
     received_at_ms: int
     member_id: str
+
+    def events(self) -> list[dict[str, object]]:
+        parsed = json.loads(self.body)
+        events: list[dict[str, object]] = parsed["elements"] if self.batch else [parsed]
+        return events
 
 
 class World:
@@ -98,12 +113,12 @@ class World:
         with self._lock:
             batches = list(self._batches)
         for batch in batches:
-            for event in batch.events:
+            for event in batch.events():
                 yield event, batch.received_at_ms, batch.member_id
 
     def accepted_count(self) -> int:
         with self._lock:
-            return sum(len(batch.events) for batch in self._batches)
+            return sum(batch.count for batch in self._batches)
 
     def clear_events(self) -> None:
         with self._lock:
