@@ -162,3 +162,42 @@ def test_settings_validation() -> None:
     for name, value in [("redirect-port", "80"), ("use-pkce", "maybe"), ("api-base", "linkedin"), ("colour", "x")]:
         with pytest.raises(SettingsError):
             settings.with_value(name, value)
+
+
+def test_preview_command(tmp_path: Path, app_home: Path) -> None:
+    from datetime import datetime, timedelta
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Work Email", "Vorname", "Nachname", "Close Date", "Amount (EUR)", "Stage"])
+    when = datetime.now() - timedelta(days=3)
+    sheet.append(["anna@example.de", "Anna", "Schmidt", when, 1200, "Won"])
+    sheet.append(["bernd@example.de", "Bernd", "Meyer", when, 300, "Lost"])
+    sheet.append(["", "", "", when, 300, "Won"])
+    book.save(tmp_path / "deals.xlsx")
+    env = {"CAPI_DESKTOP_HOME": str(app_home)}
+    result = run_cli(
+        "preview",
+        str(tmp_path / "deals.xlsx"),
+        "--rule-map",
+        "WON=14230102",
+        "--json",
+        "--output",
+        str(tmp_path / "out.csv"),
+        env=env,
+    )
+    assert result.returncode == ExitCode.OK, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["rows"], summary["ok"], summary["errors"]) == (3, 1, 2)
+    assert summary["unmapped_event_names"] == {"Lost": 1}
+    assert (app_home / "data" / "jobs" / f"{summary['job']}.capijob").exists()
+    assert "anna@example.de" not in (tmp_path / "out.csv").read_text(encoding="utf-8-sig")
+
+    missing_rule = run_cli("preview", str(tmp_path / "deals.xlsx"), env=env)
+    assert missing_rule.returncode == ExitCode.BAD_INPUT and "--rule" in missing_rule.stderr
+    (tmp_path / "fake.xlsx").write_bytes(b"this is not a spreadsheet")
+    broken = run_cli("preview", str(tmp_path / "fake.xlsx"), "--rule", "1", env=env)
+    assert broken.returncode == ExitCode.BAD_INPUT and "Traceback" not in broken.stderr
+    assert broken.stderr.startswith("Cannot preview fake.xlsx:")

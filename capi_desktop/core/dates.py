@@ -45,6 +45,8 @@ _TIMEZONE_FILE = Path("/etc/timezone")
 
 
 class DateOrder(Enum):
+    """How a column writes numeric dates; with AUTO each cell has to tell by itself."""
+
     AUTO = "auto"
     DMY = "DMY"
     MDY = "MDY"
@@ -59,6 +61,7 @@ _TIME = (
     r"(?:[.,](?P<fraction>\d{1,9}))?)?)?\s*(?P<ampm>[ap]\.?m\.?)?"
     r"\s*(?P<utc>z|utc|gmt)?\s*(?P<offset>[+-]\d{1,2}(?::?\d{2})?)?)?"
 )
+_CLOCK_GROUPS = 7  # the groups of _TIME, which ends every date pattern
 _NUMERIC_DATE = re.compile(
     rf"(?P<a>\d{{1,4}})(?P<sep>[/.\-])(?P<b>\d{{1,2}})(?P=sep)(?P<c>\d{{1,4}})\.?{_TIME}", re.IGNORECASE
 )
@@ -68,12 +71,12 @@ _YEAR = r"(?P<year>\d{4}|\d{2})"
 _DAY_MONTH_YEAR = re.compile(rf"{_DAY}[\s\-/]*(?:de\s+)?{_WORD}[\s\-/,]*(?:de\s+)?{_YEAR}{_TIME}", re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(rf"{_WORD}\s*{_DAY},?\s+{_YEAR}{_TIME}", re.IGNORECASE)
 _LEADING_WORD = re.compile(r"([^\W\d_]+)\.?,?\s+")
-_NUMBER = re.compile(r"\d{1,14}(?:\.\d+)?")
+_NUMBER = re.compile(r"\d{1,20}(?:\.\d{1,20})?")
 _DATE_HEAD = re.compile(r"\s*(\d{1,4})([/.\-])(\d{1,2})\2(\d{1,4})(?!\d)")
 
 _MONTH_NAMES = (
     # English, German, French, Spanish, Italian, Dutch, Portuguese; accents are folded before lookup.
-    ("january jan januar janvier janv enero ene gennaio gen januari janeiro jän jaen", 1),
+    ("january jan januar janvier janv enero ene gennaio gen januari janeiro", 1),
     ("february feb februar fevrier fevr febrero febbraio februari fevereiro fev", 2),
     ("march mar marz mrz mars marzo maart mrt marco", 3),
     ("april apr avril avr abril aprile abr", 4),
@@ -82,7 +85,7 @@ _MONTH_NAMES = (
     ("july jul juli juillet juil julio luglio lug julho", 7),
     ("august aug aout agosto ago augustus", 8),
     ("september sep sept septembre septiembre setiembre settembre set setembro", 9),
-    ("october oct oktober okt octobre octubre ottobre ott oktober outubro out", 10),
+    ("october oct oktober okt octobre octubre ottobre ott outubro out", 10),
     ("november nov novembre noviembre novembro", 11),
     ("december dec dezember dez decembre diciembre dic dicembre dezembro", 12),
 )
@@ -132,8 +135,9 @@ def _parse_text(cell: str, order: DateOrder, tz: ZoneInfo) -> int:
             return _to_ms(moment if moment.tzinfo is not None else moment.replace(tzinfo=tz))
     found = _NUMERIC_DATE.fullmatch(text)
     if found is not None:
-        year, month, day = _numeric_parts(cell, found["a"], found["b"], found["c"], order)
-        return _assemble(cell, found, year, month, day, tz)
+        groups = found.groups()
+        year, month, day = _numeric_parts(cell, groups[0], groups[2], groups[3], order)
+        return _assemble(cell, groups[-_CLOCK_GROUPS:], year, month, day, tz)
     if _NUMBER.fullmatch(text) is not None:
         if len(text) == 8:
             # "20261123": ISO 8601's basic form; as a number it would fit no range anyway.
@@ -161,7 +165,7 @@ def _numeric_parts(cell: str, a: str, b: str, c: str, order: DateOrder) -> tuple
     elif first == second:
         day = month = first
     elif first <= 12 and second <= 12:
-        raise ValueProblem(
+        raise AmbiguousDate(
             f"The date {shown(cell)} could be day/month or month/day; choose the date order for this column."
         )
     else:
@@ -184,8 +188,8 @@ def _parse_words(cell: str, text: str, tz: ZoneInfo) -> int:
     month = _MONTHS.get(_fold(found["month"].rstrip(".")))
     if month is None:
         raise ValueProblem(f"The date {shown(cell)} has a month name we do not know.")
-    year = int(found["year"])
-    return _assemble(cell, found, year + 2000 if year < 100 else year, month, int(found["day"]), tz)
+    year = int(found["year"]) + (2000 if len(found["year"]) == 2 else 0)
+    return _assemble(cell, found.groups()[-_CLOCK_GROUPS:], year, month, int(found["day"]), tz)
 
 
 def _fold(word: str) -> str:
@@ -194,33 +198,33 @@ def _fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _assemble(cell: str, found: re.Match[str], year: int, month: int, day: int, tz: ZoneInfo) -> int:
-    if found["hour"] is None:
+def _assemble(cell: str, clock: tuple[str | None, ...], year: int, month: int, day: int, tz: ZoneInfo) -> int:
+    """The instant of a parsed date and the ``_TIME`` groups after it (all None when there is no time)."""
+    hour_text, minute, second, fraction, ampm, utc, offset = clock
+    if hour_text is None:
         return _assemble_date(cell, year, month, day, tz)
-    hour = int(found["hour"])
-    ampm = found["ampm"]
+    hour = int(hour_text)
     if ampm is not None:
         if not 1 <= hour <= 12:
             raise ValueProblem(f"The date {shown(cell)} has an hour that does not fit AM/PM.")
         hour = hour % 12 + (12 if ampm[0] in "pP" else 0)
-    elif found["minute"] is None:
+    elif minute is None:
         # A lone number after the date ("23/11/2026 14") is too likely to be something else.
         raise ValueProblem(f"The date {shown(cell)} is not a date we can read.")
     zone: timezone | ZoneInfo = tz
-    if found["offset"] is not None:
-        zone = _offset_zone(cell, found["offset"])
-    elif found["utc"] is not None:
+    if offset is not None:
+        zone = _offset_zone(cell, offset)
+    elif utc is not None:
         zone = UTC
-    fraction = found["fraction"] or ""
     try:
         moment = datetime(
             year,
             month,
             day,
             hour,
-            int(found["minute"] or 0),
-            int(found["second"] or 0),
-            int(fraction[:6].ljust(6, "0")),
+            int(minute) if minute else 0,
+            int(second) if second else 0,
+            int(fraction[:6].ljust(6, "0")) if fraction else 0,
             tzinfo=zone,
         )
     except ValueError:
@@ -259,6 +263,38 @@ def _from_number(cell: Cell, value: int | float, tz: ZoneInfo) -> int:
     raise ValueProblem(f"The date {shown(cell)} is a number that is neither an Excel date nor a Unix timestamp.")
 
 
+class AmbiguousDate(ValueProblem):
+    """A numeric date such as 05/11/2026 read with ``DateOrder.AUTO``: day and month could be swapped."""
+
+
+def _evidence(cell: Cell) -> str | None:
+    """What one cell says about its column's order: "DMY", "MDY", "YMD", "ambiguous", or None."""
+    if not isinstance(cell, str):
+        return None
+    found = _DATE_HEAD.match(cell)
+    if found is None:
+        return None
+    a, b, c = found[1], found[3], found[4]
+    if len(a) == 4:
+        return "YMD"
+    if len(a) > 2 or len(c) not in (2, 4):
+        return None
+    first, second = int(a), int(b)
+    if not (1 <= first <= 31 and 1 <= second <= 31) or (first > 12 and second > 12):
+        return None
+    if first > 12:
+        return "DMY"
+    if second > 12:
+        return "MDY"
+    return "ambiguous" if first != second else None
+
+
+def telling_order(cell: Cell) -> DateOrder | None:
+    """DMY or MDY when this one cell shows its column's day/month order (a part above 12), else None."""
+    said = _evidence(cell)
+    return DateOrder[said] if said in ("DMY", "MDY") else None
+
+
 def detect_date_order(samples: Iterable[Cell]) -> DateOrder | None:
     """The day/month order a column's numeric dates show, or None when the user must choose.
 
@@ -267,35 +303,14 @@ def detect_date_order(samples: Iterable[Cell]) -> DateOrder | None:
     and None when ambiguous cells ("05/11/2026") are all there is to go on. Cells with a month name,
     Excel dates and timestamps say nothing about the order and are skipped.
     """
-    day_first = month_first = year_first = ambiguous = False
-    for cell in samples:
-        if not isinstance(cell, str):
-            continue
-        found = _DATE_HEAD.match(cell)
-        if found is None:
-            continue
-        a, b, c = found[1], found[3], found[4]
-        if len(a) == 4:
-            year_first = True
-            continue
-        if len(a) > 2 or len(c) not in (2, 4):
-            continue
-        first, second = int(a), int(b)
-        if not (1 <= first <= 31 and 1 <= second <= 31) or (first > 12 and second > 12):
-            continue
-        if first > 12:
-            day_first = True
-        elif second > 12:
-            month_first = True
-        elif first != second:
-            ambiguous = True
-    if day_first and month_first:
+    seen = {_evidence(cell) for cell in samples}
+    if "DMY" in seen and "MDY" in seen:
         return None
-    if day_first:
+    if "DMY" in seen:
         return DateOrder.DMY
-    if month_first:
+    if "MDY" in seen:
         return DateOrder.MDY
-    if year_first and not ambiguous:
+    if "YMD" in seen and "ambiguous" not in seen:
         return DateOrder.YMD
     return None
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gettext
 import hashlib
-import logging
 import math
 import re
 import unicodedata
@@ -23,8 +22,6 @@ from functools import cache, lru_cache
 import pycountry
 
 from capi_desktop.core.problems import PLACEHOLDERS, Cell, ValueProblem, is_missing, shown
-
-logger = logging.getLogger(__name__)
 
 # RFC 5321 limits: 64 characters before the "@", 254 for the whole address.
 MAX_LOCAL_LENGTH = 64

@@ -54,6 +54,13 @@ class StateCounts:
         return self.ok + self.warning + self.error
 
 
+@dataclass(frozen=True)
+class MatchCounts:
+    with_email: int
+    with_name_company: int  # userInfo is only sent with both names, so a company implies the names
+    with_click_id: int
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rows (
@@ -157,6 +164,16 @@ class Journal:
                 """
             )
             return cursor.rowcount
+
+    def match_counts(self) -> MatchCounts:
+        """How many sendable events carry each kind of identifier LinkedIn matches on."""
+        email, name_company, click_id = self._db.execute(
+            """SELECT COALESCE(SUM(event_json LIKE '%"SHA256_EMAIL"%'), 0),
+                      COALESCE(SUM(event_json LIKE '%"companyName"%'), 0),
+                      COALESCE(SUM(event_json LIKE '%"LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID"%'), 0)
+               FROM rows WHERE state != 'error'"""
+        ).fetchone()
+        return MatchCounts(with_email=email, with_name_company=name_company, with_click_id=click_id)
 
     def counts(self) -> StateCounts:
         found = dict(self._db.execute("SELECT state, COUNT(*) FROM rows GROUP BY state").fetchall())

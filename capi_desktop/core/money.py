@@ -28,7 +28,7 @@ from functools import cache, lru_cache
 
 import pycountry
 
-from capi_desktop.core.problems import Cell, ValueProblem, is_missing, shown
+from capi_desktop.core.problems import Cell, ValueProblem, shown
 
 # A value this large in a value column is almost certainly a mapped id or phone number; the cap
 # still leaves room for large deals in currencies with small units (a trillion dong is ~40M USD).
@@ -37,13 +37,23 @@ MAX_AMOUNT = Decimal(10) ** 15
 # The common case needs no separator analysis: "1234", "-99", "1234.5", "0.99". Exactly three digits
 # after the dot ("1.234") is ambiguous and goes the long way.
 _PLAIN = re.compile(r"-?\d{1,15}(?:\.(?!\d{3}\Z)\d{1,20})?")
-_NUMBER = re.compile(r"[.,]?\d(?:[\d.,'’\s]*\d)?")
-_GROUP_MARKS = re.compile(r"[\s'’]")
+# Only these mark thousands besides "." and ",": space, no-break, figure, thin, narrow no-break
+# space, and the Swiss apostrophes.
+_GROUP_SPACES = " \u00a0\u2007\u2009\u202f'’"
+_AS_SPACE = str.maketrans(dict.fromkeys(_GROUP_SPACES, " "))
+_NUMBER = re.compile(rf"[.,]?\d(?:[\d.,{_GROUP_SPACES}]*\d)?")
+# Digits grouped in threes by one kind of separator (the first group cannot start with 0, so "0,125"
+# is a decimal), then an optional decimal part. Group spaces are folded to " " first.
+_SEPARATED = re.compile(
+    r"(?P<whole>[1-9]\d{0,2}(?P<group>[., ])\d{3}(?:(?P=group)\d{3})*|\d*)(?:(?P<decimal>[.,])(?P<fraction>\d+))?"
+)
+_INDIAN = re.compile(r"(\d{1,2}(?:,\d{2})*,\d{3})(?:\.(\d+))?")  # 1,23,456.78
 _SPACES = re.compile(r"\s+")
 # Around the number: signs and an accounting "(" before, ")" and a trailing minus (SAP) after, and at
-# most one currency token on each side.
-_BEFORE = re.compile(r"([-+−–(]*)([^-+−–()\d]*)([-+−–(]*)")
-_AFTER = re.compile(r"([-−–)]*)([^-+−–()\d]*)([-−–)]*)")
+# most one currency token on each side ("US $" and "R$" included).
+_TOKEN = r"([^-+−–()\d\s]+(?:\s[^-+−–()\d\s]+)*)?"
+_BEFORE = re.compile(rf"((?:[-+−–(]\s*)*){_TOKEN}\s*((?:[-+−–(]\s*)*)")
+_AFTER = re.compile(rf"((?:[-−–)]\s*)*){_TOKEN}\s*((?:[-−–)]\s*)*)")
 _MINUS = "-−–"
 
 # Symbols and words used in place of ISO codes. Keys are casefolded with spaces removed.
@@ -139,23 +149,38 @@ def parse_money(cell: Cell, decimal_comma: bool | None = None) -> Money:
 
 
 def _parse_money_text(cell: str, text: str, decimal_comma: bool | None) -> Money:
-    if not text:
-        raise ValueProblem("The amount is empty.")
-    if "%" in text:
-        raise ValueProblem(f"The amount {shown(cell)} is a percentage, not an amount of money.")
-    not_money = ValueProblem(f"The amount {shown(cell)} is not an amount of money.")
     found = _NUMBER.search(text)
-    if is_missing(text) or found is None:
-        raise not_money
-    before = _BEFORE.fullmatch(_SPACES.sub("", text[: found.start()]))
-    after = _AFTER.fullmatch(_SPACES.sub("", text[found.end() :]))
+    if found is None or "%" in text:
+        raise _not_money(cell, text)
+    negative = False
+    currency = None
+    start, end = found.span()
+    if start or end < len(text):
+        negative, currency = _edges(cell, text, start, end)
+    read = _read_number(found.group(), decimal_comma)
+    if read is None:
+        raise ValueProblem(f"The amount {shown(cell)} mixes thousands and decimal separators in a way we cannot read.")
+    amount = Decimal(read[0])
+    return Money(_checked(-amount if negative else amount, cell), currency)
+
+
+def _edges(cell: str, text: str, start: int, end: int) -> tuple[bool, str | None]:
+    """Whether the text around the number makes it negative, and the currency it names."""
+    head, tail = text[:start].strip(), text[end:].strip()
+    # Usually the only thing around the number is a currency ("99 €", "$99"): one cached lookup.
+    if not (head and tail):
+        currency = _currency_code(head or tail)
+        if currency is not None:
+            return False, currency
+    before = _BEFORE.fullmatch(head)
+    after = _AFTER.fullmatch(tail)
     if before is None or after is None:
-        raise not_money
+        raise _not_money(cell, text)
     marks = before[1] + before[3] + after[1] + after[3]
     minus = sum(marks.count(ch) for ch in _MINUS)
     brackets = marks.count("(")
     if brackets != marks.count(")") or minus + brackets + marks.count("+") > 1:
-        raise not_money
+        raise _not_money(cell, text)
     currency = None
     for token in (before[2], after[2]):
         if token:
@@ -163,11 +188,15 @@ def _parse_money_text(cell: str, text: str, decimal_comma: bool | None) -> Money
             if currency is not None and code != currency:
                 raise ValueProblem(f"The amount {shown(cell)} names two different currencies.")
             currency = code
-    read = _read_number(found.group(), decimal_comma)
-    if read is None:
-        raise ValueProblem(f"The amount {shown(cell)} mixes thousands and decimal separators in a way we cannot read.")
-    amount = Decimal(read[0])
-    return Money(_checked(-amount if minus or brackets else amount, cell), currency)
+    return bool(minus or brackets), currency
+
+
+def _not_money(cell: str, text: str) -> ValueProblem:
+    if not text:
+        return ValueProblem("The amount is empty.")
+    if "%" in text:
+        return ValueProblem(f"The amount {shown(cell)} is a percentage, not an amount of money.")
+    return ValueProblem(f"The amount {shown(cell)} is not an amount of money.")
 
 
 def _checked(amount: Decimal, cell: Cell) -> Decimal:
@@ -178,13 +207,13 @@ def _checked(amount: Decimal, cell: Cell) -> Decimal:
 
 
 def _currency_in_amount(cell: str, token: str) -> str:
-    key = token.casefold()
-    code = _currency_code(key)
+    code = _currency_code(token)
     if code is not None:
         return code
-    if key in _AMBIGUOUS_SYMBOLS:
+    ambiguous = _AMBIGUOUS_SYMBOLS.get(_currency_key(token))
+    if ambiguous is not None:
         raise ValueProblem(
-            f"The amount {shown(cell)} uses {shown(token)}, which could be {_AMBIGUOUS_SYMBOLS[key]}; "
+            f"The amount {shown(cell)} uses {shown(token)}, which could be {ambiguous}; "
             "write the currency code instead."
         )
     raise ValueProblem(f"The amount {shown(cell)} has {shown(token)} where a currency should be.")
@@ -196,59 +225,32 @@ def _read_number(core: str, decimal_comma: bool | None) -> tuple[str, bool | Non
     The second item is True for a decimal comma, False for a decimal point, None when ``core`` alone
     cannot tell. Returns None when the separators are inconsistent.
     """
-    core = _GROUP_MARKS.sub(" ", core)
-    spaced = " " in core
-    dots, commas = core.count("."), core.count(",")
-    decimal: str | None
-    group: str | None
-    evidence: bool | None
-    if dots and commas:
-        decimal = "." if core.rfind(".") > core.rfind(",") else ","
-        group = "," if decimal == "." else "."
-        if spaced or core.count(decimal) > 1:
+    if not core.isascii() or "'" in core:
+        core = core.translate(_AS_SPACE)
+    found = _SEPARATED.fullmatch(core)
+    if found is None:
+        indian = _INDIAN.fullmatch(core)
+        if indian is None:
             return None
-        evidence = decimal == ","
-    elif dots or commas:
-        sep = "." if dots else ","
-        whole, _, fraction = core.partition(sep)
-        if spaced:
-            decimal, group, evidence = sep, " ", sep == ","
-        elif dots + commas > 1:
-            # A repeated separator groups thousands, so the other one must be the decimal separator.
-            decimal, group, evidence = None, sep, sep == "."
-        elif len(fraction) == 3 and 1 <= len(whole) <= 3 and not whole.startswith("0"):
-            evidence = None
-            if decimal_comma is None or decimal_comma != (sep == ","):
-                decimal, group = None, sep
-            else:
-                decimal, group = sep, None
-        else:
-            decimal, group, evidence = sep, None, sep == ","
-    else:
-        decimal, group, evidence = None, (" " if spaced else None), None
-    if decimal is None:
-        whole, fraction = core, ""
-    else:
-        whole, _, fraction = core.partition(decimal)
-        if not fraction.isdigit():
+        return indian[1].replace(",", "") + ("." + indian[2] if indian[2] else ""), False
+    whole, group, decimal, fraction = found["whole"], found["group"], found["decimal"], found["fraction"]
+    if group is None:
+        if decimal is None:
+            return whole, None
+        return (whole or "0") + "." + fraction, decimal == ","
+    if decimal is not None:
+        if decimal == group:
             return None
-    if group is not None:
-        if not _grouped(whole, group):
-            return None
-        whole = whole.replace(group, "")
-    return (whole or "0") + ("." + fraction if fraction else ""), evidence
-
-
-def _grouped(whole: str, group: str) -> bool:
-    """True when ``whole`` groups digits in threes ("1,234,567") or the Indian way ("12,34,567")."""
-    parts = whole.split(group)
-    if not all(part.isdigit() for part in parts) or len(parts) < 2:
-        return False
-    if 1 <= len(parts[0]) <= 3 and all(len(part) == 3 for part in parts[1:]):
-        return True
-    return (
-        group == "," and len(parts[-1]) == 3 and 1 <= len(parts[0]) <= 2 and all(len(part) == 2 for part in parts[1:-1])
-    )
+        return whole.replace(group, "") + "." + fraction, decimal == ","
+    if group == " ":
+        return whole.replace(" ", ""), None
+    if whole.count(group) > 1:
+        # A repeated separator groups thousands, so the other one must be the decimal separator.
+        return whole.replace(group, ""), group == "."
+    # "1,234" or "1.234": the column's habit decides, thousands by default (see the module docstring).
+    if decimal_comma is not None and decimal_comma == (group == ","):
+        return whole.replace(group, "."), None
+    return whole.replace(group, ""), None
 
 
 def detect_decimal_comma(samples: Iterable[Cell]) -> bool | None:
@@ -275,12 +277,12 @@ def detect_decimal_comma(samples: Iterable[Cell]) -> bool | None:
 def normalise_currency(cell: Cell) -> str:
     """ISO 4217 code for a code in any case ("usd"), a symbol ("€", "$" = USD) or a common name ("euro")."""
     if isinstance(cell, str):
-        key = _SPACES.sub("", cell).casefold()
-        if not key:
-            raise ValueProblem("The currency is empty.")
-        code = _currency_code(key)
+        code = _currency_code(cell)
         if code is not None:
             return code
+        key = _currency_key(cell)
+        if not key:
+            raise ValueProblem("The currency is empty.")
         if key in _AMBIGUOUS_SYMBOLS:
             raise ValueProblem(
                 f"The currency {shown(cell)} could be {_AMBIGUOUS_SYMBOLS[key]}; write the currency code instead."
@@ -291,11 +293,16 @@ def normalise_currency(cell: Cell) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _currency_code(key: str) -> str | None:
+def _currency_code(text: str) -> str | None:
+    key = _currency_key(text)
     code = key.upper()
     if code in _iso_currencies():
         return code
     return _CURRENCY_SYMBOLS.get(key)
+
+
+def _currency_key(text: str) -> str:
+    return _SPACES.sub("", text).casefold()
 
 
 @cache

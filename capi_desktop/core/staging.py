@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,13 +17,20 @@ from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from capi_desktop.core.dates import DateOrder, check_conversion_window, parse_conversion_time, resolve_timezone
+from capi_desktop.core.dates import (
+    AmbiguousDate,
+    DateOrder,
+    check_conversion_window,
+    parse_conversion_time,
+    resolve_timezone,
+    telling_order,
+)
 from capi_desktop.core.events import Person, build_event, derive_event_id
 from capi_desktop.core.identity import clean_text, normalise_country, normalise_email
 from capi_desktop.core.journal import Journal, JournalRow, RowState
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
 from capi_desktop.core.money import detect_decimal_comma, format_amount, normalise_currency, parse_money
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.problems import ValueProblem, is_missing
 from capi_desktop.core.reading import SourceRow, Table
 
 logger = logging.getLogger(__name__)
@@ -32,7 +38,6 @@ logger = logging.getLogger(__name__)
 CHUNK = 5000
 EVENT_ID_MAX = 64
 PENDING_TIME_PLACEHOLDER = ',"conversionHappenedAt":0,'
-_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}\b")
 
 
 class CancelToken(Protocol):
@@ -51,7 +56,6 @@ class ImportOptions:
     date_order: DateOrder = DateOrder.AUTO
     max_age_days: int = 90
     future_grace_seconds: int = 300
-
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,42 +105,12 @@ class StageSummary:
         }
 
 
-@dataclass
-class _Tally:
-    with_email: int = 0
-    with_name_company: int = 0
-    with_click_id: int = 0
-    unmapped: Counter[str] = field(default_factory=Counter)
-
-
 class _OrderEvidence:
     """Day/month order learnt from the column's text dates as the import streams through it."""
 
     def __init__(self, chosen: DateOrder) -> None:
         self.order: DateOrder | None = None if chosen is DateOrder.AUTO else chosen
         self.user_chose = chosen is not DateOrder.AUTO
-
-    def classify(self, cell: Any) -> DateOrder | None:
-        """DMY/MDY when a text date tells the order, None when it is d/m vs m/d ambiguous or not d/m/y."""
-        if not isinstance(cell, str):
-            return None
-        match = _NUMERIC_DATE.match(cell)
-        if not match:
-            return None
-        first, second = int(match.group(1)), int(match.group(2))
-        if first > 12 >= second:
-            return DateOrder.DMY
-        if second > 12 >= first:
-            return DateOrder.MDY
-        return None
-
-    def is_ambiguous(self, cell: Any) -> bool:
-        if not isinstance(cell, str):
-            return False
-        match = _NUMERIC_DATE.match(cell)
-        return (
-            bool(match) and int(match.group(1)) <= 12 and int(match.group(2)) <= 12 and match.group(1) != match.group(2)
-        )
 
 
 def stage(
@@ -182,19 +156,19 @@ def stage(
     if progress is not None:
         progress(done)
     counts = journal.counts()
-    tally = stager.tally
+    matches = journal.match_counts()
     return StageSummary(
         rows=counts.total,
         ok=counts.ok,
         warnings=counts.warning,
         errors=counts.error,
         duplicates=duplicates,
-        with_email=tally.with_email,
-        with_name_company=tally.with_name_company,
-        with_click_id=tally.with_click_id,
+        with_email=matches.with_email,
+        with_name_company=matches.with_name_company,
+        with_click_id=matches.with_click_id,
         date_order=stager.evidence.order,
         date_order_needed=needed,
-        unmapped_event_names=dict(tally.unmapped),
+        unmapped_event_names=dict(stager.unmapped),
     )
 
 
@@ -245,16 +219,16 @@ class _RowStager:
         self.tz = tz
         self.now_ms = now_ms
         self.evidence = _OrderEvidence(options.date_order)
-        self.tally = _Tally()
+        self.unmapped: Counter[str] = Counter()
         value_column = self.columns.get(Field.VALUE)
         self.decimal_comma = (
             detect_decimal_comma(row.values[value_column[0]] for row in table.sample(1000)) if value_column else None
         )
         # Dates, amounts and countries repeat a lot in CRM exports: parse each distinct text once.
-        self._money = functools.lru_cache(maxsize=65536)(self._parse_money)
-        self._country = functools.lru_cache(maxsize=4096)(normalise_country)
-        self._currency = functools.lru_cache(maxsize=1024)(normalise_currency)
-        self._time = functools.lru_cache(maxsize=65536)(self._parse_time)
+        self._money = functools.lru_cache(maxsize=65536, typed=True)(self._parse_money)
+        self._country = functools.lru_cache(maxsize=4096, typed=True)(normalise_country)
+        self._currency = functools.lru_cache(maxsize=1024, typed=True)(normalise_currency)
+        self._time = functools.lru_cache(maxsize=65536, typed=True)(self._parse_time)
 
     def cell(self, row: SourceRow, f: Field) -> Any:
         indexes = self.columns.get(f)
@@ -282,7 +256,7 @@ class _RowStager:
             if event_name is None:
                 errors.append(f"No event name in “{self._name(Field.EVENT_NAME)}”, so no conversion rule applies.")
             else:
-                self.tally.unmapped[event_name] += 1
+                self.unmapped[event_name] += 1
                 errors.append(f"The event name “{event_name}” is not mapped to a conversion rule.")
 
         person = self._person(row, errors, warnings)
@@ -298,12 +272,6 @@ class _RowStager:
 
         if errors or rule_id is None or event_id is None:
             return JournalRow(row.number, RowState.ERROR, " ".join(errors), event_id, rule_id, None), None
-        if person.email_sha256:
-            self.tally.with_email += 1
-        if person.has_full_name and person.company:
-            self.tally.with_name_company += 1
-        if person.click_id:
-            self.tally.with_click_id += 1
         event_json = build_event(
             rule_id=rule_id,
             happened_at_ms=happened_at,
@@ -338,7 +306,7 @@ class _RowStager:
         bad_email_columns = []
         for index, name in zip(self.columns.get(Field.EMAIL, ()), self.column_names.get(Field.EMAIL, ()), strict=True):
             cell = row.values[index]
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
+            if is_missing(cell):  # "n/a", "-", blank: no email, rather than a wrong one
                 continue
             try:
                 email_hash = normalise_email(cell)
@@ -389,11 +357,11 @@ class _RowStager:
     def _when(self, row: SourceRow, errors: list[str]) -> tuple[int, str | None]:
         """The conversion time in ms, or (0, raw text) while the column's day/month order is unknown."""
         cell = self.cell(row, Field.CONVERSION_TIME)
-        if cell is None or (isinstance(cell, str) and not cell.strip()):
+        if is_missing(cell):
             errors.append(f"The conversion time in “{self._name(Field.CONVERSION_TIME)}” is empty.")
             return 0, None
         evidence = self.evidence
-        told = evidence.classify(cell)
+        told = telling_order(cell)
         if told is not None and not evidence.user_chose:
             if evidence.order is None:
                 evidence.order = told
@@ -403,11 +371,11 @@ class _RowStager:
                     f"({_ORDER_WORDS[evidence.order]})."
                 )
                 return 0, None
-        order = evidence.order or DateOrder.AUTO
-        if evidence.order is None and evidence.is_ambiguous(cell):
-            return 0, str(cell)
         try:
-            return self.time_ms(cell, order), None
+            return self.time_ms(cell, evidence.order or DateOrder.AUTO), None
+        except AmbiguousDate:
+            # Only reachable while the order is unknown: hold the row until the column tells.
+            return 0, str(cell)
         except ValueProblem as problem:
             errors.append(str(problem))
             return 0, None
@@ -415,7 +383,7 @@ class _RowStager:
     def _value(self, row: SourceRow, errors: list[str], warnings: list[str]) -> tuple[str | None, str | None]:
         cell = self.cell(row, Field.VALUE)
         symbol_currency = None
-        if cell is None or (isinstance(cell, str) and not cell.strip()):
+        if is_missing(cell):
             amount = self.mapping.value
         else:
             try:
@@ -441,7 +409,8 @@ class _RowStager:
                 f"The value {amount} has no currency: choose a currency column or a default currency for all rows."
             )
             return None, None
-        if symbol_currency and currency != symbol_currency:
+        # A bare "$" reads as USD; a currency column saying CAD or AUD is the better authority then.
+        if symbol_currency and currency != symbol_currency and not (symbol_currency == "USD" and currency in _DOLLARS):
             errors.append(f"The value is marked {symbol_currency} but the currency column says {currency}.")
             return None, None
         if amount < 0:
@@ -453,6 +422,7 @@ class _RowStager:
         return names[0] if names else f.label
 
 
+_DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "TWD", "BSD", "BBD", "JMD", "TTD"})
 _ORDER_WORDS = {DateOrder.DMY: "day/month/year", DateOrder.MDY: "month/day/year", DateOrder.YMD: "year/month/day"}
 
 

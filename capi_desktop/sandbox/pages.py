@@ -80,7 +80,7 @@ def consent_page(consent: ConsentRequest, app_name: str, member_name: str, auto_
     script = ""
     if auto_consent is not None:
         script = _AUTO_CLICK % ("allow" if auto_consent == "allow" else "cancel")
-    body = f"""<div class="card"><div class="logo">in</div>
+    body = f"""<div class="card"><div class="logo">LinkedIn sandbox</div>
 <h1>{escape(app_name)} would like to:</h1>
 <ul>{scopes}</ul>
 <p class="member">Signed in as {escape(member_name)}</p>
@@ -92,6 +92,6 @@ def consent_page(consent: ConsentRequest, app_name: str, member_name: str, auto_
 
 
 def error_page(title: str, message: str, status: int = 400) -> Response:
-    body = f"""<div class="card error"><div class="logo">in</div>
+    body = f"""<div class="card error"><div class="logo">LinkedIn sandbox</div>
 <h1>{escape(title)}</h1><p>{escape(message)}</p></div>"""
     return _page(title, body, status)

@@ -6,11 +6,12 @@ import hashlib
 import logging
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from capi_desktop.core.reading.model import FileKind, SpreadsheetError
+from capi_desktop.core.reading.model import FileKind, SpreadsheetError, describe_os_error
 
 logger = logging.getLogger(__name__)
 
@@ -28,20 +29,17 @@ _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_ZIP_RATIO = 200
 # Below this, a member is small enough to inflate whatever its ratio.
 ZIP_RATIO_FLOOR = 32 << 20
-
-
-def describe_os_error(path: Path, exc: OSError) -> SpreadsheetError:
-    """Turn a failure to open or read the file into a sentence the user can act on."""
-    if isinstance(exc, FileNotFoundError):
-        return SpreadsheetError(f"“{path.name}” cannot be found any more; it may have been moved, renamed or deleted.")
-    if isinstance(exc, IsADirectoryError):
-        return SpreadsheetError(f"“{path.name}” is a folder, not a spreadsheet.")
-    if isinstance(exc, PermissionError):
-        return SpreadsheetError(
-            f"CAPI Desktop is not allowed to read “{path.name}”. Check the file's permissions, or close it in the "
-            "program that has it locked, and try again."
-        )
-    return SpreadsheetError(f"“{path.name}” could not be read ({exc.strerror or exc}).")
+# What the zipfile module raises for archives that are not well-formed (besides OSError for the file itself).
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+)
 
 
 def guarded(path: Path, action: Callable[[], T]) -> T:
@@ -98,7 +96,7 @@ def detect_kind(path: str | Path) -> FileKind:
     return FileKind.CSV
 
 
-_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
 # Control bytes that never appear in a text export (tab, newlines and form feed excluded).
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 
@@ -124,7 +122,7 @@ def looks_like_text(head: bytes) -> bool:
     """Whether the first bytes of a file could be delimited text rather than some binary format."""
     if utf16_byte_order(head):
         return True
-    if head.startswith(_BOMS[0]):
+    if head.startswith(_UTF8_BOM):
         head = head[3:]
     if b"\x00" in head:
         return False
@@ -136,9 +134,9 @@ def not_a_spreadsheet(path: Path) -> SpreadsheetError:
     return SpreadsheetError(f"“{path.name}” is not a spreadsheet CAPI Desktop can read; {SAVE_AS}.")
 
 
-def damaged(path: Path, what: str = "spreadsheet") -> SpreadsheetError:
+def damaged(path: Path, what: str = "a spreadsheet") -> SpreadsheetError:
     return SpreadsheetError(
-        f"“{path.name}” looks like a {what} but is damaged or incomplete (perhaps a download or copy that did not "
+        f"“{path.name}” looks like {what} but is damaged or incomplete (perhaps a download or copy that did not "
         f"finish). Open it in Excel and save it again, or {SAVE_AS}."
     )
 
@@ -155,12 +153,9 @@ def _zip_kind(path: Path) -> FileKind:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except zipfile.BadZipFile as exc:
-        raise damaged(path) from exc
     except OSError as exc:
         raise describe_os_error(path, exc) from exc
-    except (RuntimeError, NotImplementedError, ValueError, EOFError, zipfile.LargeZipFile) as exc:
-        # Encrypted members, unknown compression methods and similar oddities of a zip that is not ours.
+    except ZIP_ERRORS as exc:
         logger.info("unreadable zip %s: %s", path.name, exc)
         raise damaged(path) from exc
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
@@ -187,10 +182,10 @@ def check_zip_members(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except zipfile.BadZipFile as exc:
-        raise damaged(path) from exc
     except OSError as exc:
         raise describe_os_error(path, exc) from exc
+    except ZIP_ERRORS as exc:
+        raise damaged(path) from exc
     for member in members:
         if member.file_size > ZIP_RATIO_FLOOR and member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
             logger.warning(
@@ -208,20 +203,88 @@ def check_zip_members(path: Path) -> None:
 
 
 # Compound File Binary (the container of .xls, and of password-protected .xlsx): just enough of the format
-# to list the stream names in its directory, with every loop bounded so a damaged file cannot hang us.
+# to list its streams and read one, with every loop bounded so a damaged file cannot hang us.
 _CFB_END_OF_CHAIN = 0xFFFFFFFE
-_CFB_MAX_SECTORS = 100_000
+_CFB_MINI_SECTOR = 64
+
+
+class CompoundFile:
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        header = handle.read(512)
+        if len(header) < 512:
+            raise ValueError("short header")
+        shift = struct.unpack_from("<H", header, 30)[0]
+        if shift not in (9, 12):
+            raise ValueError(f"sector shift {shift}")
+        self._sector_size = 1 << shift
+        handle.seek(0, 2)
+        self._max_sectors = handle.tell() // self._sector_size + 1
+        (first_directory,) = struct.unpack_from("<I", header, 48)
+        self._cutoff, self._first_mini_fat = struct.unpack_from("<II", header, 56)
+        # The first 109 FAT sector numbers sit in the header; they map files up to 6.8 MB (512-byte sectors)
+        # or 436 MB (4096-byte sectors), more than any .xls. Later ones would be in a DIFAT chain, not read.
+        self._fat_sectors = [s for s in struct.unpack_from("<109I", header, 76) if s < 0xFFFFFFFA]
+        self.entries: dict[str, tuple[int, int]] = {}
+        directory = self._chain(first_directory)
+        for start in range(0, len(directory) - 127, 128):
+            name_length, kind = struct.unpack_from("<HB", directory, start + 64)
+            if 2 <= name_length <= 64 and kind in (1, 2, 5):
+                name = directory[start : start + name_length - 2].decode("utf-16-le", "replace")
+                first_sector, size = struct.unpack_from("<II", directory, start + 116)
+                self.entries.setdefault(name, (first_sector, size))
+
+    def _sector(self, number: int) -> bytes:
+        if number >= self._max_sectors:
+            raise ValueError(f"sector {number} beyond end of file")
+        self._handle.seek((number + 1) * self._sector_size)
+        return self._handle.read(self._sector_size)
+
+    def _next(self, number: int) -> int:
+        fat_index, offset = divmod(number, self._sector_size // 4)
+        if fat_index >= len(self._fat_sectors):
+            raise ValueError(f"sector {number} not mapped")
+        value: int = struct.unpack_from("<I", self._sector(self._fat_sectors[fat_index]), offset * 4)[0]
+        return value
+
+    def _chain(self, sector: int) -> bytes:
+        parts: list[bytes] = []
+        seen = set[int]()
+        while sector != _CFB_END_OF_CHAIN:
+            if sector in seen:
+                raise ValueError("sector chain loops")
+            seen.add(sector)
+            parts.append(self._sector(sector))
+            sector = self._next(sector)
+        return b"".join(parts)
+
+    def read(self, name: str) -> bytes:
+        """One stream's bytes (small streams live in the "mini stream", in 64-byte pieces)."""
+        first, size = self.entries[name]
+        if size >= self._cutoff:
+            return self._chain(first)[:size]
+        mini_stream = self._chain(self.entries["Root Entry"][0])
+        mini_fat = self._chain(self._first_mini_fat)
+        parts: list[bytes] = []
+        seen, sector = set[int](), first
+        while sector != _CFB_END_OF_CHAIN and len(parts) * _CFB_MINI_SECTOR < size:
+            if sector in seen or (sector + 1) * 4 > len(mini_fat):
+                raise ValueError("broken mini stream chain")
+            seen.add(sector)
+            parts.append(mini_stream[sector * _CFB_MINI_SECTOR : (sector + 1) * _CFB_MINI_SECTOR])
+            sector = struct.unpack_from("<I", mini_fat, sector * 4)[0]
+        return b"".join(parts)[:size]
 
 
 def _cfb_kind(path: Path) -> FileKind:
     try:
         with open(path, "rb") as handle:
-            names = _cfb_stream_names(handle)
+            names = set(CompoundFile(handle).entries)
     except OSError as exc:
         raise describe_os_error(path, exc) from exc
     except (struct.error, ValueError) as exc:
         logger.info("unreadable compound file %s: %s", path.name, exc)
-        raise damaged(path, "Excel 97–2003 workbook") from exc
+        raise damaged(path, "an Excel 97–2003 workbook") from exc
     if "EncryptedPackage" in names:
         raise encrypted(path)
     if "Workbook" in names or "Book" in names:
@@ -233,45 +296,69 @@ def _cfb_kind(path: Path) -> FileKind:
     raise not_a_spreadsheet(path)
 
 
-def _cfb_stream_names(handle: BinaryIO) -> set[str]:
-    header = handle.read(512)
-    if len(header) < 512:
-        raise ValueError("short header")
-    sector_shift = struct.unpack_from("<H", header, 30)[0]
-    if sector_shift not in (9, 12):
-        raise ValueError(f"sector shift {sector_shift}")
-    sector_size = 1 << sector_shift
-    first_directory_sector = struct.unpack_from("<I", header, 48)[0]
-    # The first 109 FAT sector numbers sit in the header; they map files up to 6.8 MB (512-byte sectors)
-    # or 436 MB (4096-byte sectors). A directory beyond that is treated as damaged: an .xls's directory is
-    # written at the start, and a password-protected .xlsx of that size is not a marketer's export.
-    fat_sectors = [s for s in struct.unpack_from("<109I", header, 76) if s < 0xFFFFFFFA]
-    entries_per_fat_sector = sector_size // 4
+# BIFF8 sheets stop at 65,536 rows and 256 columns.
+_XLS_MAX_ROWS = 65_536
+_XLS_MAX_COLUMNS = 256
+# Records that place a value in a cell: FORMULA, RSTRING, LABELSST, MULRK, MULBLANK, BLANK, NUMBER, LABEL,
+# BOOLERR, RK.
+_XLS_CELL_RECORDS = frozenset({0x0006, 0x00D6, 0x00FD, 0x00BD, 0x00BE, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E})
 
-    def read_sector(number: int) -> bytes:
-        handle.seek((number + 1) * sector_size)
-        data = handle.read(sector_size)
-        if len(data) < sector_size:
-            raise ValueError(f"sector {number} beyond end of file")
-        return data
 
-    def next_sector(number: int) -> int:
-        fat_index, offset = divmod(number, entries_per_fat_sector)
-        if fat_index >= len(fat_sectors):
-            raise ValueError(f"sector {number} not mapped")
-        value: int = struct.unpack_from("<I", read_sector(fat_sectors[fat_index]), offset * 4)[0]
-        return value
+def check_xls_dimensions(path: Path) -> None:
+    """Refuse an .xls whose records would make calamine ask for an impossible amount of memory.
 
-    names: set[str] = set()
-    sector, seen = first_directory_sector, set[int]()
-    while sector != _CFB_END_OF_CHAIN:
-        if sector in seen or len(seen) >= _CFB_MAX_SECTORS:
-            raise ValueError("directory chain loops")
-        seen.add(sector)
-        data = read_sector(sector)
-        for start in range(0, sector_size, 128):
-            name_length = struct.unpack_from("<H", data, start + 64)[0]
-            if 2 <= name_length <= 64:
-                names.add(data[start : start + name_length - 2].decode("utf-16-le", "replace"))
-        sector = next_sector(sector)
-    return names
+    calamine reserves rows × columns as a sheet's DIMENSIONS record states before reading any cell, and then
+    builds a dense grid up to the farthest cell; a damaged record (last row before first row, a column past
+    the format's 256) makes it ask for tens of gigabytes and the process aborts, which no exception handler
+    can catch. The records are checked here first, walking the stream from each sheet's start as calamine does.
+    """
+    try:
+        with open(path, "rb") as handle:
+            compound = CompoundFile(handle)
+            stream = compound.read("Workbook" if "Workbook" in compound.entries else "Book")
+    except OSError as exc:
+        raise describe_os_error(path, exc) from exc
+    except (struct.error, ValueError, KeyError) as exc:
+        raise damaged(path, "an Excel 97–2003 workbook") from exc
+    sheet_starts = [
+        struct.unpack_from("<I", data)[0]
+        for kind, data in _biff_records(stream, 0)
+        if kind == 0x0085 and len(data) >= 4
+    ]
+    for start in sheet_starts:
+        for kind, data in _biff_records(stream, start):
+            if kind in _XLS_CELL_RECORDS and len(data) >= 4:
+                # Every cell record starts with its row and column (u16 each); MULRK/MULBLANK end with the last.
+                last_column = struct.unpack_from("<H", data, len(data) - 2)[0] if kind in (0x00BD, 0x00BE) else 0
+                if max(struct.unpack_from("<H", data, 2)[0], last_column) >= _XLS_MAX_COLUMNS:
+                    logger.warning("refusing %s: cell record %#06x beyond column IV", path.name, kind)
+                    raise damaged(path, "an Excel 97–2003 workbook")
+            if kind != 0x0200:
+                continue
+            if len(data) == 14:
+                first_row, last_row, first_column, last_column = struct.unpack_from("<IIHH", data)
+            elif len(data) == 10:
+                first_row, last_row, first_column, last_column = struct.unpack_from("<HHHH", data)
+            else:
+                continue  # calamine rejects other lengths itself
+            if (
+                last_row >= 1
+                and last_column >= 1
+                and not (first_row < last_row <= _XLS_MAX_ROWS and first_column < last_column <= _XLS_MAX_COLUMNS)
+            ):
+                logger.warning(
+                    "refusing %s: DIMENSIONS %r", path.name, (first_row, last_row, first_column, last_column)
+                )
+                raise damaged(path, "an Excel 97–2003 workbook")
+
+
+def _biff_records(stream: bytes, position: int) -> list[tuple[int, bytes]]:
+    """The records of one BIFF substream, up to its EOF record or the end of the stream."""
+    records = []
+    while position + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, position)
+        records.append((kind, stream[position + 4 : position + 4 + length]))
+        position += 4 + length
+        if kind == 0x000A:
+            break
+    return records

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import islice
@@ -26,6 +26,20 @@ class FileKind(enum.Enum):
     XLSX = "xlsx"  # includes .xlsm
     XLS = "xls"
     ODS = "ods"
+
+
+def describe_os_error(path: Path, exc: OSError) -> SpreadsheetError:
+    """Turn a failure to open or read the file into a sentence the user can act on."""
+    if isinstance(exc, FileNotFoundError):
+        return SpreadsheetError(f"“{path.name}” cannot be found any more; it may have been moved, renamed or deleted.")
+    if isinstance(exc, IsADirectoryError):
+        return SpreadsheetError(f"“{path.name}” is a folder, not a spreadsheet.")
+    if isinstance(exc, PermissionError):
+        return SpreadsheetError(
+            f"CAPI Desktop is not allowed to read “{path.name}”. Check the file's permissions, or close it in the "
+            "program that has it locked, and try again."
+        )
+    return SpreadsheetError(f"“{path.name}” could not be read ({exc.strerror or exc}).")
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,10 @@ class FileStamp:
 
     @classmethod
     def of(cls, path: Path) -> FileStamp:
-        info = os.stat(path)
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            raise describe_os_error(path, exc) from exc
         return cls(info.st_size, info.st_mtime_ns)
 
 
@@ -94,7 +111,7 @@ class Table:
             )
         yield from self._shape(self.source.iter_raw())
 
-    def _shape(self, raw_rows: Iterator[tuple[int, Sequence[Cell]]]) -> Iterator[SourceRow]:
+    def _shape(self, raw_rows: Iterator[tuple[int, Sequence[Cell]]]) -> Generator[SourceRow, None, None]:
         width = len(self.columns)
         for number, raw in raw_rows:
             if number <= self.header_row or is_blank_row(raw):

@@ -64,26 +64,46 @@ def open_table(path: str | Path, sheet: str | None = None, header_row: int | Non
         text, encoding = open_text(path)
         rows, exhausted, header = _read_start(text.iter_raw(), header_row, path.name, None)
         return _table(
-            path, kind, None, header, rows, exhausted, lambda index: f"Column {index + 1}",
-            encoding.name, text.delimiter, encoding.fingerprint, text, stamp,
-        )  # fmt: skip
+            path,
+            kind,
+            sheet=None,
+            header_row=header,
+            rows=rows,
+            exhausted=exhausted,
+            placeholder=lambda index: f"Column {index + 1}",
+            encoding=encoding.name,
+            delimiter=text.delimiter,
+            digest=encoding.fingerprint,
+            source=text,
+            stamp=stamp,
+        )
 
     digest = fingerprint(path)
     name, grid = _pick_sheet(path, kind, sheet)
     offset = grid.start[1] if grid.start else 0
     source = WorkbookSource(path, kind, name)
-    rows, exhausted, header = _read_start(number_rows(grid.iter_rows()), header_row, path.name, name)
+    rows, exhausted, header = _read_start(number_rows(grid.iter_rows(), path, kind), header_row, path.name, name)
     source.lend(grid)
     return _table(
-        path, kind, name, header, rows, exhausted, lambda index: f"Column {column_letter(offset + index)}",
-        None, None, digest, source, stamp,
-    )  # fmt: skip
+        path,
+        kind,
+        sheet=name,
+        header_row=header,
+        rows=rows,
+        exhausted=exhausted,
+        placeholder=lambda index: f"Column {column_letter(offset + index)}",
+        encoding=None,
+        delimiter=None,
+        digest=digest,
+        source=source,
+        stamp=stamp,
+    )
 
 
 def _pick_sheet(path: Path, kind: FileKind, sheet: str | None) -> tuple[str, CalamineSheet]:
     if sheet is not None:
         grid = load_sheet(path, kind, sheet)
-        if not _has_data(grid):
+        if not _has_data(grid, path, kind):
             raise SpreadsheetError(f"Sheet “{sheet}” of “{path.name}” is empty.")
         return sheet, grid
     workbook = open_workbook(path, kind)
@@ -93,14 +113,14 @@ def _pick_sheet(path: Path, kind: FileKind, sheet: str | None) -> tuple[str, Cal
         workbook.close()
     for name in names:
         grid = load_sheet(path, kind, name)
-        if _has_data(grid):
+        if _has_data(grid, path, kind):
             return name, grid
         del grid
     raise SpreadsheetError(f"“{path.name}” has no data on any of its visible sheets.")
 
 
-def _has_data(grid: CalamineSheet) -> bool:
-    return any(not is_blank_row(row) for _, row in number_rows(grid.iter_rows()))
+def _has_data(grid: CalamineSheet, path: Path, kind: FileKind) -> bool:
+    return any(not is_blank_row(row) for _, row in number_rows(grid.iter_rows(), path, kind))
 
 
 def _read_start(

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from capi_desktop.core.reading.formats import CHUNK, describe_os_error, guarded, utf16_byte_order
-from capi_desktop.core.reading.model import Cell, SpreadsheetError
+from capi_desktop.core.reading.formats import CHUNK, guarded, utf16_byte_order
+from capi_desktop.core.reading.model import Cell, SpreadsheetError, describe_os_error
 
 logger = logging.getLogger(__name__)
 
@@ -153,10 +153,10 @@ class TextSource:
             except StopIteration:
                 return
             except csv.Error as exc:
-                line = lines_before + reader.line_num
+                line = lines_before + previous_line + 1  # where the unreadable record starts
                 if "field larger than field limit" in str(exc):
                     raise SpreadsheetError(
-                        f"Line {line:,} of “{self.path.name}” has a value longer than {csv.field_size_limit():,} "
+                        f"Line {line:,} of “{self.path.name}” starts a value longer than {csv.field_size_limit():,} "
                         'characters, usually a quote mark (") that is never closed.'
                     ) from exc
                 raise SpreadsheetError(f"Line {line:,} of “{self.path.name}” cannot be read: {exc}.") from exc

@@ -21,12 +21,13 @@ import python_calamine
 
 from capi_desktop.core.reading.formats import (
     SAVE_AS,
+    ZIP_ERRORS,
+    check_xls_dimensions,
     check_zip_members,
     damaged,
-    describe_os_error,
     encrypted,
 )
-from capi_desktop.core.reading.model import Cell, FileKind, SpreadsheetError
+from capi_desktop.core.reading.model import Cell, FileKind, SpreadsheetError, describe_os_error
 
 logger = logging.getLogger(__name__)
 
@@ -39,16 +40,20 @@ MAX_CELLS = 60_000_000
 _EXACT_INT = 2**53
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Za-z]*)(\d*)(?::([A-Za-z]*)(\d*))?\"")
-_CELL_REF = re.compile(rb"\sr=\"([A-Z]{0,4})(\d{1,12})\"")
+# Cell addresses past column Z, rows past 999,999, and a row's number: cheap to search for because they are
+# rare or anchored, unlike matching every one of a million cell addresses.
+_WIDE_COLUMN = re.compile(rb' r="([A-Z]{2,4})\d')
+_LONG_ROW = re.compile(rb' r="[A-Z]{0,4}(\d{7,12})"')
+_ROW_NUMBER = re.compile(rb'<row [^>]*?\br="(\d{1,12})"')
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _WORKBOOK_XML_LIMIT = 16 << 20
 
 _KIND_NAMES = {
-    FileKind.XLSX: "Excel workbook",
-    FileKind.XLS: "Excel 97–2003 workbook",
-    FileKind.ODS: "OpenDocument spreadsheet",
+    FileKind.XLSX: "an Excel workbook",
+    FileKind.XLS: "an Excel 97–2003 workbook",
+    FileKind.ODS: "an OpenDocument spreadsheet",
 }
 
 
@@ -86,6 +91,8 @@ def _translate(path: Path, kind: FileKind, exc: BaseException) -> SpreadsheetErr
 def open_workbook(path: Path, kind: FileKind) -> python_calamine.CalamineWorkbook:
     if kind in (FileKind.XLSX, FileKind.ODS):
         check_zip_members(path)
+    else:
+        check_xls_dimensions(path)  # calamine reads every sheet of an .xls as it opens it
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path))
     except BaseException as exc:
@@ -154,41 +161,111 @@ def _xlsx_sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
 
 
 def _grid_extent(handle: Any) -> tuple[int, int]:
-    """(rows, columns) the sheet's cells span, from its <dimension> or, if absent, from every cell address."""
+    """(rows, columns) the sheet's cells span, from its <dimension> or, if absent, by scanning the cells.
+
+    Streaming writers (openpyxl's write-only mode among them) leave <dimension> out, so the scan has to be
+    cheap: it only looks for what could make the grid too large, which is rare in a real file.
+    """
     head = handle.read(64 * 1024)
     found = _DIMENSION.search(head)
     if found and found.group(4):
         return int(found.group(4)), _column_index(found.group(3))
     if found and found.group(2):
         return int(found.group(2)), _column_index(found.group(1))
-    # No usable <dimension>: scan the addresses (rare; Excel, LibreOffice and openpyxl all write one).
-    rows = columns = 0
+    wide_columns, long_rows, row_numbers = 0, 0, 0
+    has_cells = False
     tail, chunk = b"", head
     while chunk:
         data = tail + chunk
-        cut = data.rfind(b"<")
-        for letters, digits in _CELL_REF.findall(data[:cut]):
-            rows = max(rows, int(digits))
-            if letters:
-                columns = max(columns, _column_index(letters))
-        tail = data[cut:]
+        # Cut before the last tag so no address is split; a tag longer than 4 kB is not a cell.
+        cut = max(data.rfind(b"<"), len(data) - 4096)
+        body, tail = data[:cut], data[cut:]
+        has_cells = has_cells or b"<c" in body
+        for letters in _WIDE_COLUMN.findall(body):  # only columns past Z
+            wide_columns = max(wide_columns, _column_index(letters))
+        for digits in _LONG_ROW.findall(body):  # only rows past 999,999
+            long_rows = max(long_rows, int(digits))
+        row_numbers = max(row_numbers, _last_row_number(body))
         chunk = handle.read(1 << 20)
-    return rows, columns
+    columns = max(wide_columns, 26 if has_cells else 0)
+    return max(long_rows, row_numbers), columns
 
 
-def check_xlsx_extent(path: Path, sheet: str) -> None:
-    """Refuse a sheet whose cells reach beyond Excel's limits or would make too large a grid for calamine."""
+def _last_row_number(body: bytes) -> int:
+    """The number of the last <row> in ``body``: rows are written in order, so it is the largest."""
+    position = body.rfind(b"<row ")
+    while position >= 0:
+        found = _ROW_NUMBER.match(body, position)
+        if found:
+            return int(found.group(1))
+        position = body.rfind(b"<row ", 0, position)
+    return 0
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _ods_extent(handle: Any, sheet: str) -> tuple[int, int]:
+    """(rows, columns) spanned by ``sheet``'s non-empty cells, counting ODS's repeated rows and cells.
+
+    LibreOffice compresses runs of identical cells into one element with a repeat count, so a few bytes can
+    stand for billions of cells; calamine expands them, so they are counted here first, streaming.
+    """
+    rows = columns = extent_rows = 0
+    row_repeat, column, row_has_data, in_sheet = 1, 0, False, False
+    for event, element in ElementTree.iterparse(handle, events=("start", "end")):
+        tag = element.tag
+        if tag == f"{_ODS_TABLE}table":
+            if event == "start":
+                in_sheet = element.get(f"{_ODS_TABLE}name") == sheet
+            elif in_sheet:
+                return extent_rows, columns
+            else:
+                element.clear()
+        elif not in_sheet:
+            continue
+        elif tag == f"{_ODS_TABLE}table-row":
+            if event == "start":
+                row_repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+                column, row_has_data = 0, False
+            else:
+                rows += row_repeat
+                if row_has_data:
+                    extent_rows = rows
+                element.clear()
+        elif tag in (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell") and event == "end":
+            repeat = int(element.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+            if element.get(f"{_ODS_OFFICE}value-type") or len(element):
+                columns = max(columns, column + repeat)
+                row_has_data = True
+            column += repeat
+            element.clear()
+    return extent_rows, columns
+
+
+def check_extent(path: Path, kind: FileKind, sheet: str) -> None:
+    """Refuse a sheet whose cells reach beyond Excel's limits or would make too large a grid for calamine.
+
+    An .xls cannot exceed 65,536 × 256 cells, well within the budget (``open_workbook`` checks its records).
+    """
+    if kind is FileKind.XLS:
+        return
     try:
         with zipfile.ZipFile(path) as archive:
-            part = _xlsx_sheet_part(archive, sheet)
-            if part is None:
-                return  # calamine will report what is wrong with the workbook's structure
-            with archive.open(part) as handle:
-                rows, columns = _grid_extent(handle)
+            if kind is FileKind.XLSX:
+                part = _xlsx_sheet_part(archive, sheet)
+                if part is None:
+                    return  # calamine will report what is wrong with the workbook's structure
+                with archive.open(part) as handle:
+                    rows, columns = _grid_extent(handle)
+            else:
+                with archive.open("content.xml") as handle:
+                    rows, columns = _ods_extent(handle, sheet)
     except OSError as exc:
         raise describe_os_error(path, exc) from exc
-    except (zipfile.BadZipFile, ElementTree.ParseError, EOFError, ValueError, RuntimeError) as exc:
-        raise damaged(path, "Excel workbook") from exc
+    except (*ZIP_ERRORS, ElementTree.ParseError) as exc:
+        raise damaged(path, _KIND_NAMES[kind]) from exc
     if rows > EXCEL_MAX_ROWS or columns > EXCEL_MAX_COLUMNS:
         raise SpreadsheetError(
             f"Sheet “{sheet}” of “{path.name}” claims cells beyond Excel's own limits "
@@ -205,8 +282,7 @@ def check_xlsx_extent(path: Path, sheet: str) -> None:
 
 def load_sheet(path: Path, kind: FileKind, sheet: str) -> python_calamine.CalamineSheet:
     """Load one sheet's grid; the caller must drop it as soon as its rows have been read."""
-    if kind is FileKind.XLSX:
-        check_xlsx_extent(path, sheet)
+    check_extent(path, kind, sheet)
     workbook = open_workbook(path, kind)
     try:
         if sheet not in workbook.sheet_names:
@@ -252,12 +328,7 @@ class WorkbookSource:
             grid = load_sheet(self.path, self.kind, self.sheet)
         rows = grid.iter_rows()
         del grid  # from here the iterator alone keeps the grid alive, and it dies with this generator
-        try:
-            yield from number_rows(rows)
-        except BaseException as exc:
-            if isinstance(exc, SpreadsheetError) or not (isinstance(exc, Exception) or _is_panic(exc)):
-                raise
-            raise _translate(self.path, self.kind, exc) from exc
+        yield from number_rows(rows, self.path, self.kind)
 
     def lend(self, grid: python_calamine.CalamineSheet) -> None:
         self.handoff.sheet = grid
@@ -266,7 +337,13 @@ class WorkbookSource:
         self.handoff.sheet = None
 
 
-def number_rows(rows: Iterator[list[Any]]) -> Iterator[tuple[int, Sequence[Cell]]]:
-    # python-calamine pads the rows above the first used one, so the position is the sheet's row number.
-    for number, row in enumerate(rows, start=1):
-        yield number, [to_cell(value) for value in row]
+def number_rows(rows: Iterator[list[Any]], path: Path, kind: FileKind) -> Iterator[tuple[int, Sequence[Cell]]]:
+    """Number the grid's rows and convert their cells; calamine converts lazily, so it can still fail here."""
+    try:
+        # python-calamine pads the rows above the first used one, so the position is the sheet's row number.
+        for number, row in enumerate(rows, start=1):
+            yield number, [to_cell(value) for value in row]
+    except BaseException as exc:
+        if not (isinstance(exc, Exception) or _is_panic(exc)):
+            raise
+        raise _translate(path, kind, exc) from exc
