@@ -8,12 +8,15 @@ import re
 import socket
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 import requests
 
 from capi_desktop.cli import ExitCode
+from capi_desktop.core.settings import Settings, SettingsError
 from capi_desktop.sandbox import SandboxServer, seed
 
 
@@ -153,8 +156,6 @@ def test_settings_set_show_and_client_secret(app_home: Path, real_keychain: obje
 
 
 def test_settings_validation() -> None:
-    from capi_desktop.core.settings import Settings, SettingsError
-
     settings = Settings()
     assert settings.with_value("redirect-port", "9000").redirect_port == 9000
     assert settings.with_value("sandbox-mode", "auto").sandbox_mode is None
@@ -165,10 +166,6 @@ def test_settings_validation() -> None:
 
 
 def test_preview_command(tmp_path: Path, app_home: Path) -> None:
-    from datetime import datetime, timedelta
-
-    import openpyxl
-
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["Work Email", "Vorname", "Nachname", "Close Date", "Amount (EUR)", "Stage"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -193,7 +194,7 @@ def _resolve_pending(journal: Journal, pending: list[tuple[JournalRow, str]], st
             )
             continue
         try:
-            ms = stager.time_ms(raw, order)
+            ms = int(stager.time_ms(raw, order))
         except ValueProblem as problem:
             resolved.append(JournalRow(row.number, RowState.ERROR, str(problem), row.event_id, row.rule_id, None))
             continue
@@ -205,14 +206,38 @@ def _resolve_pending(journal: Journal, pending: list[tuple[JournalRow, str]], st
     return order is None
 
 
+# The single-valued fields a row is read for, in the order ``_RowStager.pick`` returns their cells.
+_PICKED = (
+    Field.EVENT_NAME,
+    Field.FIRST_NAME,
+    Field.LAST_NAME,
+    Field.COMPANY,
+    Field.TITLE,
+    Field.COUNTRY,
+    Field.CLICK_ID,
+    Field.ACXIOM_ID,
+    Field.EXTERNAL_ID,
+    Field.CONVERSION_TIME,
+    Field.VALUE,
+    Field.CURRENCY,
+    Field.EVENT_ID,
+)
+
+
 class _RowStager:
-    """Turns one source row into a journal row; caches the parsing of repeated values."""
+    """Turns one source row into a journal row.
+
+    This is the import's hot loop (a million rows): cells are picked with one ``itemgetter`` call,
+    and the parsing of repeated values (dates, amounts, names, countries) is cached.
+    """
 
     def __init__(self, table: Table, options: ImportOptions, tz: ZoneInfo, now_ms: int) -> None:
         mapping = options.mapping
         index = {name: i for i, name in enumerate(table.columns)}
-        self.columns = {f: tuple(index[n] for n in names) for f, names in mapping.columns.items()}
-        self.column_names = dict(mapping.columns)
+        missing = len(table.columns)  # rows get one None appended: unmapped fields read it
+        self.pick = operator.itemgetter(*(index.get(mapping.column(f) or "", missing) for f in _PICKED))
+        self.emails = tuple((index[name], name) for name in mapping.columns.get(Field.EMAIL, ()))
+        self.names = {f: mapping.column(f) or f.label for f in _PICKED}
         self.mapping = mapping
         self.rules = options.rules
         self.options = options
@@ -220,22 +245,19 @@ class _RowStager:
         self.now_ms = now_ms
         self.evidence = _OrderEvidence(options.date_order)
         self.unmapped: Counter[str] = Counter()
-        value_column = self.columns.get(Field.VALUE)
+        value_column = mapping.column(Field.VALUE)
         self.decimal_comma = (
-            detect_decimal_comma(row.values[value_column[0]] for row in table.sample(1000)) if value_column else None
+            detect_decimal_comma(row.values[index[value_column]] for row in table.sample(1000))
+            if value_column
+            else None
         )
-        # Dates, amounts and countries repeat a lot in CRM exports: parse each distinct text once.
-        self._money = functools.lru_cache(maxsize=65536, typed=True)(self._parse_money)
-        self._country = functools.lru_cache(maxsize=4096, typed=True)(normalise_country)
-        self._currency = functools.lru_cache(maxsize=1024, typed=True)(normalise_currency)
-        self._time = functools.lru_cache(maxsize=65536, typed=True)(self._parse_time)
-
-    def cell(self, row: SourceRow, f: Field) -> Any:
-        indexes = self.columns.get(f)
-        return row.values[indexes[0]] if indexes else None
-
-    def time_ms(self, cell: Any, order: DateOrder) -> int:
-        return self._time(cell, order) if _hashable(cell) else self._parse_time(cell, order)
+        # Every cell type is hashable; ``typed`` keeps True apart from 1.
+        self.text = functools.lru_cache(maxsize=65536, typed=True)(clean_text)
+        self.missing = functools.lru_cache(maxsize=65536, typed=True)(is_missing)
+        self.money = functools.lru_cache(maxsize=65536, typed=True)(self._parse_money)
+        self.country = functools.lru_cache(maxsize=4096, typed=True)(normalise_country)
+        self.currency = functools.lru_cache(maxsize=1024, typed=True)(normalise_currency)
+        self.time_ms = functools.lru_cache(maxsize=65536, typed=True)(self._parse_time)
 
     def _parse_time(self, cell: Any, order: DateOrder) -> int:
         ms = parse_conversion_time(cell, order, self.tz)
@@ -247,28 +269,63 @@ class _RowStager:
         return money.amount, money.currency
 
     def process(self, row: SourceRow) -> tuple[JournalRow, str | None]:
+        values = (*row.values, None)
+        (
+            event_name_cell,
+            first_cell,
+            last_cell,
+            company_cell,
+            title_cell,
+            country_cell,
+            click_cell,
+            acxiom_cell,
+            external_cell,
+            time_cell,
+            value_cell,
+            currency_cell,
+            event_id_cell,
+        ) = self.pick(values)
         errors: list[str] = []
         warnings: list[str] = []
+        text = self.text
 
-        event_name = clean_text(self.cell(row, Field.EVENT_NAME)) or self.mapping.event_name
+        event_name = text(event_name_cell) or self.mapping.event_name
         rule_id = self.rules.rule_for(event_name)
         if rule_id is None:
             if event_name is None:
-                errors.append(f"No event name in “{self._name(Field.EVENT_NAME)}”, so no conversion rule applies.")
+                errors.append(f"No event name in “{self.names[Field.EVENT_NAME]}”, so no conversion rule applies.")
             else:
                 self.unmapped[event_name] += 1
                 errors.append(f"The event name “{event_name}” is not mapped to a conversion rule.")
 
-        person = self._person(row, errors, warnings)
+        first, last = text(first_cell), text(last_cell)
+        email_hash, bad_email_column = self._email(values)
+        person = Person(
+            email_sha256=email_hash,
+            first_name=first,
+            last_name=last,
+            company=text(company_cell),
+            title=text(title_cell),
+            country=self._country(country_cell, warnings),
+            click_id=text(click_cell),
+            acxiom_id=text(acxiom_cell),
+            external_id=text(external_cell),
+        )
+        self._judge_identity(person, bad_email_column, errors, warnings)
+        if bool(first) != bool(last):
+            warnings.append("Only one of first and last name is filled in, so the name is not sent.")
 
-        happened_at, pending = self._when(row, errors)
-        amount, currency = self._value(row, errors, warnings)
+        happened_at, pending = self._when(time_cell, errors)
+        amount, currency = self._value(value_cell, currency_cell, errors, warnings)
 
-        event_id = clean_text(self.cell(row, Field.EVENT_ID))
+        event_id = text(event_id_cell)
         if event_id is not None and len(event_id) > EVENT_ID_MAX:
-            errors.append(f"The event id in “{self._name(Field.EVENT_ID)}” is longer than {EVENT_ID_MAX} characters.")
+            errors.append(f"The event id in “{self.names[Field.EVENT_ID]}” is longer than {EVENT_ID_MAX} characters.")
         if event_id is None and rule_id is not None:
-            event_id = derive_event_id(rule_id, [_fingerprint(v) for v in self._identity_cells(row, person)])
+            # The row's content (the hashed email, not the address), so the id is stable across imports.
+            content = (person.email_sha256, first_cell, last_cell, company_cell, click_cell, external_cell,
+                       acxiom_cell, time_cell, value_cell, currency_cell, event_name_cell)  # fmt: skip
+            event_id = derive_event_id(rule_id, repr(content))
 
         if errors or rule_id is None or event_id is None:
             return JournalRow(row.number, RowState.ERROR, " ".join(errors), event_id, rule_id, None), None
@@ -283,82 +340,46 @@ class _RowStager:
         state = RowState.WARNING if warnings else RowState.OK
         return JournalRow(row.number, state, " ".join(warnings) or None, event_id, rule_id, event_json), pending
 
-    def _identity_cells(self, row: SourceRow, person: Person) -> list[Any]:
-        # The row's content (hashed email rather than the raw one), so the id is stable across imports.
-        cells = [person.email_sha256]
-        for f in (
-            Field.FIRST_NAME,
-            Field.LAST_NAME,
-            Field.COMPANY,
-            Field.CLICK_ID,
-            Field.EXTERNAL_ID,
-            Field.ACXIOM_ID,
-            Field.CONVERSION_TIME,
-            Field.VALUE,
-            Field.CURRENCY,
-            Field.EVENT_NAME,
-        ):
-            cells.append(self.cell(row, f))
-        return cells
+    def _country(self, cell: Any, warnings: list[str]) -> str | None:
+        if self.missing(cell):
+            return None
+        try:
+            return str(self.country(cell))
+        except ValueProblem as problem:
+            warnings.append(f"{problem} It is sent without a country.")
+            return None
 
-    def _person(self, row: SourceRow, errors: list[str], warnings: list[str]) -> Person:
-        email_hash = None
-        bad_email_columns = []
-        for index, name in zip(self.columns.get(Field.EMAIL, ()), self.column_names.get(Field.EMAIL, ()), strict=True):
-            cell = row.values[index]
-            if is_missing(cell):  # "n/a", "-", blank: no email, rather than a wrong one
+    def _email(self, values: tuple[Any, ...]) -> tuple[str | None, str | None]:
+        """The first valid email's hash, and the first email column holding something invalid."""
+        bad_column = None
+        for index, name in self.emails:
+            cell = values[index]
+            if self.missing(cell):  # "n/a", "-", blank: no email, rather than a wrong one
                 continue
             try:
-                email_hash = normalise_email(cell)
-                break
+                return normalise_email(cell), bad_column
             except ValueProblem:
-                # The reason names the column, never the address: reasons are stored in the journal.
-                bad_email_columns.append(name)
-        first = clean_text(self.cell(row, Field.FIRST_NAME))
-        last = clean_text(self.cell(row, Field.LAST_NAME))
-        country = None
-        country_cell = self.cell(row, Field.COUNTRY)
-        if clean_text(country_cell) is not None:
-            try:
-                country = self._country(country_cell) if _hashable(country_cell) else normalise_country(country_cell)
-            except ValueProblem as problem:
-                warnings.append(f"{problem} It is sent without a country.")
-        person = Person(
-            email_sha256=email_hash,
-            first_name=first,
-            last_name=last,
-            company=clean_text(self.cell(row, Field.COMPANY)),
-            title=clean_text(self.cell(row, Field.TITLE)),
-            country=country,
-            click_id=clean_text(self.cell(row, Field.CLICK_ID)),
-            acxiom_id=clean_text(self.cell(row, Field.ACXIOM_ID)),
-            external_id=clean_text(self.cell(row, Field.EXTERNAL_ID)),
-        )
-        if bool(first) != bool(last) and (first or last):
-            warnings.append("Only one of first and last name is filled in, so the name is not sent.")
-        if not person.matchable:
-            what = (
-                f"The value in “{bad_email_columns[0]}” is not a valid email address"
-                if bad_email_columns
-                else "There is no email"
-            )
-            errors.append(f"{what}, and there is no first and last name or click id LinkedIn could match instead.")
-        elif email_hash is None:
-            basis = "name and company" if person.has_full_name and person.company else "the other identifiers"
-            if bad_email_columns:
-                warnings.append(
-                    f"The value in “{bad_email_columns[0]}” is not a valid email address; "
-                    f"LinkedIn will match on {basis}."
-                )
-            elif Field.EMAIL in self.columns:
-                warnings.append(f"No email; LinkedIn will match on {basis} only.")
-        return person
+                bad_column = bad_column or name
+        return None, bad_column
 
-    def _when(self, row: SourceRow, errors: list[str]) -> tuple[int, str | None]:
+    def _judge_identity(self, person: Person, bad_column: str | None, errors: list[str], warnings: list[str]) -> None:
+        # Reasons name the column, never the address: reasons are stored in the journal.
+        if not person.matchable:
+            what = f"The value in “{bad_column}” is not a valid email address" if bad_column else "There is no email"
+            errors.append(f"{what}, and there is no first and last name or click id LinkedIn could match instead.")
+        elif person.email_sha256 is None:
+            basis = "name and company" if person.has_full_name and person.company else "the other identifiers"
+            if bad_column:
+                warnings.append(
+                    f"The value in “{bad_column}” is not a valid email address; LinkedIn will match on {basis}."
+                )
+            elif self.emails:
+                warnings.append(f"No email; LinkedIn will match on {basis} only.")
+
+    def _when(self, cell: Any, errors: list[str]) -> tuple[int, str | None]:
         """The conversion time in ms, or (0, raw text) while the column's day/month order is unknown."""
-        cell = self.cell(row, Field.CONVERSION_TIME)
-        if is_missing(cell):
-            errors.append(f"The conversion time in “{self._name(Field.CONVERSION_TIME)}” is empty.")
+        if self.missing(cell):
+            errors.append(f"The conversion time in “{self.names[Field.CONVERSION_TIME]}” is empty.")
             return 0, None
         evidence = self.evidence
         told = telling_order(cell)
@@ -372,7 +393,7 @@ class _RowStager:
                 )
                 return 0, None
         try:
-            return self.time_ms(cell, evidence.order or DateOrder.AUTO), None
+            return int(self.time_ms(cell, evidence.order or DateOrder.AUTO)), None
         except AmbiguousDate:
             # Only reachable while the order is unknown: hold the row until the column tells.
             return 0, str(cell)
@@ -380,30 +401,26 @@ class _RowStager:
             errors.append(str(problem))
             return 0, None
 
-    def _value(self, row: SourceRow, errors: list[str], warnings: list[str]) -> tuple[str | None, str | None]:
-        cell = self.cell(row, Field.VALUE)
+    def _value(
+        self, cell: Any, currency_cell: Any, errors: list[str], warnings: list[str]
+    ) -> tuple[str | None, str | None]:
         symbol_currency = None
-        if is_missing(cell):
+        if self.missing(cell):
             amount = self.mapping.value
         else:
             try:
-                amount, symbol_currency = self._money(cell) if _hashable(cell) else self._parse_money(cell)
+                amount, symbol_currency = self.money(cell)
             except ValueProblem as problem:
                 errors.append(str(problem))
                 return None, None
         if amount is None:
             return None, None
-        currency_cell = self.cell(row, Field.CURRENCY)
-        currency = None
         try:
-            if clean_text(currency_cell) is not None:
-                currency = (
-                    self._currency(currency_cell) if _hashable(currency_cell) else normalise_currency(currency_cell)
-                )
-            currency = currency or symbol_currency or self.mapping.currency
+            currency = None if self.missing(currency_cell) else self.currency(currency_cell)
         except ValueProblem as problem:
             errors.append(str(problem))
             return None, None
+        currency = currency or symbol_currency or self.mapping.currency
         if currency is None:
             errors.append(
                 f"The value {amount} has no currency: choose a currency column or a default currency for all rows."
@@ -417,18 +434,6 @@ class _RowStager:
             warnings.append("The value is negative (a refund?); it is sent as it is.")
         return format_amount(amount, currency), currency
 
-    def _name(self, f: Field) -> str:
-        names = self.column_names.get(f)
-        return names[0] if names else f.label
-
 
 _DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "TWD", "BSD", "BBD", "JMD", "TTD"})
 _ORDER_WORDS = {DateOrder.DMY: "day/month/year", DateOrder.MDY: "month/day/year", DateOrder.YMD: "year/month/day"}
-
-
-def _hashable(cell: Any) -> bool:
-    return isinstance(cell, str | int | float)
-
-
-def _fingerprint(cell: Any) -> str:
-    return "" if cell is None else f"{type(cell).__name__}:{cell}"

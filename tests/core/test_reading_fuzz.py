@@ -10,9 +10,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from fixtures.reading_kit import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reading_kit import FIXTURES
 
 from capi_desktop.core.reading import SpreadsheetError, Table, detect_kind, list_sheets, open_table
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from reading_kit import FIXTURES, write_compound_file, write_raw_xlsx
+from fixtures.reading_kit import FIXTURES, write_compound_file, write_raw_xlsx
 
 from capi_desktop.core.reading import FileKind, SourceRow, SpreadsheetError, detect_kind, list_sheets, open_table
 

@@ -342,7 +342,10 @@ def number_rows(rows: Iterator[list[Any]], path: Path, kind: FileKind) -> Iterat
     try:
         # python-calamine pads the rows above the first used one, so the position is the sheet's row number.
         for number, row in enumerate(rows, start=1):
-            yield number, [to_cell(value) for value in row]
+            if row.count("") == len(row):
+                yield number, ()  # an empty row, recognised at C speed: sparse grids are mostly these
+            else:
+                yield number, [to_cell(value) for value in row]
     except BaseException as exc:
         if not (isinstance(exc, Exception) or _is_panic(exc)):
             raise
