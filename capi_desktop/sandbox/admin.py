@@ -32,17 +32,23 @@ class _BadRequest(Exception):
 class AdminApi:
     def __init__(self, state: SandboxState) -> None:
         self._state = state
-        self._routes = Map([
-            Rule("/_sandbox/events", endpoint="events", methods=["GET"]),
-            Rule("/_sandbox/knobs", endpoint="knobs", methods=["GET", "POST"]),
-            Rule("/_sandbox/tokens", endpoint="tokens", methods=["POST"]),
-            Rule("/_sandbox/revoke", endpoint="revoke", methods=["POST"]),
-            Rule("/_sandbox/reset", endpoint="reset", methods=["POST"]),
-            Rule("/_sandbox/stats", endpoint="stats", methods=["GET"]),
-        ])
+        self._routes = Map(
+            [
+                Rule("/_sandbox/events", endpoint="events", methods=["GET"]),
+                Rule("/_sandbox/knobs", endpoint="knobs", methods=["GET", "POST"]),
+                Rule("/_sandbox/tokens", endpoint="tokens", methods=["POST"]),
+                Rule("/_sandbox/revoke", endpoint="revoke", methods=["POST"]),
+                Rule("/_sandbox/reset", endpoint="reset", methods=["POST"]),
+                Rule("/_sandbox/stats", endpoint="stats", methods=["GET"]),
+            ]
+        )
         self._handlers: dict[str, Callable[[Request], Response]] = {
-            "events": self._events, "knobs": self._knobs, "tokens": self._tokens, "revoke": self._revoke,
-            "reset": self._reset, "stats": self._stats,
+            "events": self._events,
+            "knobs": self._knobs,
+            "tokens": self._tokens,
+            "revoke": self._revoke,
+            "reset": self._reset,
+            "stats": self._stats,
         }
 
     def dispatch(self, request: Request) -> Response:

@@ -107,8 +107,12 @@ class SandboxApp:
 
     def _drop(self, request: Request, *, after_processing: bool) -> None:
         self._state.stats.count_drop(after_processing=after_processing)
-        logger.debug("sandbox drops %s %s (%s processing)", request.method, request.path,
-                     "after" if after_processing else "before")
+        logger.debug(
+            "sandbox drops %s %s (%s processing)",
+            request.method,
+            request.path,
+            "after" if after_processing else "before",
+        )
         sock = request.environ.get("werkzeug.socket")
         if isinstance(sock, socket.socket):
             with contextlib.suppress(OSError):

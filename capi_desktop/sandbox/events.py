@@ -126,8 +126,12 @@ class _Checker:
             if type(value) is not dict or value.keys() != _VALUE_FIELDS:
                 return False
             currency, amount = value["currencyCode"], value["amount"]
-            if (type(currency) is not str or type(amount) is not str or _CURRENCY.fullmatch(currency) is None
-                    or _AMOUNT.fullmatch(amount) is None):
+            if (
+                type(currency) is not str
+                or type(amount) is not str
+                or _CURRENCY.fullmatch(currency) is None
+                or _AMOUNT.fullmatch(amount) is None
+            ):
                 return False
         event_id = event.get("eventId", "-")
         if type(event_id) is not str or not 0 < len(event_id) <= self._limits.event_id_max_length:
@@ -240,11 +244,19 @@ class _Checker:
     def _time(self, i: int, happened_at: int) -> None:
         path = "/conversionHappenedAt"
         if happened_at < SECONDS_THRESHOLD:
-            self._add(i, path, f"INVALID_CONVERSION_TIME_FIELD_VALUE: {happened_at} is not in epoch "
-                               "milliseconds (a value this small looks like seconds)")
+            self._add(
+                i,
+                path,
+                f"INVALID_CONVERSION_TIME_FIELD_VALUE: {happened_at} is not in epoch "
+                "milliseconds (a value this small looks like seconds)",
+            )
         elif happened_at < self._oldest_ms:
-            self._add(i, path, f"INVALID_CONVERSION_TIME_FIELD_VALUE: {happened_at} is more than "
-                               f"{self._limits.max_age_days} days in the past")
+            self._add(
+                i,
+                path,
+                f"INVALID_CONVERSION_TIME_FIELD_VALUE: {happened_at} is more than "
+                f"{self._limits.max_age_days} days in the past",
+            )
         else:
             self._add(i, path, f"INVALID_CONVERSION_TIME_FIELD_VALUE: {happened_at} is in the future")
 
@@ -276,8 +288,11 @@ class _Checker:
         elif not event_id:
             self._add(i, "/eventId", "must not be empty")
         elif len(event_id) > self._limits.event_id_max_length:
-            self._add(i, "/eventId", f"length {len(event_id)} exceeds the maximum length of "
-                                     f"{self._limits.event_id_max_length}")
+            self._add(
+                i,
+                "/eventId",
+                f"length {len(event_id)} exceeds the maximum length of {self._limits.event_id_max_length}",
+            )
 
     def _user(self, i: int, user: object) -> None:
         if type(user) is not dict:
@@ -309,8 +324,12 @@ class _Checker:
             identified = identified or (type(external_ids) is list and bool(external_ids))
 
         if not identified:
-            self._add(i, "/user", "INVALID_USER_IDENTIFICATION_FIELD_VALUE: at least one user identifier "
-                                  "(userIds, userInfo or externalIds) is required")
+            self._add(
+                i,
+                "/user",
+                "INVALID_USER_IDENTIFICATION_FIELD_VALUE: at least one user identifier "
+                "(userIds, userInfo or externalIds) is required",
+            )
 
     def _user_id(self, i: int, j: int, user_id: object) -> None:
         path = f"/user/userIds/{j}"
@@ -332,8 +351,7 @@ class _Checker:
             self._add(i, f"{path}/idValue", f"{show(id_value)} cannot be coerced to String")
         elif id_type == "SHA256_EMAIL":
             if _SHA256_HEX.fullmatch(id_value) is None:
-                self._add(i, f"{path}/idValue", "a SHA256_EMAIL idValue must be 64 lowercase hexadecimal "
-                                                "characters")
+                self._add(i, f"{path}/idValue", "a SHA256_EMAIL idValue must be 64 lowercase hexadecimal characters")
         elif not id_value:
             self._add(i, f"{path}/idValue", "must not be empty")
 

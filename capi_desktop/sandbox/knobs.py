@@ -135,4 +135,3 @@ def _check(name: str, value: object) -> None:
     predicate, expected = _CHECKS[name]
     if not predicate(value):
         raise ValueError(f"knob {name} must be {expected}, got {value!r}")
-

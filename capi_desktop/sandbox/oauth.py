@@ -59,8 +59,7 @@ def redirect(uri: str, params: Mapping[str, str]) -> Response:
     parts = urlsplit(uri)
     query = urlencode(params)
     response = Response(status=302)
-    response.headers["Location"] = urlunsplit(parts._replace(query=f"{parts.query}&{query}" if parts.query
-                                                             else query))
+    response.headers["Location"] = urlunsplit(parts._replace(query=f"{parts.query}&{query}" if parts.query else query))
     return response
 
 
@@ -73,13 +72,15 @@ class OAuthApi:
     def __init__(self, state: SandboxState) -> None:
         self._state = state
         self._apps = state.world.apps
-        self._routes = Map([
-            Rule("/oauth/v2/authorization", endpoint="authorize_standard", methods=["GET"]),
-            Rule("/oauth/native-pkce/authorization", endpoint="authorize_pkce", methods=["GET"]),
-            Rule(CONSENT_PATH, endpoint="consent", methods=["POST"]),
-            Rule("/oauth/v2/accessToken", endpoint="access_token", methods=["POST"]),
-            Rule("/oauth/v2/introspectToken", endpoint="introspect", methods=["POST"]),
-        ])
+        self._routes = Map(
+            [
+                Rule("/oauth/v2/authorization", endpoint="authorize_standard", methods=["GET"]),
+                Rule("/oauth/native-pkce/authorization", endpoint="authorize_pkce", methods=["GET"]),
+                Rule(CONSENT_PATH, endpoint="consent", methods=["POST"]),
+                Rule("/oauth/v2/accessToken", endpoint="access_token", methods=["POST"]),
+                Rule("/oauth/v2/introspectToken", endpoint="introspect", methods=["POST"]),
+            ]
+        )
 
     def handles(self, path: str) -> bool:
         return path.startswith("/oauth/") or path == CONSENT_PATH
@@ -118,8 +119,9 @@ class OAuthApi:
             raise _PageError("PKCE is not enabled", f"The PKCE flow is not enabled for {app.name}.")
         redirect_uri = params.get("redirect_uri") or ""
         if not _redirect_registered(redirect_uri, flow, knobs):
-            raise _PageError("Invalid redirect_uri",
-                             f"The redirect_uri {redirect_uri!r} does not match the registered value.")
+            raise _PageError(
+                "Invalid redirect_uri", f"The redirect_uri {redirect_uri!r} does not match the registered value."
+            )
 
         state = params.get("state")
         if params.get("response_type") != "code":
@@ -130,17 +132,23 @@ class OAuthApi:
             raise _RedirectError(redirect_uri, state, "invalid_scope", "No scope was requested")
         unknown = [s for s in scopes if s not in KNOWN_SCOPES]
         if unknown:
-            raise _RedirectError(redirect_uri, state, "invalid_scope",
-                                 f'Scope "{unknown[0]}" is not authorized for your application')
+            raise _RedirectError(
+                redirect_uri, state, "invalid_scope", f'Scope "{unknown[0]}" is not authorized for your application'
+            )
         challenge = method = None
         if flow == PKCE:
             challenge, method = params.get("code_challenge"), params.get("code_challenge_method")
             if not challenge or method != "S256":
-                raise _RedirectError(redirect_uri, state, "invalid_request",
-                                     "code_challenge and code_challenge_method=S256 are required")
+                raise _RedirectError(
+                    redirect_uri, state, "invalid_request", "code_challenge and code_challenge_method=S256 are required"
+                )
             if _CODE_CHALLENGE.fullmatch(challenge) is None:
-                raise _RedirectError(redirect_uri, state, "invalid_request",
-                                     "code_challenge must be the unpadded base64url SHA-256 of the verifier")
+                raise _RedirectError(
+                    redirect_uri,
+                    state,
+                    "invalid_request",
+                    "code_challenge must be the unpadded base64url SHA-256 of the verifier",
+                )
         return ConsentRequest(flow, app.client_id, redirect_uri, " ".join(scopes), state, challenge, method)
 
     def _show_consent(self, consent: ConsentRequest, knobs: Knobs) -> Response:
@@ -155,13 +163,18 @@ class OAuthApi:
         consent = self._authorization({**form, "response_type": "code"}, flow, knobs)
         decision = form.get("decision")
         if decision == "cancel":
-            raise _RedirectError(consent.redirect_uri, consent.state, "user_cancelled_authorize",
-                                 "The user cancelled the authorization")
+            raise _RedirectError(
+                consent.redirect_uri, consent.state, "user_cancelled_authorize", "The user cancelled the authorization"
+            )
         if decision != "allow":
             raise _PageError("Invalid request", "The consent form is incomplete.")
         code = self._state.tokens.issue_code(
-            client_id=consent.client_id, member_id=DEFAULT_MEMBER, scopes=frozenset(consent.scope.split()),
-            redirect_uri=consent.redirect_uri, now=self._state.now(), code_challenge=consent.code_challenge,
+            client_id=consent.client_id,
+            member_id=DEFAULT_MEMBER,
+            scopes=frozenset(consent.scope.split()),
+            redirect_uri=consent.redirect_uri,
+            now=self._state.now(),
+            code_challenge=consent.code_challenge,
         )
         params = {"code": code.value}
         if consent.state is not None:
@@ -208,13 +221,20 @@ class OAuthApi:
             raise invalid_grant("This authorization code was not issued with a code_challenge")
 
         access = self._state.tokens.mint_access(
-            client_id=app.client_id, member_id=code.member_id, scopes=code.scopes, now=now,
-            expires_in=ACCESS_TOKEN_TTL, authorized_at=code.issued_at,
+            client_id=app.client_id,
+            member_id=code.member_id,
+            scopes=code.scopes,
+            now=now,
+            expires_in=ACCESS_TOKEN_TTL,
+            authorized_at=code.issued_at,
         )
         body = _token_body(access)
         if app.gets_refresh_tokens:
             refresh = self._state.tokens.mint_refresh(
-                client_id=app.client_id, member_id=code.member_id, scopes=code.scopes, now=code.issued_at,
+                client_id=app.client_id,
+                member_id=code.member_id,
+                scopes=code.scopes,
+                now=code.issued_at,
             )
             body["refresh_token"] = refresh.value
             body["refresh_token_expires_in"] = int(refresh.expires_at - now)
@@ -235,8 +255,12 @@ class OAuthApi:
         if refresh is None or refresh.client_id != app.client_id or refresh.status(now) != ACTIVE:
             raise invalid_grant(_INVALID_GRANT)
         access = self._state.tokens.mint_access(
-            client_id=app.client_id, member_id=refresh.member_id, scopes=refresh.scopes, now=now,
-            expires_in=ACCESS_TOKEN_TTL, authorized_at=refresh.authorized_at,
+            client_id=app.client_id,
+            member_id=refresh.member_id,
+            scopes=refresh.scopes,
+            now=now,
+            expires_in=ACCESS_TOKEN_TTL,
+            authorized_at=refresh.authorized_at,
         )
         body = _token_body(access)
         # The refresh token keeps its original expiry: refreshing never extends the 365-day window.
@@ -259,16 +283,18 @@ class OAuthApi:
         if grant.client_id != app.client_id:
             return json_response({"active": False})
         status = grant.status(self._state.now())
-        return json_response({
-            "active": status == ACTIVE,
-            "status": status,
-            "scope": grant.scope_string,
-            "client_id": grant.client_id,
-            "created_at": int(grant.created_at),
-            "expires_at": int(grant.expires_at),
-            "authorized_at": int(grant.authorized_at),
-            "auth_type": "3L",
-        })
+        return json_response(
+            {
+                "active": status == ACTIVE,
+                "status": status,
+                "scope": grant.scope_string,
+                "client_id": grant.client_id,
+                "created_at": int(grant.created_at),
+                "expires_at": int(grant.expires_at),
+                "authorized_at": int(grant.authorized_at),
+                "auth_type": "3L",
+            }
+        )
 
     def _client(self, client_id: str) -> OAuthApp:
         app = self._apps.get(client_id)

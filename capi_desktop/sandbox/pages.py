@@ -51,10 +51,17 @@ class ConsentRequest:
     code_challenge_method: str | None
 
     def hidden_fields(self) -> dict[str, str]:
-        fields = {"flow": self.flow, "client_id": self.client_id, "redirect_uri": self.redirect_uri,
-                  "scope": self.scope}
-        optional = {"state": self.state, "code_challenge": self.code_challenge,
-                    "code_challenge_method": self.code_challenge_method}
+        fields = {
+            "flow": self.flow,
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": self.scope,
+        }
+        optional = {
+            "state": self.state,
+            "code_challenge": self.code_challenge,
+            "code_challenge_method": self.code_challenge_method,
+        }
         fields.update({name: value for name, value in optional.items() if value is not None})
         return fields
 

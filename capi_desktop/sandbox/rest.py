@@ -41,9 +41,18 @@ PROTOCOL_VERSION = "2.0.0"
 _VERSION = re.compile(r"[0-9]{4}(0[1-9]|1[0-2])", re.ASCII)
 _CAMPAIGN_URN = re.compile(r"urn:li:sponsoredCampaign:([0-9]+)", re.ASCII)
 _STATUS_SEARCH = re.compile(r"\(status:\(values:List\(([A-Z_,]+)\)\)\)", re.ASCII)
-CAMPAIGN_STATUSES = frozenset({
-    "ACTIVE", "PAUSED", "ARCHIVED", "COMPLETED", "CANCELED", "DRAFT", "PENDING_DELETION", "REMOVED",
-})
+CAMPAIGN_STATUSES = frozenset(
+    {
+        "ACTIVE",
+        "PAUSED",
+        "ARCHIVED",
+        "COMPLETED",
+        "CANCELED",
+        "DRAFT",
+        "PENDING_DELETION",
+        "REMOVED",
+    }
+)
 RULES_PAGE_DEFAULT, RULES_PAGE_MAX = 10, 100
 CAMPAIGNS_PAGE_DEFAULT, CAMPAIGNS_PAGE_MAX = 100, 1000
 _BATCH_OK_ELEMENT = '{"status":201}'
@@ -85,27 +94,37 @@ def authenticate(state: SandboxState, request: Request, knobs: Knobs, now: float
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if not header or (scheme.lower() == "bearer" and not token):
-        raise RestError(401, "Empty oauth2 access token", code="EMPTY_ACCESS_TOKEN",
-                        service_error_code=SEC_EMPTY_TOKEN)
+        raise RestError(401, "Empty oauth2 access token", code="EMPTY_ACCESS_TOKEN", service_error_code=SEC_EMPTY_TOKEN)
     if scheme.lower() != "bearer":
-        raise RestError(401, "Unknown authentication schema", code="INVALID_ACCESS_TOKEN",
-                        service_error_code=SEC_INVALID_TOKEN)
+        raise RestError(
+            401, "Unknown authentication schema", code="INVALID_ACCESS_TOKEN", service_error_code=SEC_INVALID_TOKEN
+        )
     grant = state.tokens.access(token)
     if grant is None:
-        raise RestError(401, "Invalid access token", code="INVALID_ACCESS_TOKEN",
-                        service_error_code=SEC_INVALID_TOKEN)
+        raise RestError(401, "Invalid access token", code="INVALID_ACCESS_TOKEN", service_error_code=SEC_INVALID_TOKEN)
     status = grant.status(now)
     if status == REVOKED:
-        raise RestError(401, "The token used in the request has been revoked by the user",
-                        code="REVOKED_ACCESS_TOKEN", service_error_code=SEC_REVOKED_TOKEN)
+        raise RestError(
+            401,
+            "The token used in the request has been revoked by the user",
+            code="REVOKED_ACCESS_TOKEN",
+            service_error_code=SEC_REVOKED_TOKEN,
+        )
     if status == EXPIRED:
-        raise RestError(401, "The token used in the request has expired", code="EXPIRED_ACCESS_TOKEN",
-                        service_error_code=SEC_EXPIRED_TOKEN)
+        raise RestError(
+            401,
+            "The token used in the request has expired",
+            code="EXPIRED_ACCESS_TOKEN",
+            service_error_code=SEC_EXPIRED_TOKEN,
+        )
 
     version = request.headers.get("LinkedIn-Version", "").strip()
     if not version:
-        raise RestError(426, "A version must be present. Please specify a version by adding the "
-                             "LinkedIn-Version header.", code="VERSION_MISSING")
+        raise RestError(
+            426,
+            "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
+            code="VERSION_MISSING",
+        )
     oldest, newest = knobs.version_window(now)
     if _VERSION.fullmatch(version) is None or not oldest <= version <= newest:
         raise RestError(426, f"Requested version {version} is not active", code="NONEXISTENT_VERSION")
@@ -121,8 +140,7 @@ class RestApi:
         self._world = world
         self._endpoints: dict[str, Endpoint] = {
             "me": Endpoint(self.me, "me", "GET", READ_SCOPES),
-            "account_users": Endpoint(self.account_users, "adAccountUsers", "FINDER-authenticatedUser",
-                                      READ_SCOPES),
+            "account_users": Endpoint(self.account_users, "adAccountUsers", "FINDER-authenticatedUser", READ_SCOPES),
             "account": Endpoint(self.account, "adAccounts", "GET", READ_SCOPES),
             "campaigns": Endpoint(self.campaigns, "adCampaigns", "FINDER-search", READ_SCOPES),
             "rules": Endpoint(self.rules, "conversions", "FINDER-account", READ_SCOPES),
@@ -130,16 +148,18 @@ class RestApi:
             "associate": Endpoint(self.associate, "campaignConversions", "UPDATE", WRITE_SCOPES),
             "events": Endpoint(self.events, "conversionEvents", "CREATE", WRITE_SCOPES),
         }
-        self._routes = Map([
-            Rule("/rest/me", endpoint="me", methods=["GET"]),
-            Rule("/rest/adAccountUsers", endpoint="account_users", methods=["GET"]),
-            Rule("/rest/adAccounts/<int:account_id>", endpoint="account", methods=["GET"]),
-            Rule("/rest/adAccounts/<int:account_id>/adCampaigns", endpoint="campaigns", methods=["GET"]),
-            Rule("/rest/conversions", endpoint="rules", methods=["GET"]),
-            Rule("/rest/conversions", endpoint="create_rule", methods=["POST"]),
-            Rule("/rest/campaignConversions/<path:key>", endpoint="associate", methods=["PUT"]),
-            Rule("/rest/conversionEvents", endpoint="events", methods=["POST"]),
-        ])
+        self._routes = Map(
+            [
+                Rule("/rest/me", endpoint="me", methods=["GET"]),
+                Rule("/rest/adAccountUsers", endpoint="account_users", methods=["GET"]),
+                Rule("/rest/adAccounts/<int:account_id>", endpoint="account", methods=["GET"]),
+                Rule("/rest/adAccounts/<int:account_id>/adCampaigns", endpoint="campaigns", methods=["GET"]),
+                Rule("/rest/conversions", endpoint="rules", methods=["GET"]),
+                Rule("/rest/conversions", endpoint="create_rule", methods=["POST"]),
+                Rule("/rest/campaignConversions/<path:key>", endpoint="associate", methods=["PUT"]),
+                Rule("/rest/conversionEvents", endpoint="events", methods=["POST"]),
+            ]
+        )
 
     def dispatch(self, call: RestCall) -> Response:
         adapter = self._routes.bind_to_environ(call.request.environ)
@@ -155,8 +175,11 @@ class RestApi:
             scopes = PROFILE_SCOPES
         if not scopes & call.scopes:
             method = call.request.headers.get("X-RestLi-Method", "").upper() or endpoint.method
-            raise RestError(403, f"Not enough permissions to access: {endpoint.resource}.{method}.{call.version}01",
-                            code="ACCESS_DENIED")
+            raise RestError(
+                403,
+                f"Not enough permissions to access: {endpoint.resource}.{method}.{call.version}01",
+                code="ACCESS_DENIED",
+            )
         return endpoint.handler(call, **args)
 
     # --- permissions ----------------------------------------------------------------------------------
@@ -166,8 +189,11 @@ class RestApi:
         if role is None:
             raise RestError(403, f"Member {call.member_urn} has no role on ad account {account_urn}")
         if write and role not in WRITE_ROLES:
-            raise RestError(403, f"Member {call.member_urn} has role {role} on ad account {account_urn}, "
-                                 "which does not allow this operation")
+            raise RestError(
+                403,
+                f"Member {call.member_urn} has role {role} on ad account {account_urn}, "
+                "which does not allow this operation",
+            )
 
     def _known_account(self, call: RestCall, account_id: int, *, write: bool) -> None:
         if account_id not in self._world.accounts:
@@ -177,8 +203,9 @@ class RestApi:
     # --- endpoints ------------------------------------------------------------------------------------
     def me(self, call: RestCall) -> Response:
         member = self._world.members[call.member_id]
-        return json_response({"id": member.id, "localizedFirstName": member.first_name,
-                              "localizedLastName": member.last_name})
+        return json_response(
+            {"id": member.id, "localizedFirstName": member.first_name, "localizedLastName": member.last_name}
+        )
 
     def account_users(self, call: RestCall) -> Response:
         _require_finder(call, "authenticatedUser")
@@ -197,9 +224,10 @@ class RestApi:
         ]
         start = _int_arg(call, "start", 0)
         count = _int_arg(call, "count", len(elements))
-        page = _project(call, elements[start:start + count])
-        return json_response({"elements": page, "paging": {"start": start, "count": count,
-                                                           "total": len(elements), "links": []}})
+        page = _project(call, elements[start : start + count])
+        return json_response(
+            {"elements": page, "paging": {"start": start, "count": count, "total": len(elements), "links": []}}
+        )
 
     def account(self, call: RestCall, account_id: int) -> Response:
         self._known_account(call, account_id, write=False)
@@ -211,10 +239,13 @@ class RestApi:
         statuses = _status_filter(call.request.args.get("search"))
         size = _int_arg(call, "pageSize", CAMPAIGNS_PAGE_DEFAULT, maximum=CAMPAIGNS_PAGE_MAX, minimum=1)
         offset = _decode_page_token(call.request.args.get("pageToken"))
-        matching = [c for c in self._world.campaigns.values()
-                    if c.account_id == account_id and (statuses is None or c.status in statuses)]
+        matching = [
+            c
+            for c in self._world.campaigns.values()
+            if c.account_id == account_id and (statuses is None or c.status in statuses)
+        ]
         matching.sort(key=lambda c: c.id)
-        page = matching[offset:offset + size]
+        page = matching[offset : offset + size]
         metadata: dict[str, str] = {}
         if offset + size < len(matching):
             metadata["nextPageToken"] = _encode_page_token(offset + size)
@@ -232,9 +263,10 @@ class RestApi:
         self._known_account(call, account_id, write=False)
         start = _int_arg(call, "start", 0)
         count = _int_arg(call, "count", RULES_PAGE_DEFAULT, maximum=RULES_PAGE_MAX)
-        page = [rule.to_json() for rule in self._world.rules_of(account_id)[start:start + count]]
-        return json_response({"elements": _project(call, page),
-                              "paging": {"start": start, "count": count, "total": -1, "links": []}})
+        page = [rule.to_json() for rule in self._world.rules_of(account_id)[start : start + count]]
+        return json_response(
+            {"elements": _project(call, page), "paging": {"start": start, "count": count, "total": -1, "links": []}}
+        )
 
     def create_rule(self, call: RestCall) -> Response:
         parsed = parse_rule(_json_body(call))
@@ -254,10 +286,16 @@ class RestApi:
         body = _json_body(call)
         if type(body) is not dict:
             raise RestError(400, "The request body must be a JSON object")
-        problems = [f"ERROR :: /{name} :: unrecognized field found but not allowed"
-                    for name in body if name not in ("campaign", "conversion")]
-        problems += [f"ERROR :: /{name} :: field is required but not found and has no default value"
-                     for name in ("campaign", "conversion") if name not in body]
+        problems = [
+            f"ERROR :: /{name} :: unrecognized field found but not allowed"
+            for name in body
+            if name not in ("campaign", "conversion")
+        ]
+        problems += [
+            f"ERROR :: /{name} :: field is required but not found and has no default value"
+            for name in ("campaign", "conversion")
+            if name not in body
+        ]
         if problems:
             raise RestError(422, "\n".join(problems))
         if body["campaign"] != campaign_urn or body["conversion"] != rule_urn:
@@ -272,8 +310,9 @@ class RestApi:
             raise RestError(404, f"Conversion rule {rule_urn} does not exist")
         self._require_role(call, rule.account_id, write=True)
         if campaign.account_id != rule.account_id:
-            raise RestError(400, f"Campaign {campaign_urn} and conversion rule {rule_urn} belong to "
-                                 "different ad accounts")
+            raise RestError(
+                400, f"Campaign {campaign_urn} and conversion rule {rule_urn} belong to different ad accounts"
+            )
         self._world.associate(rule, campaign_id, call.now_ms)
         return Response(status=204)
 
@@ -285,8 +324,9 @@ class RestApi:
         body = _json_body(call)
         elements = _batch_elements(body, call.knobs.max_batch) if batch else [body]
 
-        limits = EventLimits(call.now_ms, call.knobs.event_max_age_days, call.knobs.future_grace_seconds,
-                             call.knobs.event_id_max_length)
+        limits = EventLimits(
+            call.now_ms, call.knobs.event_max_age_days, call.knobs.future_grace_seconds, call.knobs.event_id_max_length
+        )
         check = check_events(elements, self._world.rules, limits, indexed=batch)
         if check.problems:
             raise RestError(422, "\n".join(check.problems))
@@ -294,8 +334,11 @@ class RestApi:
             self._require_role(call, account_id, write=True)
         if check.wrong_method:
             indices = ", ".join(map(str, check.wrong_method))
-            raise RestError(400, "Incorrect conversions information provided. Conversion's method should be "
-                                 f"CONVERSIONS_API, indices [{indices}] (0-indexed)")
+            raise RestError(
+                400,
+                "Incorrect conversions information provided. Conversion's method should be "
+                f"CONVERSIONS_API, indices [{indices}] (0-indexed)",
+            )
 
         body_bytes = call.request.get_data()  # already read and cached by _json_body: no copy
         self._world.accept(AcceptedBatch(body_bytes, batch, len(elements), call.now_ms, call.member_id))
@@ -325,8 +368,10 @@ def _batch_elements(body: object, max_batch: int) -> list[object]:
     if not elements:
         raise RestError(400, '"elements" must contain at least one conversion event')
     if len(elements) > max_batch:
-        raise RestError(400, f"The batch has {len(elements)} elements; at most {max_batch} conversion events "
-                             "can be sent in one request")
+        raise RestError(
+            400,
+            f"The batch has {len(elements)} elements; at most {max_batch} conversion events can be sent in one request",
+        )
     return elements
 
 

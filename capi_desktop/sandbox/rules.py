@@ -9,24 +9,65 @@ from capi_desktop.sandbox.events import REQUIRED, UNRECOGNIZED, show
 from capi_desktop.sandbox.seed import CAPI
 
 #: Segment's list of LinkedIn conversion types plus QUALIFIED_LEAD from LinkedIn's schema page.
-CONVERSION_TYPES = frozenset({
-    "ADD_TO_CART", "DOWNLOAD", "INSTALL", "KEY_PAGE_VIEW", "LEAD", "PURCHASE", "SIGN_UP", "OTHER",
-    "TALENT_LEAD", "JOB_APPLY", "SAVE", "START_CHECKOUT", "SCHEDULE", "VIEW_CONTENT", "VIEW_VIDEO",
-    "ADD_BILLING_INFO", "BOOK_APPOINTMENT", "REQUEST_QUOTE", "SEARCH", "SUBSCRIBE", "AD_CLICK", "AD_VIEW",
-    "COMPLETE_SIGNUP", "SUBMIT_APPLICATION", "PHONE_CALL", "INVITE", "LOGIN", "SHARE", "DONATE",
-    "ADD_TO_LIST", "RATE", "START_TRIAL", "OUTBOUND_CLICK", "CONTACT", "MARKETING_QUALIFIED_LEAD",
-    "SALES_QUALIFIED_LEAD", "QUALIFIED_LEAD",
-})
+CONVERSION_TYPES = frozenset(
+    {
+        "ADD_TO_CART",
+        "DOWNLOAD",
+        "INSTALL",
+        "KEY_PAGE_VIEW",
+        "LEAD",
+        "PURCHASE",
+        "SIGN_UP",
+        "OTHER",
+        "TALENT_LEAD",
+        "JOB_APPLY",
+        "SAVE",
+        "START_CHECKOUT",
+        "SCHEDULE",
+        "VIEW_CONTENT",
+        "VIEW_VIDEO",
+        "ADD_BILLING_INFO",
+        "BOOK_APPOINTMENT",
+        "REQUEST_QUOTE",
+        "SEARCH",
+        "SUBSCRIBE",
+        "AD_CLICK",
+        "AD_VIEW",
+        "COMPLETE_SIGNUP",
+        "SUBMIT_APPLICATION",
+        "PHONE_CALL",
+        "INVITE",
+        "LOGIN",
+        "SHARE",
+        "DONATE",
+        "ADD_TO_LIST",
+        "RATE",
+        "START_TRIAL",
+        "OUTBOUND_CLICK",
+        "CONTACT",
+        "MARKETING_QUALIFIED_LEAD",
+        "SALES_QUALIFIED_LEAD",
+        "QUALIFIED_LEAD",
+    }
+)
 ATTRIBUTION_TYPES = ("LAST_TOUCH_BY_CAMPAIGN", "LAST_TOUCH_BY_CONVERSION")
 WINDOW_SIZES = (1, 7, 30, 90)
 LONG_WINDOW = 365
 LONG_WINDOW_TYPES = ("SUBMIT_APPLICATION", "PURCHASE", "ADD_TO_CART", "QUALIFIED_LEAD", "LEAD")
 
 ACCOUNT_URN = re.compile(r"urn:li:sponsoredAccount:([0-9]+)", re.ASCII)
-_RULE_FIELDS = frozenset({
-    "account", "name", "conversionMethod", "type", "enabled", "attributionType",
-    "postClickAttributionWindowSize", "viewThroughAttributionWindowSize",
-})
+_RULE_FIELDS = frozenset(
+    {
+        "account",
+        "name",
+        "conversionMethod",
+        "type",
+        "enabled",
+        "attributionType",
+        "postClickAttributionWindowSize",
+        "viewThroughAttributionWindowSize",
+    }
+)
 _MISSING = object()
 
 
@@ -103,7 +144,12 @@ def parse_rule(body: object) -> RuleDraft | list[str]:
     if problems or account_id is None or name is None or method is None or conversion_type is None:
         return problems
     return RuleDraft(
-        name=name, account_id=account_id, conversion_method=method, type=conversion_type, enabled=enabled,
-        attribution_type=attribution, post_click_window=windows["postClickAttributionWindowSize"],
+        name=name,
+        account_id=account_id,
+        conversion_method=method,
+        type=conversion_type,
+        enabled=enabled,
+        attribution_type=attribution,
+        post_click_window=windows["postClickAttributionWindowSize"],
         view_through_window=windows["viewThroughAttributionWindowSize"],
     )

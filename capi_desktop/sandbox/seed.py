@@ -222,14 +222,30 @@ class WorldSeed:
 
 
 def _rule(
-    rule_id: int, name: str, account_id: int, method: str, type_: str, *,
-    enabled: bool = True, attribution: str = "LAST_TOUCH_BY_CAMPAIGN", post_click: int = 30,
-    view_through: int = 7, campaigns: tuple[int, ...] = (),
+    rule_id: int,
+    name: str,
+    account_id: int,
+    method: str,
+    type_: str,
+    *,
+    enabled: bool = True,
+    attribution: str = "LAST_TOUCH_BY_CAMPAIGN",
+    post_click: int = 30,
+    view_through: int = 7,
+    campaigns: tuple[int, ...] = (),
 ) -> ConversionRule:
     return ConversionRule(
-        id=rule_id, name=name, account_id=account_id, conversion_method=method, type=type_,
-        enabled=enabled, attribution_type=attribution, post_click_window=post_click,
-        view_through_window=view_through, created_ms=_SEED_CREATED_MS, last_modified_ms=_SEED_MODIFIED_MS,
+        id=rule_id,
+        name=name,
+        account_id=account_id,
+        conversion_method=method,
+        type=type_,
+        enabled=enabled,
+        attribution_type=attribution,
+        post_click_window=post_click,
+        view_through_window=view_through,
+        created_ms=_SEED_CREATED_MS,
+        last_modified_ms=_SEED_MODIFIED_MS,
         campaigns={cid: _SEED_MODIFIED_MS for cid in campaigns},
     )
 
@@ -268,17 +284,32 @@ def build_world_seed() -> WorldSeed:
         Campaign(CAMPAIGN_NO_ROLE_ACTIVE, "Fabrikam – UK Awareness", "ACTIVE", ACCOUNT_NO_ROLE),
     ]
     rules = [
-        _rule(RULE_USD_LEAD, "CRM – Marketing qualified lead", ACCOUNT_USD, CAPI, "LEAD",
-              campaigns=(CAMPAIGN_USD_ACTIVE,)),
-        _rule(RULE_USD_PURCHASE, "CRM – Closed-won deal", ACCOUNT_USD, CAPI, "PURCHASE", post_click=90,
-              campaigns=(CAMPAIGN_USD_ACTIVE, CAMPAIGN_USD_ACTIVE_2)),
+        _rule(
+            RULE_USD_LEAD, "CRM – Marketing qualified lead", ACCOUNT_USD, CAPI, "LEAD", campaigns=(CAMPAIGN_USD_ACTIVE,)
+        ),
+        _rule(
+            RULE_USD_PURCHASE,
+            "CRM – Closed-won deal",
+            ACCOUNT_USD,
+            CAPI,
+            "PURCHASE",
+            post_click=90,
+            campaigns=(CAMPAIGN_USD_ACTIVE, CAMPAIGN_USD_ACTIVE_2),
+        ),
         _rule(RULE_USD_QUALIFIED_LEAD, "CRM – Sales qualified lead", ACCOUNT_USD, CAPI, "QUALIFIED_LEAD"),
-        _rule(RULE_USD_DEMO_BOOKED, "CRM – Demo booked", ACCOUNT_USD, CAPI, "BOOK_APPOINTMENT",
-              attribution="LAST_TOUCH_BY_CONVERSION"),
+        _rule(
+            RULE_USD_DEMO_BOOKED,
+            "CRM – Demo booked",
+            ACCOUNT_USD,
+            CAPI,
+            "BOOK_APPOINTMENT",
+            attribution="LAST_TOUCH_BY_CONVERSION",
+        ),
         _rule(RULE_USD_TRIAL, "Product – Free trial started", ACCOUNT_USD, CAPI, "START_TRIAL"),
         _rule(RULE_USD_QUOTE, "CRM – Quote requested", ACCOUNT_USD, CAPI, "REQUEST_QUOTE"),
-        _rule(RULE_USD_RENEWAL, "CRM – Contract renewal", ACCOUNT_USD, CAPI, "PURCHASE", post_click=365,
-              view_through=30),
+        _rule(
+            RULE_USD_RENEWAL, "CRM – Contract renewal", ACCOUNT_USD, CAPI, "PURCHASE", post_click=365, view_through=30
+        ),
         _rule(RULE_USD_DISABLED, "CRM – Webinar attended (retired)", ACCOUNT_USD, CAPI, "OTHER", enabled=False),
         _rule(RULE_USD_INSIGHT_TAG, "Website – Thank-you page", ACCOUNT_USD, URL_MATCH, "LEAD"),
         _rule(RULE_USD_JS_EVENT, "Website – Pricing form submit", ACCOUNT_USD, JS_EVENT, "SUBMIT_APPLICATION"),

@@ -56,8 +56,12 @@ class SandboxServer:
         try:
             # werkzeug would sys.exit() on a taken port; handing it our bound socket keeps the OSError.
             self._server: BaseWSGIServer = make_server(
-                HOST, listener.getsockname()[1], SandboxApp(self._state), threaded=True,
-                request_handler=_QuietRequestHandler, fd=listener.fileno(),
+                HOST,
+                listener.getsockname()[1],
+                SandboxApp(self._state),
+                threaded=True,
+                request_handler=_QuietRequestHandler,
+                fd=listener.fileno(),
             )
         finally:
             listener.close()  # the server serves a duplicate of this socket
@@ -86,8 +90,10 @@ class SandboxServer:
         """Serve on a daemon thread; returns self so ``server = SandboxServer().start()`` reads well."""
         self._check_idle()
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": _POLL_INTERVAL},
-            name=f"linkedin-sandbox-{self.port}", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": _POLL_INTERVAL},
+            name=f"linkedin-sandbox-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         logger.info("LinkedIn sandbox listening on %s", self.url)
@@ -96,8 +102,11 @@ class SandboxServer:
     def serve_forever(self) -> None:
         """Serve on the calling thread until Ctrl-C (the standalone command)."""
         self._check_idle()
-        print(f"LinkedIn sandbox (practice mode) on {self.url}  REST: {self.api_base}  "
-              f"OAuth: {self.oauth_base}  admin: {self.url}/_sandbox/  (Ctrl-C stops)", flush=True)
+        print(
+            f"LinkedIn sandbox (practice mode) on {self.url}  REST: {self.api_base}  "
+            f"OAuth: {self.oauth_base}  admin: {self.url}/_sandbox/  (Ctrl-C stops)",
+            flush=True,
+        )
         try:
             self._server.serve_forever(poll_interval=_POLL_INTERVAL)
         except KeyboardInterrupt:
@@ -120,8 +129,9 @@ class SandboxServer:
     def __enter__(self) -> SandboxServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def _check_idle(self) -> None:
@@ -132,8 +142,11 @@ class SandboxServer:
 
     # --- direct access for tests and the demo mode ----------------------------------------------------
     def mint_token(
-        self, scopes: Iterable[str] = ("rw_conversions", "r_ads"), expires_in: int = ACCESS_TOKEN_TTL,
-        member: str = DEFAULT_MEMBER, client_id: str = DEMO_CLIENT_ID,
+        self,
+        scopes: Iterable[str] = ("rw_conversions", "r_ads"),
+        expires_in: int = ACCESS_TOKEN_TTL,
+        member: str = DEFAULT_MEMBER,
+        client_id: str = DEMO_CLIENT_ID,
     ) -> str:
         """An access token as if the member had consented just now (ValueError for unknown names)."""
         return self._state.mint_token(scopes, expires_in, member, client_id)

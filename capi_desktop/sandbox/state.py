@@ -48,7 +48,11 @@ class SandboxState:
             raise ValueError(f"unknown client_id: {client_id}")
         now = self.now()
         grant = self.tokens.mint_access(
-            client_id=client_id, member_id=member, scopes=granted, now=now, expires_in=expires_in,
+            client_id=client_id,
+            member_id=member,
+            scopes=granted,
+            now=now,
+            expires_in=expires_in,
             authorized_at=now,
         )
         return grant.value

@@ -69,7 +69,13 @@ class TokenStore:
         self._codes: dict[str, AuthCode] = {}
 
     def mint_access(
-        self, *, client_id: str, member_id: str, scopes: frozenset[str], now: float, expires_in: int,
+        self,
+        *,
+        client_id: str,
+        member_id: str,
+        scopes: frozenset[str],
+        now: float,
+        expires_in: int,
         authorized_at: float,
     ) -> Grant:
         grant = Grant(_opaque("AQV"), client_id, member_id, scopes, now, now + expires_in, authorized_at)
@@ -84,7 +90,13 @@ class TokenStore:
         return grant
 
     def issue_code(
-        self, *, client_id: str, member_id: str, scopes: frozenset[str], redirect_uri: str, now: float,
+        self,
+        *,
+        client_id: str,
+        member_id: str,
+        scopes: frozenset[str],
+        redirect_uri: str,
+        now: float,
         code_challenge: str | None,
     ) -> AuthCode:
         code = AuthCode(_opaque("AQT"), client_id, member_id, scopes, redirect_uri, now, code_challenge)

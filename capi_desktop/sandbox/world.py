@@ -86,10 +86,17 @@ class World:
         """Store a validated rule under the next free id."""
         with self._lock:
             rule = ConversionRule(
-                id=self._next_rule_id, name=draft.name, account_id=draft.account_id,
-                conversion_method=draft.conversion_method, type=draft.type, enabled=draft.enabled,
-                attribution_type=draft.attribution_type, post_click_window=draft.post_click_window,
-                view_through_window=draft.view_through_window, created_ms=now_ms, last_modified_ms=now_ms,
+                id=self._next_rule_id,
+                name=draft.name,
+                account_id=draft.account_id,
+                conversion_method=draft.conversion_method,
+                type=draft.type,
+                enabled=draft.enabled,
+                attribution_type=draft.attribution_type,
+                post_click_window=draft.post_click_window,
+                view_through_window=draft.view_through_window,
+                created_ms=now_ms,
+                last_modified_ms=now_ms,
             )
             self._next_rule_id += 1
             self.rules[rule.id] = rule

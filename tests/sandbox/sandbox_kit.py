@@ -72,8 +72,13 @@ def make_event(rule_id: int = RULE_USD_LEAD, event_id: str = "crm-1", **override
         "eventId": event_id,
         "user": {
             "userIds": [{"idType": "SHA256_EMAIL", "idValue": hashlib.sha256(event_id.encode()).hexdigest()}],
-            "userInfo": {"firstName": "Mike", "lastName": "Smith", "companyName": "Contoso", "title": "CTO",
-                         "countryCode": "US"},
+            "userInfo": {
+                "firstName": "Mike",
+                "lastName": "Smith",
+                "companyName": "Contoso",
+                "title": "CTO",
+                "countryCode": "US",
+            },
         },
     }
     event.update(overrides)

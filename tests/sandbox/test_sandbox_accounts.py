@@ -44,8 +44,10 @@ def association_path(campaign_id: int, rule_id: int, colon: str = "%3A") -> str:
 
 
 def association_body(campaign_id: int, rule_id: int) -> dict[str, str]:
-    return {"campaign": f"urn:li:sponsoredCampaign:{campaign_id}",
-            "conversion": f"urn:lla:llaPartnerConversion:{rule_id}"}
+    return {
+        "campaign": f"urn:li:sponsoredCampaign:{campaign_id}",
+        "conversion": f"urn:lla:llaPartnerConversion:{rule_id}",
+    }
 
 
 def new_rule(**overrides: Any) -> dict[str, Any]:
@@ -93,8 +95,13 @@ def test_account_users_needs_the_authenticated_user_finder(api: Api, q: str | No
 
 def test_get_account(api: Api) -> None:
     assert api.get(f"/adAccounts/{ACCOUNT_USD}").json() == {
-        "id": ACCOUNT_USD, "name": "Northwind Analytics – North America", "currency": "USD",
-        "status": "ACTIVE", "type": "BUSINESS", "test": False, "reference": "urn:li:organization:10480001",
+        "id": ACCOUNT_USD,
+        "name": "Northwind Analytics – North America",
+        "currency": "USD",
+        "status": "ACTIVE",
+        "type": "BUSINESS",
+        "test": False,
+        "reference": "urn:li:organization:10480001",
         "servingStatuses": ["RUNNABLE"],
     }
     assert api.get(f"/adAccounts/{ACCOUNT_EUR}").json()["currency"] == "EUR"
@@ -107,13 +114,18 @@ def test_viewer_can_read_the_account(api: Api) -> None:
 
 def test_account_without_role_is_forbidden(api: Api) -> None:
     assert error_of(api.get(f"/adAccounts/{ACCOUNT_NO_ROLE}")) == (
-        403, "ACCESS_DENIED",
-        f"Member urn:li:person:{MEMBER_ID} has no role on ad account {account_urn(ACCOUNT_NO_ROLE)}")
+        403,
+        "ACCESS_DENIED",
+        f"Member urn:li:person:{MEMBER_ID} has no role on ad account {account_urn(ACCOUNT_NO_ROLE)}",
+    )
 
 
 def test_unknown_account(api: Api) -> None:
     assert error_of(api.get("/adAccounts/999")) == (
-        404, "NOT_FOUND", "Ad account urn:li:sponsoredAccount:999 does not exist")
+        404,
+        "NOT_FOUND",
+        "Ad account urn:li:sponsoredAccount:999 does not exist",
+    )
 
 
 # --- campaigns ----------------------------------------------------------------------------------------------
@@ -124,9 +136,17 @@ def campaigns(api: Api, account_id: int = ACCOUNT_USD, **params: Any) -> Any:
 def test_campaigns_with_status_filter(api: Api) -> None:
     body = campaigns(api, search="(status:(values:List(ACTIVE,DRAFT)))").json()
     assert [c["id"] for c in body["elements"]] == [
-        CAMPAIGN_USD_ACTIVE, CAMPAIGN_USD_ACTIVE_2, CAMPAIGN_USD_ACTIVE_3, CAMPAIGN_USD_DRAFT]
-    assert body["elements"][0] == {"id": CAMPAIGN_USD_ACTIVE, "name": "Q3 Demand Gen – Decision Makers",
-                                   "status": "ACTIVE", "account": account_urn(ACCOUNT_USD)}
+        CAMPAIGN_USD_ACTIVE,
+        CAMPAIGN_USD_ACTIVE_2,
+        CAMPAIGN_USD_ACTIVE_3,
+        CAMPAIGN_USD_DRAFT,
+    ]
+    assert body["elements"][0] == {
+        "id": CAMPAIGN_USD_ACTIVE,
+        "name": "Q3 Demand Gen – Decision Makers",
+        "status": "ACTIVE",
+        "account": account_urn(ACCOUNT_USD),
+    }
     assert body["metadata"] == {}
 
 
@@ -146,17 +166,27 @@ def test_campaigns_cursor_paging(api: Api) -> None:
         if token is None:
             break
     assert pages == 3
-    assert seen == [CAMPAIGN_USD_ACTIVE, CAMPAIGN_USD_ACTIVE_2, CAMPAIGN_USD_ACTIVE_3, CAMPAIGN_USD_DRAFT,
-                    CAMPAIGN_USD_PAUSED, CAMPAIGN_USD_ARCHIVED, CAMPAIGN_USD_COMPLETED]
+    assert seen == [
+        CAMPAIGN_USD_ACTIVE,
+        CAMPAIGN_USD_ACTIVE_2,
+        CAMPAIGN_USD_ACTIVE_3,
+        CAMPAIGN_USD_DRAFT,
+        CAMPAIGN_USD_PAUSED,
+        CAMPAIGN_USD_ARCHIVED,
+        CAMPAIGN_USD_COMPLETED,
+    ]
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"pageSize": "1001"}, "Query parameter pageSize must be between 1 and 1000, got 1001"),
-    ({"pageSize": "0"}, "Query parameter pageSize must be between 1 and 1000, got 0"),
-    ({"pageToken": "bogus"}, "Invalid pageToken: bogus"),
-    ({"search": "(status:(values:List(LIVE)))"}, "Unknown campaign status: LIVE"),
-    ({"search": "(name:Q3)"}, "Unsupported search criteria: (name:Q3)"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"pageSize": "1001"}, "Query parameter pageSize must be between 1 and 1000, got 1001"),
+        ({"pageSize": "0"}, "Query parameter pageSize must be between 1 and 1000, got 0"),
+        ({"pageToken": "bogus"}, "Invalid pageToken: bogus"),
+        ({"search": "(status:(values:List(LIVE)))"}, "Unknown campaign status: LIVE"),
+        ({"search": "(name:Q3)"}, "Unsupported search criteria: (name:Q3)"),
+    ],
+)
 def test_campaign_search_rejections(api: Api, params: dict[str, str], message: str) -> None:
     assert error_of(campaigns(api, **params)) == (400, "BAD_REQUEST", message)
 
@@ -182,14 +212,25 @@ def test_rules_page_of_ten_by_default(api: Api) -> None:
     assert body["paging"] == {"start": 0, "count": 10, "total": -1, "links": []}
     lead = body["elements"][0]
     assert lead == {
-        "id": RULE_USD_LEAD, "name": "CRM – Marketing qualified lead", "account": account_urn(ACCOUNT_USD),
-        "conversionMethod": "CONVERSIONS_API", "type": "LEAD", "enabled": True,
-        "attributionType": "LAST_TOUCH_BY_CAMPAIGN", "postClickAttributionWindowSize": 30,
-        "viewThroughAttributionWindowSize": 7, "campaigns": [f"urn:li:sponsoredCampaign:{CAMPAIGN_USD_ACTIVE}"],
-        "associatedCampaigns": [{"campaign": f"urn:li:sponsoredCampaign:{CAMPAIGN_USD_ACTIVE}",
-                                 "conversion": f"urn:lla:llaPartnerConversion:{RULE_USD_LEAD}",
-                                 "associatedAt": 1741046400000}],
-        "created": 1736899200000, "lastModified": 1741046400000,
+        "id": RULE_USD_LEAD,
+        "name": "CRM – Marketing qualified lead",
+        "account": account_urn(ACCOUNT_USD),
+        "conversionMethod": "CONVERSIONS_API",
+        "type": "LEAD",
+        "enabled": True,
+        "attributionType": "LAST_TOUCH_BY_CAMPAIGN",
+        "postClickAttributionWindowSize": 30,
+        "viewThroughAttributionWindowSize": 7,
+        "campaigns": [f"urn:li:sponsoredCampaign:{CAMPAIGN_USD_ACTIVE}"],
+        "associatedCampaigns": [
+            {
+                "campaign": f"urn:li:sponsoredCampaign:{CAMPAIGN_USD_ACTIVE}",
+                "conversion": f"urn:lla:llaPartnerConversion:{RULE_USD_LEAD}",
+                "associatedAt": 1741046400000,
+            }
+        ],
+        "created": 1736899200000,
+        "lastModified": 1741046400000,
     }
 
 
@@ -212,14 +253,17 @@ def test_rules_fields_projection(api: Api) -> None:
     assert set(elements[0]) == {"id", "name", "conversionMethod"}
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"count": "101"}, "Query parameter count must be between 0 and 100, got 101"),
-    ({"count": "-1"}, "Query parameter count must be a non-negative integer, got '-1'"),
-    ({"start": "x"}, "Query parameter start must be a non-negative integer, got 'x'"),
-    ({"account": "urn:li:sponsoredAccount:abc"}, "Invalid Urn format: urn:li:sponsoredAccount:abc"),
-    ({"account": str(ACCOUNT_USD)}, f"Invalid Urn format: {ACCOUNT_USD}"),
-    ({"account": ""}, "Query parameter account is required"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"count": "101"}, "Query parameter count must be between 0 and 100, got 101"),
+        ({"count": "-1"}, "Query parameter count must be a non-negative integer, got '-1'"),
+        ({"start": "x"}, "Query parameter start must be a non-negative integer, got 'x'"),
+        ({"account": "urn:li:sponsoredAccount:abc"}, "Invalid Urn format: urn:li:sponsoredAccount:abc"),
+        ({"account": str(ACCOUNT_USD)}, f"Invalid Urn format: {ACCOUNT_USD}"),
+        ({"account": ""}, "Query parameter account is required"),
+    ],
+)
 def test_rule_listing_rejections(api: Api, params: dict[str, str], message: str) -> None:
     account = params.pop("account", account_urn(ACCOUNT_USD))
     assert error_of(rules(api, account, **params)) == (400, "BAD_REQUEST", message)
@@ -247,22 +291,35 @@ def test_create_rule(api: Api) -> None:
     assert response.headers["Location"] == f"/conversions/{rule_id}"
     assert response.headers["x-restli-id"] == str(rule_id)
     assert response.json() == {
-        "id": rule_id, "name": "CRM closed-won (CAPI)", "account": account_urn(ACCOUNT_USD),
-        "conversionMethod": "CONVERSIONS_API", "type": "PURCHASE", "enabled": True,
-        "attributionType": "LAST_TOUCH_BY_CAMPAIGN", "postClickAttributionWindowSize": 365,
-        "viewThroughAttributionWindowSize": 7, "campaigns": [], "associatedCampaigns": [],
-        "created": NOW_MS, "lastModified": NOW_MS,
+        "id": rule_id,
+        "name": "CRM closed-won (CAPI)",
+        "account": account_urn(ACCOUNT_USD),
+        "conversionMethod": "CONVERSIONS_API",
+        "type": "PURCHASE",
+        "enabled": True,
+        "attributionType": "LAST_TOUCH_BY_CAMPAIGN",
+        "postClickAttributionWindowSize": 365,
+        "viewThroughAttributionWindowSize": 7,
+        "campaigns": [],
+        "associatedCampaigns": [],
+        "created": NOW_MS,
+        "lastModified": NOW_MS,
     }
     listed = rules(api, count="100").json()["elements"]
     assert listed[-1]["id"] == rule_id
 
 
 def test_create_rule_defaults(api: Api) -> None:
-    body = new_rule(attributionType=None, postClickAttributionWindowSize=None,
-                    viewThroughAttributionWindowSize=None, enabled=None)
+    body = new_rule(
+        attributionType=None, postClickAttributionWindowSize=None, viewThroughAttributionWindowSize=None, enabled=None
+    )
     created = api.post("/conversions", body).json()
-    assert (created["attributionType"], created["postClickAttributionWindowSize"],
-            created["viewThroughAttributionWindowSize"], created["enabled"]) == ("LAST_TOUCH_BY_CAMPAIGN", 30, 7, True)
+    assert (
+        created["attributionType"],
+        created["postClickAttributionWindowSize"],
+        created["viewThroughAttributionWindowSize"],
+        created["enabled"],
+    ) == ("LAST_TOUCH_BY_CAMPAIGN", 30, 7, True)
 
 
 def test_created_rules_get_distinct_ids(api: Api) -> None:
@@ -270,40 +327,68 @@ def test_created_rules_get_distinct_ids(api: Api) -> None:
     assert len(ids) == 3
 
 
-@pytest.mark.parametrize(("overrides", "lines"), [
-    ({"name": None, "type": None},
-     ["ERROR :: /name :: field is required but not found and has no default value",
-      "ERROR :: /type :: field is required but not found and has no default value"]),
-    ({"account": None, "conversionMethod": None},
-     ["ERROR :: /account :: field is required but not found and has no default value",
-      "ERROR :: /conversionMethod :: field is required but not found and has no default value"]),
-    ({"conversionMethod": "INSIGHT_TAG_URL_MATCH_RULES"},
-     ["ERROR :: /conversionMethod :: INSIGHT_TAG_URL_MATCH_RULES is not allowed: rules created through the "
-      "API must use CONVERSIONS_API"]),
-    ({"type": "SIGNUP"}, ["ERROR :: /type :: SIGNUP is not a known conversion type"]),
-    ({"attributionType": "FIRST_TOUCH"},
-     ["ERROR :: /attributionType :: FIRST_TOUCH is not one of LAST_TOUCH_BY_CAMPAIGN, LAST_TOUCH_BY_CONVERSION"]),
-    ({"postClickAttributionWindowSize": 14},
-     ["ERROR :: /postClickAttributionWindowSize :: 14 is not one of 1, 7, 30, 90, 365"]),
-    ({"type": "DOWNLOAD", "viewThroughAttributionWindowSize": 365},
-     ["ERROR :: /viewThroughAttributionWindowSize :: 365 is only allowed for conversion types "
-      "SUBMIT_APPLICATION, PURCHASE, ADD_TO_CART, QUALIFIED_LEAD, LEAD"]),
-    ({"postClickAttributionWindowSize": "30"},
-     ["ERROR :: /postClickAttributionWindowSize :: 30 cannot be coerced to Int"]),
-    ({"enabled": "yes"}, ["ERROR :: /enabled :: yes cannot be coerced to Boolean"]),
-    ({"account": "urn:li:sponsoredAccount:x1"}, ["ERROR :: /account :: Invalid Urn format"]),
-    ({"name": ""}, ["ERROR :: /name :: must not be empty"]),
-    ({"valueType": "DYNAMIC", "campaigns": []},
-     ["ERROR :: /valueType :: unrecognized field found but not allowed",
-      "ERROR :: /campaigns :: unrecognized field found but not allowed"]),
-])
+@pytest.mark.parametrize(
+    ("overrides", "lines"),
+    [
+        (
+            {"name": None, "type": None},
+            [
+                "ERROR :: /name :: field is required but not found and has no default value",
+                "ERROR :: /type :: field is required but not found and has no default value",
+            ],
+        ),
+        (
+            {"account": None, "conversionMethod": None},
+            [
+                "ERROR :: /account :: field is required but not found and has no default value",
+                "ERROR :: /conversionMethod :: field is required but not found and has no default value",
+            ],
+        ),
+        (
+            {"conversionMethod": "INSIGHT_TAG_URL_MATCH_RULES"},
+            [
+                "ERROR :: /conversionMethod :: INSIGHT_TAG_URL_MATCH_RULES is not allowed: rules created through the "
+                "API must use CONVERSIONS_API"
+            ],
+        ),
+        ({"type": "SIGNUP"}, ["ERROR :: /type :: SIGNUP is not a known conversion type"]),
+        (
+            {"attributionType": "FIRST_TOUCH"},
+            ["ERROR :: /attributionType :: FIRST_TOUCH is not one of LAST_TOUCH_BY_CAMPAIGN, LAST_TOUCH_BY_CONVERSION"],
+        ),
+        (
+            {"postClickAttributionWindowSize": 14},
+            ["ERROR :: /postClickAttributionWindowSize :: 14 is not one of 1, 7, 30, 90, 365"],
+        ),
+        (
+            {"type": "DOWNLOAD", "viewThroughAttributionWindowSize": 365},
+            [
+                "ERROR :: /viewThroughAttributionWindowSize :: 365 is only allowed for conversion types "
+                "SUBMIT_APPLICATION, PURCHASE, ADD_TO_CART, QUALIFIED_LEAD, LEAD"
+            ],
+        ),
+        (
+            {"postClickAttributionWindowSize": "30"},
+            ["ERROR :: /postClickAttributionWindowSize :: 30 cannot be coerced to Int"],
+        ),
+        ({"enabled": "yes"}, ["ERROR :: /enabled :: yes cannot be coerced to Boolean"]),
+        ({"account": "urn:li:sponsoredAccount:x1"}, ["ERROR :: /account :: Invalid Urn format"]),
+        ({"name": ""}, ["ERROR :: /name :: must not be empty"]),
+        (
+            {"valueType": "DYNAMIC", "campaigns": []},
+            [
+                "ERROR :: /valueType :: unrecognized field found but not allowed",
+                "ERROR :: /campaigns :: unrecognized field found but not allowed",
+            ],
+        ),
+    ],
+)
 def test_create_rule_rejections(api: Api, overrides: dict[str, Any], lines: list[str]) -> None:
     response = api.post("/conversions", new_rule(**overrides))
     assert error_of(response) == (422, "UNPROCESSABLE_ENTITY", "\n".join(lines))
 
 
-@pytest.mark.parametrize("conversion_type", ["SUBMIT_APPLICATION", "PURCHASE", "ADD_TO_CART", "QUALIFIED_LEAD",
-                                             "LEAD"])
+@pytest.mark.parametrize("conversion_type", ["SUBMIT_APPLICATION", "PURCHASE", "ADD_TO_CART", "QUALIFIED_LEAD", "LEAD"])
 def test_365_day_windows_for_the_allowed_types(api: Api, conversion_type: str) -> None:
     body = new_rule(type=conversion_type, postClickAttributionWindowSize=365, viewThroughAttributionWindowSize=365)
     assert api.post("/conversions", body).status_code == 201
@@ -312,8 +397,11 @@ def test_365_day_windows_for_the_allowed_types(api: Api, conversion_type: str) -
 def test_create_rule_permissions(api: Api) -> None:
     viewer = api.post("/conversions", new_rule(account=account_urn(ACCOUNT_VIEWER)))
     assert error_of(viewer) == (
-        403, "ACCESS_DENIED", f"Member urn:li:person:{MEMBER_ID} has role VIEWER on ad account "
-                              f"{account_urn(ACCOUNT_VIEWER)}, which does not allow this operation")
+        403,
+        "ACCESS_DENIED",
+        f"Member urn:li:person:{MEMBER_ID} has role VIEWER on ad account "
+        f"{account_urn(ACCOUNT_VIEWER)}, which does not allow this operation",
+    )
     assert api.post("/conversions", new_rule(account=account_urn(ACCOUNT_NO_ROLE))).status_code == 403
     assert api.post("/conversions", new_rule(account=account_urn(31337))).status_code == 404
     assert api.post("/conversions", new_rule(account=account_urn(ACCOUNT_EUR))).status_code == 201
@@ -356,16 +444,22 @@ def test_associate_rejects_unencoded_colons(api: Api) -> None:
 def test_associate_body_must_match_the_key(api: Api) -> None:
     path = association_path(CAMPAIGN_USD_ACTIVE, RULE_USD_LEAD)
     response = api.put(path, association_body(CAMPAIGN_USD_ACTIVE_2, RULE_USD_LEAD))
-    assert error_of(response) == (400, "BAD_REQUEST",
-                                  "The campaign and conversion in the body do not match the key in the URL")
+    assert error_of(response) == (
+        400,
+        "BAD_REQUEST",
+        "The campaign and conversion in the body do not match the key in the URL",
+    )
 
 
 def test_associate_body_fields(api: Api) -> None:
     path = association_path(CAMPAIGN_USD_ACTIVE, RULE_USD_LEAD)
     response = api.put(path, {"campaign": f"urn:li:sponsoredCampaign:{CAMPAIGN_USD_ACTIVE}", "extra": 1})
-    assert error_of(response) == (422, "UNPROCESSABLE_ENTITY",
-                                  "ERROR :: /extra :: unrecognized field found but not allowed\n"
-                                  "ERROR :: /conversion :: field is required but not found and has no default value")
+    assert error_of(response) == (
+        422,
+        "UNPROCESSABLE_ENTITY",
+        "ERROR :: /extra :: unrecognized field found but not allowed\n"
+        "ERROR :: /conversion :: field is required but not found and has no default value",
+    )
 
 
 def test_associate_unknown_campaign_or_rule(api: Api) -> None:
@@ -376,21 +470,28 @@ def test_associate_unknown_campaign_or_rule(api: Api) -> None:
 
 
 def test_associate_across_accounts(api: Api) -> None:
-    response = api.put(association_path(CAMPAIGN_EUR_ACTIVE, RULE_USD_LEAD),
-                       association_body(CAMPAIGN_EUR_ACTIVE, RULE_USD_LEAD))
+    response = api.put(
+        association_path(CAMPAIGN_EUR_ACTIVE, RULE_USD_LEAD), association_body(CAMPAIGN_EUR_ACTIVE, RULE_USD_LEAD)
+    )
     assert error_of(response) == (
-        400, "BAD_REQUEST", f"Campaign urn:li:sponsoredCampaign:{CAMPAIGN_EUR_ACTIVE} and conversion rule "
-                            f"urn:lla:llaPartnerConversion:{RULE_USD_LEAD} belong to different ad accounts")
+        400,
+        "BAD_REQUEST",
+        f"Campaign urn:li:sponsoredCampaign:{CAMPAIGN_EUR_ACTIVE} and conversion rule "
+        f"urn:lla:llaPartnerConversion:{RULE_USD_LEAD} belong to different ad accounts",
+    )
 
 
 def test_associate_needs_a_write_role(api: Api) -> None:
-    response = api.put(association_path(CAMPAIGN_VIEWER_ACTIVE, RULE_VIEWER_LEAD),
-                       association_body(CAMPAIGN_VIEWER_ACTIVE, RULE_VIEWER_LEAD))
+    response = api.put(
+        association_path(CAMPAIGN_VIEWER_ACTIVE, RULE_VIEWER_LEAD),
+        association_body(CAMPAIGN_VIEWER_ACTIVE, RULE_VIEWER_LEAD),
+    )
     assert error_of(response)[:2] == (403, "ACCESS_DENIED")
     assert "has role VIEWER" in error_of(response)[2]
 
 
 def test_associate_on_a_campaign_manager_account(api: Api) -> None:
-    response = api.put(association_path(CAMPAIGN_EUR_ACTIVE, RULE_EUR_LEAD),
-                       association_body(CAMPAIGN_EUR_ACTIVE, RULE_EUR_LEAD))
+    response = api.put(
+        association_path(CAMPAIGN_EUR_ACTIVE, RULE_EUR_LEAD), association_body(CAMPAIGN_EUR_ACTIVE, RULE_EUR_LEAD)
+    )
     assert response.status_code == 204

@@ -19,8 +19,29 @@ from capi_desktop.sandbox.world import World
 
 LIMITS = EventLimits(now_ms=NOW_MS, max_age_days=90, future_grace_seconds=300, event_id_max_length=64)
 RULES = World().rules
-REPLACEMENTS: list[Any] = [None, 0, -1, 1.5, True, "", " ", "x", "USD", "a" * 64, "A" * 64, [], [""], ["a", "b"],
-                           {}, {"x": 1}, NOW_MS, NOW_MS // 1000, "1500.00", "12,5", [{}]]
+REPLACEMENTS: list[Any] = [
+    None,
+    0,
+    -1,
+    1.5,
+    True,
+    "",
+    " ",
+    "x",
+    "USD",
+    "a" * 64,
+    "A" * 64,
+    [],
+    [""],
+    ["a", "b"],
+    {},
+    {"x": 1},
+    NOW_MS,
+    NOW_MS // 1000,
+    "1500.00",
+    "12,5",
+    [{}],
+]
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -35,10 +56,19 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
 
 
 def _mutants() -> Iterator[Any]:
-    base = make_event(user={"userIds": [{"idType": "SHA256_EMAIL", "idValue": "b" * 64}],
-                            "userInfo": {"firstName": "Mike", "lastName": "Smith", "companyName": "Contoso",
-                                         "title": "CTO", "countryCode": "US"},
-                            "externalIds": ["crm-1"]})
+    base = make_event(
+        user={
+            "userIds": [{"idType": "SHA256_EMAIL", "idValue": "b" * 64}],
+            "userInfo": {
+                "firstName": "Mike",
+                "lastName": "Smith",
+                "companyName": "Contoso",
+                "title": "CTO",
+                "countryCode": "US",
+            },
+            "externalIds": ["crm-1"],
+        }
+    )
     for path in _paths(base):
         for replacement in [*REPLACEMENTS, "__delete__"]:
             event = copy.deepcopy(base)
@@ -74,14 +104,18 @@ def test_fast_path_agrees_with_the_detailed_checks(monkeypatch: pytest.MonkeyPat
         fast = check_events([mutant], RULES, LIMITS, indexed=True)
         detailed = _detailed_only([mutant], monkeypatch)
         assert (fast.problems, fast.wrong_method, fast.account_ids) == (
-            detailed.problems, detailed.wrong_method, detailed.account_ids), mutant
+            detailed.problems,
+            detailed.wrong_method,
+            detailed.account_ids,
+        ), mutant
 
 
 def test_fast_path_takes_well_formed_events() -> None:
     checker = _Checker(RULES, LIMITS, indexed=True)
     assert checker._clean(make_event())
-    assert checker._clean(make_event(conversionValue=None) | {"conversionValue": {"currencyCode": "EUR",
-                                                                                  "amount": "-3"}})
+    assert checker._clean(
+        make_event(conversionValue=None) | {"conversionValue": {"currencyCode": "EUR", "amount": "-3"}}
+    )
     minimal = make_event()
     del minimal["eventId"], minimal["conversionValue"], minimal["user"]["userInfo"]
     assert checker._clean(minimal)

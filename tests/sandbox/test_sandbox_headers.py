@@ -48,8 +48,11 @@ def test_other_authentication_scheme(api: Api) -> None:
 def test_revoked_token(sandbox: SandboxServer, api: Api) -> None:
     assert sandbox.revoke_token(api.token)
     response = api.get(ME)
-    assert error_of(response) == (401, "REVOKED_ACCESS_TOKEN",
-                                  "The token used in the request has been revoked by the user")
+    assert error_of(response) == (
+        401,
+        "REVOKED_ACCESS_TOKEN",
+        "The token used in the request has been revoked by the user",
+    )
     assert response.json()["serviceErrorCode"] == 65601
 
 
@@ -80,12 +83,15 @@ def test_malformed_version(api: Api, version: str) -> None:
     assert error_of(response) == (426, "NONEXISTENT_VERSION", f"Requested version {version} is not active")
 
 
-@pytest.mark.parametrize(("version", "status"), [
-    ("202505", 426),  # 13 months before the clock's month: sunset
-    ("202506", 200),  # 12 months before: still active
-    ("202606", 200),  # the clock's month
-    ("202607", 426),  # not released yet
-])
+@pytest.mark.parametrize(
+    ("version", "status"),
+    [
+        ("202505", 426),  # 13 months before the clock's month: sunset
+        ("202506", 200),  # 12 months before: still active
+        ("202606", 200),  # the clock's month
+        ("202607", 426),  # not released yet
+    ],
+)
 def test_version_window_follows_the_clock(api: Api, version: str, status: int) -> None:
     response = api.get(ME, headers={"LinkedIn-Version": version})
     assert response.status_code == status
@@ -124,8 +130,11 @@ def test_version_is_checked_before_protocol(api: Api) -> None:
 
 
 def test_header_names_are_case_insensitive(api: Api) -> None:
-    headers = {"authorization": f"Bearer {api.token}", "linkedin-version": "202606",
-               "x-restli-protocol-version": "2.0.0"}
+    headers = {
+        "authorization": f"Bearer {api.token}",
+        "linkedin-version": "202606",
+        "x-restli-protocol-version": "2.0.0",
+    }
     assert requests.get(api.base + ME, headers=headers, timeout=10).status_code == 200
 
 
@@ -146,8 +155,7 @@ def test_wrong_method(api: Api) -> None:
 ACCOUNT = f"urn:li:sponsoredAccount:{ACCOUNT_USD}"
 RULE = f"urn:lla:llaPartnerConversion:{RULE_USD_LEAD}"
 CAMPAIGN = f"urn:li:sponsoredCampaign:{CAMPAIGN_USD_ACTIVE}"
-ASSOCIATION = (f"/campaignConversions/(campaign:{CAMPAIGN.replace(':', '%3A')},"
-               f"conversion:{RULE.replace(':', '%3A')})")
+ASSOCIATION = f"/campaignConversions/(campaign:{CAMPAIGN.replace(':', '%3A')},conversion:{RULE.replace(':', '%3A')})"
 
 
 def _read_calls(api: Api) -> dict[str, requests.Response]:
@@ -172,8 +180,11 @@ def _write_calls(api: Api) -> dict[str, requests.Response]:
 
 def test_reads_need_r_ads(api_for: Callable[..., Api]) -> None:
     for resource_method, response in _read_calls(api_for("rw_conversions")).items():
-        assert error_of(response) == (403, "ACCESS_DENIED",
-                                      f"Not enough permissions to access: {resource_method}.20260601")
+        assert error_of(response) == (
+            403,
+            "ACCESS_DENIED",
+            f"Not enough permissions to access: {resource_method}.20260601",
+        )
 
 
 @pytest.mark.parametrize("scope", ["r_ads", "rw_ads"])
@@ -184,21 +195,27 @@ def test_reads_work_with_either_ads_scope(api_for: Callable[..., Api], scope: st
 
 def test_writes_need_rw_conversions(api_for: Callable[..., Api]) -> None:
     for resource_method, response in _write_calls(api_for("r_ads", "rw_ads")).items():
-        assert error_of(response) == (403, "ACCESS_DENIED",
-                                      f"Not enough permissions to access: {resource_method}.20260601")
+        assert error_of(response) == (
+            403,
+            "ACCESS_DENIED",
+            f"Not enough permissions to access: {resource_method}.20260601",
+        )
 
 
 def test_writes_work_with_rw_conversions_alone(api_for: Callable[..., Api]) -> None:
     statuses = {name: r.status_code for name, r in _write_calls(api_for("rw_conversions")).items()}
-    assert statuses == {"conversions.CREATE": 201, "campaignConversions.UPDATE": 204,
-                        "conversionEvents.CREATE": 201, "conversionEvents.BATCH_CREATE": 200}
+    assert statuses == {
+        "conversions.CREATE": 201,
+        "campaignConversions.UPDATE": 204,
+        "conversionEvents.CREATE": 201,
+        "conversionEvents.BATCH_CREATE": 200,
+    }
 
 
 def test_me_can_require_a_profile_scope(clock: FakeClock) -> None:
     with SandboxServer(knobs=Knobs(me_requires_profile_scope=True), clock=clock) as server:
         ads_only = Api(server.api_base, server.mint_token(scopes=("r_ads",)))
-        assert error_of(ads_only.get(ME)) == (403, "ACCESS_DENIED",
-                                              "Not enough permissions to access: me.GET.20260601")
+        assert error_of(ads_only.get(ME)) == (403, "ACCESS_DENIED", "Not enough permissions to access: me.GET.20260601")
         profile = Api(server.api_base, server.mint_token(scopes=("r_liteprofile",)))
         assert profile.get(ME).status_code == 200
 

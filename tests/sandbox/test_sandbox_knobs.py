@@ -20,8 +20,9 @@ def batch(tag: str, size: int = 5) -> list[dict[str, Any]]:
 
 
 # --- failure injection --------------------------------------------------------------------------------------
-def test_error_rate_one_answers_5xx_before_processing(api: Api, sandbox: SandboxServer,
-                                                      admin: Callable[..., Any]) -> None:
+def test_error_rate_one_answers_5xx_before_processing(
+    api: Api, sandbox: SandboxServer, admin: Callable[..., Any]
+) -> None:
     sandbox.knobs.update({"error_rate": 1.0})
     statuses = set()
     for i in range(20):
@@ -53,8 +54,7 @@ def test_drop_rate_one_drops_every_connection(api: Api, sandbox: SandboxServer) 
         api.get("/me")
 
 
-def test_drops_after_processing_keep_the_events(api: Api, sandbox: SandboxServer,
-                                                admin: Callable[..., Any]) -> None:
+def test_drops_after_processing_keep_the_events(api: Api, sandbox: SandboxServer, admin: Callable[..., Any]) -> None:
     sandbox.knobs.update({"drop_rate": 1.0})
     sent = {}
     for i in range(12):
@@ -75,8 +75,7 @@ def test_drops_after_processing_keep_the_events(api: Api, sandbox: SandboxServer
     assert api.send_events(batch("retry")).status_code == 200
 
 
-def test_rate_limit_per_minute(api: Api, sandbox: SandboxServer, clock: FakeClock,
-                               admin: Callable[..., Any]) -> None:
+def test_rate_limit_per_minute(api: Api, sandbox: SandboxServer, clock: FakeClock, admin: Callable[..., Any]) -> None:
     sandbox.knobs.update({"rate_limit_per_minute": 3})
     assert [api.get("/me").status_code for _ in range(3)] == [200, 200, 200]
     status, code, message = error_of(api.get("/me"))
@@ -114,8 +113,11 @@ def test_daily_cap_resets_at_midnight_utc(api: Api, sandbox: SandboxServer, cloc
     assert api.get("/me").status_code == 200
     clock.advance(3600)
     response = api.get("/me")
-    assert error_of(response) == (429, "TOO_MANY_REQUESTS",
-                                  "Member token throttled: the daily limit of 2 requests is reached")
+    assert error_of(response) == (
+        429,
+        "TOO_MANY_REQUESTS",
+        "Member token throttled: the daily limit of 2 requests is reached",
+    )
     clock.advance(10 * 3600)  # NOW is 12:00 UTC; this is 00:00 the next day
     assert api.get("/me").status_code == 200
 
@@ -131,27 +133,44 @@ def test_latency(api: Api, sandbox: SandboxServer) -> None:
 def test_knobs_read_and_partial_update(sandbox: SandboxServer, admin: Callable[..., Any]) -> None:
     knobs = admin("knobs")
     assert knobs == {
-        "latency_ms": 0, "error_rate": 0.0, "drop_rate": 0.0, "rate_limit_per_minute": 600, "daily_cap": 300000,
-        "auto_consent": None, "seed": 7, "max_batch": 5000, "event_max_age_days": 90, "future_grace_seconds": 300,
-        "event_id_max_length": 64, "oldest_version": None, "newest_version": None, "code_ttl_seconds": 1800,
+        "latency_ms": 0,
+        "error_rate": 0.0,
+        "drop_rate": 0.0,
+        "rate_limit_per_minute": 600,
+        "daily_cap": 300000,
+        "auto_consent": None,
+        "seed": 7,
+        "max_batch": 5000,
+        "event_max_age_days": 90,
+        "future_grace_seconds": 300,
+        "event_id_max_length": 64,
+        "oldest_version": None,
+        "newest_version": None,
+        "code_ttl_seconds": 1800,
         "me_requires_profile_scope": False,
         "standard_redirect_uris": ["http://127.0.0.1:8765/callback", "http://localhost:8765/callback"],
     }
     updated = admin("knobs", {"error_rate": 0.25, "auto_consent": "allow", "standard_redirect_uris": ["http://x/"]})
     assert (updated["error_rate"], updated["auto_consent"], updated["standard_redirect_uris"]) == (
-        0.25, "allow", ["http://x/"])
+        0.25,
+        "allow",
+        ["http://x/"],
+    )
     assert updated["latency_ms"] == 0
     assert sandbox.knobs.error_rate == 0.25
     assert sandbox.knobs.standard_redirect_uris == ("http://x/",)
 
 
-@pytest.mark.parametrize(("body", "error"), [
-    ({"error_rate": 1.5}, "knob error_rate must be a number between 0 and 1, got 1.5"),
-    ({"auto_consent": "maybe"}, "knob auto_consent must be null, \"allow\" or \"deny\", got 'maybe'"),
-    ({"max_batch": True}, "knob max_batch must be an integer >= 1, got True"),
-    ({"newest_version": "2026-06"}, "knob newest_version must be null or a YYYYMM string, got '2026-06'"),
-    ({"speed": 1}, "unknown knob: speed"),
-])
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"error_rate": 1.5}, "knob error_rate must be a number between 0 and 1, got 1.5"),
+        ({"auto_consent": "maybe"}, 'knob auto_consent must be null, "allow" or "deny", got \'maybe\''),
+        ({"max_batch": True}, "knob max_batch must be an integer >= 1, got True"),
+        ({"newest_version": "2026-06"}, "knob newest_version must be null or a YYYYMM string, got '2026-06'"),
+        ({"speed": 1}, "unknown knob: speed"),
+    ],
+)
 def test_invalid_knob_updates_change_nothing(sandbox: SandboxServer, body: dict[str, Any], error: str) -> None:
     response = requests.post(f"{sandbox.url}/_sandbox/knobs", json=body | {"latency_ms": 5}, timeout=10)
     assert (response.status_code, response.json()) == (400, {"error": error})
@@ -193,11 +212,19 @@ def test_stats_and_reset(api: Api, sandbox: SandboxServer, admin: Callable[..., 
     api.send_events(batch("a"))
     api.get("/me", headers={"Authorization": ""})
     stats = admin("stats")
-    assert stats == {"requests": 2, "by_status": {"200": 1, "401": 1},
-                     "dropped": {"before_processing": 0, "after_processing": 0}, "events_accepted": 5}
+    assert stats == {
+        "requests": 2,
+        "by_status": {"200": 1, "401": 1},
+        "dropped": {"before_processing": 0, "after_processing": 0},
+        "events_accepted": 5,
+    }
     assert admin("reset", {}) is None
-    assert admin("stats") == {"requests": 0, "by_status": {},
-                              "dropped": {"before_processing": 0, "after_processing": 0}, "events_accepted": 0}
+    assert admin("stats") == {
+        "requests": 0,
+        "by_status": {},
+        "dropped": {"before_processing": 0, "after_processing": 0},
+        "events_accepted": 0,
+    }
     assert admin("events") == {"elements": []}
 
 
@@ -285,4 +312,3 @@ def test_oauth_requests_are_counted_and_delayed(sandbox: SandboxServer, admin: C
     requests.post(sandbox.oauth_base + "/accessToken", data={}, timeout=10)
     assert time.perf_counter() - started >= 0.1
     assert admin("stats")["by_status"] == {"400": 1}
-

@@ -53,16 +53,17 @@ def consent_form(page: requests.Response) -> tuple[str, dict[str, str]]:
     assert page.status_code == 200, page.text
     action = re.search(r'<form method="post" action="([^"]+)"', page.text)
     assert action is not None
-    fields = {unescape(n): unescape(v)
-              for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page.text)}
+    fields = {
+        unescape(n): unescape(v)
+        for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page.text)
+    }
     return unescape(action.group(1)), fields
 
 
 def decide(server: SandboxServer, page: requests.Response, decision: str = "allow") -> dict[str, str]:
     """Press a consent button; return the query of the redirect Location."""
     action, fields = consent_form(page)
-    answer = requests.post(server.url + action, data=fields | {"decision": decision}, allow_redirects=False,
-                           timeout=10)
+    answer = requests.post(server.url + action, data=fields | {"decision": decision}, allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text
     return redirect_query(answer, fields["redirect_uri"])
 
@@ -79,27 +80,42 @@ def token_request(server: SandboxServer, **form: str) -> requests.Response:
 
 
 def exchange(server: SandboxServer, code: str, **overrides: str | None) -> requests.Response:
-    form: dict[str, str | None] = {"grant_type": "authorization_code", "code": code,
-                                   "client_id": STANDARD_CLIENT_ID, "client_secret": STANDARD_CLIENT_SECRET,
-                                   "redirect_uri": REDIRECT}
+    form: dict[str, str | None] = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "client_id": STANDARD_CLIENT_ID,
+        "client_secret": STANDARD_CLIENT_SECRET,
+        "redirect_uri": REDIRECT,
+    }
     form |= overrides
     return token_request(server, **{k: v for k, v in form.items() if v is not None})
 
 
-def pkce_exchange(server: SandboxServer, code: str, verifier: str = VERIFIER,
-                  redirect_uri: str = LOOPBACK) -> requests.Response:
-    return token_request(server, grant_type="authorization_code", code=code, client_id=DEMO_CLIENT_ID,
-                         code_verifier=verifier, redirect_uri=redirect_uri)
+def pkce_exchange(
+    server: SandboxServer, code: str, verifier: str = VERIFIER, redirect_uri: str = LOOPBACK
+) -> requests.Response:
+    return token_request(
+        server,
+        grant_type="authorization_code",
+        code=code,
+        client_id=DEMO_CLIENT_ID,
+        code_verifier=verifier,
+        redirect_uri=redirect_uri,
+    )
 
 
 def standard_code(server: SandboxServer, client_id: str = STANDARD_CLIENT_ID) -> str:
     return decide(server, authorize(server, client_id=client_id))["code"]
 
 
-def introspect(server: SandboxServer, token: str, client_id: str = STANDARD_CLIENT_ID,
-               secret: str = STANDARD_CLIENT_SECRET) -> requests.Response:
-    return requests.post(server.oauth_base + "/introspectToken",
-                         data={"client_id": client_id, "client_secret": secret, "token": token}, timeout=10)
+def introspect(
+    server: SandboxServer, token: str, client_id: str = STANDARD_CLIENT_ID, secret: str = STANDARD_CLIENT_SECRET
+) -> requests.Response:
+    return requests.post(
+        server.oauth_base + "/introspectToken",
+        data={"client_id": client_id, "client_secret": secret, "token": token},
+        timeout=10,
+    )
 
 
 def oauth_error(response: requests.Response) -> tuple[int, str, str]:
@@ -129,10 +145,20 @@ def test_standard_flow_end_to_end(sandbox: SandboxServer) -> None:
     response = exchange(sandbox, query["code"])
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
-    assert set(body) == {"access_token", "expires_in", "scope", "token_type", "refresh_token",
-                         "refresh_token_expires_in"}
+    assert set(body) == {
+        "access_token",
+        "expires_in",
+        "scope",
+        "token_type",
+        "refresh_token",
+        "refresh_token_expires_in",
+    }
     assert (body["expires_in"], body["scope"], body["token_type"], body["refresh_token_expires_in"]) == (
-        5184000, "r_ads,rw_conversions", "Bearer", 31536000)
+        5184000,
+        "r_ads,rw_conversions",
+        "Bearer",
+        31536000,
+    )
     assert rest_me(sandbox, body["access_token"]).status_code == 200
 
 
@@ -158,20 +184,27 @@ def test_state_is_optional(sandbox: SandboxServer) -> None:
 
 def test_cancel(sandbox: SandboxServer) -> None:
     query = decide(sandbox, authorize(sandbox), decision="cancel")
-    assert query == {"error": "user_cancelled_authorize", "error_description": "The user cancelled the authorization",
-                     "state": "xyz-123"}
+    assert query == {
+        "error": "user_cancelled_authorize",
+        "error_description": "The user cancelled the authorization",
+        "state": "xyz-123",
+    }
 
 
-@pytest.mark.parametrize(("overrides", "title"), [
-    ({"client_id": "nobody"}, "Unknown application"),
-    ({"client_id": None}, "Unknown application"),
-    ({"redirect_uri": "http://127.0.0.1:9999/callback"}, "Invalid redirect_uri"),
-    ({"redirect_uri": REDIRECT + "/"}, "Invalid redirect_uri"),
-    ({"redirect_uri": REDIRECT + "?x=1"}, "Invalid redirect_uri"),
-    ({"redirect_uri": None}, "Invalid redirect_uri"),
-])
-def test_untrusted_requests_get_an_error_page(sandbox: SandboxServer, overrides: dict[str, str | None],
-                                              title: str) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "title"),
+    [
+        ({"client_id": "nobody"}, "Unknown application"),
+        ({"client_id": None}, "Unknown application"),
+        ({"redirect_uri": "http://127.0.0.1:9999/callback"}, "Invalid redirect_uri"),
+        ({"redirect_uri": REDIRECT + "/"}, "Invalid redirect_uri"),
+        ({"redirect_uri": REDIRECT + "?x=1"}, "Invalid redirect_uri"),
+        ({"redirect_uri": None}, "Invalid redirect_uri"),
+    ],
+)
+def test_untrusted_requests_get_an_error_page(
+    sandbox: SandboxServer, overrides: dict[str, str | None], title: str
+) -> None:
     response = authorize(sandbox, **overrides)
     assert response.status_code == 400
     assert "Location" not in response.headers
@@ -179,16 +212,26 @@ def test_untrusted_requests_get_an_error_page(sandbox: SandboxServer, overrides:
     assert f"<h1>{title}</h1>" in response.text
 
 
-@pytest.mark.parametrize(("overrides", "error", "description"), [
-    ({"scope": "r_ads rw_conversions w_member_social"}, "invalid_scope",
-     'Scope "w_member_social" is not authorized for your application'),
-    ({"scope": "r_ads,rw_conversions"}, "invalid_scope",
-     'Scope "r_ads,rw_conversions" is not authorized for your application'),
-    ({"scope": None}, "invalid_scope", "No scope was requested"),
-    ({"response_type": "token"}, "unsupported_response_type", 'response_type must be "code"'),
-])
-def test_bad_parameters_are_redirected_back(sandbox: SandboxServer, overrides: dict[str, str | None], error: str,
-                                            description: str) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "error", "description"),
+    [
+        (
+            {"scope": "r_ads rw_conversions w_member_social"},
+            "invalid_scope",
+            'Scope "w_member_social" is not authorized for your application',
+        ),
+        (
+            {"scope": "r_ads,rw_conversions"},
+            "invalid_scope",
+            'Scope "r_ads,rw_conversions" is not authorized for your application',
+        ),
+        ({"scope": None}, "invalid_scope", "No scope was requested"),
+        ({"response_type": "token"}, "unsupported_response_type", 'response_type must be "code"'),
+    ],
+)
+def test_bad_parameters_are_redirected_back(
+    sandbox: SandboxServer, overrides: dict[str, str | None], error: str, description: str
+) -> None:
     query = redirect_query(authorize(sandbox, **overrides), REDIRECT)
     assert query == {"error": error, "error_description": description, "state": "xyz-123"}
 
@@ -212,7 +255,10 @@ def test_code_is_single_use(sandbox: SandboxServer) -> None:
     code = standard_code(sandbox)
     assert exchange(sandbox, code).status_code == 200
     assert oauth_error(exchange(sandbox, code)) == (
-        400, "invalid_grant", "The provided authorization grant or refresh token is invalid, expired or revoked")
+        400,
+        "invalid_grant",
+        "The provided authorization grant or refresh token is invalid, expired or revoked",
+    )
 
 
 def test_code_expires(sandbox: SandboxServer, clock: FakeClock) -> None:
@@ -231,13 +277,19 @@ def test_redirect_uri_must_match_the_authorization(sandbox: SandboxServer) -> No
     code = standard_code(sandbox)
     response = exchange(sandbox, code, redirect_uri=f"http://localhost:{STANDARD_REDIRECT_PORT}/callback")
     assert oauth_error(response) == (
-        400, "invalid_grant", "The redirect_uri does not match the one used for the authorization request")
+        400,
+        "invalid_grant",
+        "The redirect_uri does not match the one used for the authorization request",
+    )
 
 
 def test_wrong_secret(sandbox: SandboxServer) -> None:
     code = standard_code(sandbox)
     assert oauth_error(exchange(sandbox, code, client_secret="guess")) == (
-        401, "invalid_client", "Client authentication failed")
+        401,
+        "invalid_client",
+        "Client authentication failed",
+    )
     assert exchange(sandbox, code).status_code == 200  # a failed client check does not burn the code
 
 
@@ -249,11 +301,19 @@ def test_code_of_another_app(sandbox: SandboxServer) -> None:
 
 @pytest.mark.parametrize("missing", ["code", "client_id", "redirect_uri", "grant_type"])
 def test_missing_parameters(sandbox: SandboxServer, missing: str) -> None:
-    form = {"grant_type": "authorization_code", "code": "x", "client_id": STANDARD_CLIENT_ID,
-            "client_secret": STANDARD_CLIENT_SECRET, "redirect_uri": REDIRECT}
+    form = {
+        "grant_type": "authorization_code",
+        "code": "x",
+        "client_id": STANDARD_CLIENT_ID,
+        "client_secret": STANDARD_CLIENT_SECRET,
+        "redirect_uri": REDIRECT,
+    }
     del form[missing]
     assert oauth_error(token_request(sandbox, **form)) == (
-        400, "invalid_request", f'A required parameter "{missing}" is missing')
+        400,
+        "invalid_request",
+        f'A required parameter "{missing}" is missing',
+    )
 
 
 def test_missing_secret(sandbox: SandboxServer) -> None:
@@ -268,8 +328,7 @@ def test_unknown_client_and_grant_type(sandbox: SandboxServer) -> None:
 
 
 def test_token_endpoint_wants_a_form(sandbox: SandboxServer) -> None:
-    response = requests.post(sandbox.oauth_base + "/accessToken", json={"grant_type": "authorization_code"},
-                             timeout=10)
+    response = requests.post(sandbox.oauth_base + "/accessToken", json={"grant_type": "authorization_code"}, timeout=10)
     assert oauth_error(response) == (400, "invalid_request", 'A required parameter "grant_type" is missing')
     assert requests.get(sandbox.oauth_base + "/accessToken", timeout=10).status_code == 405
 
@@ -286,15 +345,24 @@ def test_pkce_flow_end_to_end(sandbox: SandboxServer) -> None:
     assert rest_me(sandbox, body["access_token"]).status_code == 200
 
 
-@pytest.mark.parametrize("redirect_uri", ["http://127.0.0.1:1/cb", "http://[::1]:65535/", "https://127.0.0.1:443/x",
-                                          "http://127.0.0.1:8080"])
+@pytest.mark.parametrize(
+    "redirect_uri", ["http://127.0.0.1:1/cb", "http://[::1]:65535/", "https://127.0.0.1:443/x", "http://127.0.0.1:8080"]
+)
 def test_pkce_accepts_any_loopback_port(sandbox: SandboxServer, redirect_uri: str) -> None:
     code = decide(sandbox, authorize(sandbox, pkce=True, redirect_uri=redirect_uri))["code"]
     assert pkce_exchange(sandbox, code, redirect_uri=redirect_uri).status_code == 200
 
 
-@pytest.mark.parametrize("redirect_uri", ["http://localhost:8080/cb", "http://127.0.0.1/cb", "http://10.0.0.1:80/",
-                                          "http://127.0.0.1:70000/", "http://127.0.0.1:80/#frag"])
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "http://localhost:8080/cb",
+        "http://127.0.0.1/cb",
+        "http://10.0.0.1:80/",
+        "http://127.0.0.1:70000/",
+        "http://127.0.0.1:80/#frag",
+    ],
+)
 def test_pkce_rejects_other_redirects(sandbox: SandboxServer, redirect_uri: str) -> None:
     response = authorize(sandbox, pkce=True, redirect_uri=redirect_uri)
     assert response.status_code == 400 and "<h1>Invalid redirect_uri</h1>" in response.text
@@ -305,14 +373,16 @@ def test_pkce_needs_an_enabled_app(sandbox: SandboxServer) -> None:
     assert response.status_code == 400 and "<h1>PKCE is not enabled</h1>" in response.text
 
 
-@pytest.mark.parametrize(("overrides", "description"), [
-    ({"code_challenge": None}, "code_challenge and code_challenge_method=S256 are required"),
-    ({"code_challenge_method": "plain"}, "code_challenge and code_challenge_method=S256 are required"),
-    ({"code_challenge_method": None}, "code_challenge and code_challenge_method=S256 are required"),
-    ({"code_challenge": "short"}, "code_challenge must be the unpadded base64url SHA-256 of the verifier"),
-])
-def test_pkce_challenge_is_required(sandbox: SandboxServer, overrides: dict[str, str | None],
-                                    description: str) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "description"),
+    [
+        ({"code_challenge": None}, "code_challenge and code_challenge_method=S256 are required"),
+        ({"code_challenge_method": "plain"}, "code_challenge and code_challenge_method=S256 are required"),
+        ({"code_challenge_method": None}, "code_challenge and code_challenge_method=S256 are required"),
+        ({"code_challenge": "short"}, "code_challenge must be the unpadded base64url SHA-256 of the verifier"),
+    ],
+)
+def test_pkce_challenge_is_required(sandbox: SandboxServer, overrides: dict[str, str | None], description: str) -> None:
     query = redirect_query(authorize(sandbox, pkce=True, **overrides), LOOPBACK)
     assert query == {"error": "invalid_request", "error_description": description, "state": "xyz-123"}
 
@@ -321,20 +391,32 @@ def test_pkce_wrong_verifier(sandbox: SandboxServer) -> None:
     code = decide(sandbox, authorize(sandbox, pkce=True))["code"]
     wrong = "x" * 43
     assert oauth_error(pkce_exchange(sandbox, code, verifier=wrong)) == (
-        400, "invalid_grant", "The code_verifier does not match the code_challenge")
+        400,
+        "invalid_grant",
+        "The code_verifier does not match the code_challenge",
+    )
     assert oauth_error(pkce_exchange(sandbox, code))[:2] == (400, "invalid_grant")  # the code is burnt
 
 
 def test_pkce_malformed_verifier(sandbox: SandboxServer) -> None:
     code = decide(sandbox, authorize(sandbox, pkce=True))["code"]
     assert oauth_error(pkce_exchange(sandbox, code, verifier="too-short")) == (
-        400, "invalid_request", "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]")
+        400,
+        "invalid_request",
+        "code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]",
+    )
 
 
 def test_pkce_code_needs_its_verifier_even_with_the_secret(sandbox: SandboxServer) -> None:
     code = decide(sandbox, authorize(sandbox, pkce=True))["code"]
-    response = token_request(sandbox, grant_type="authorization_code", code=code, client_id=DEMO_CLIENT_ID,
-                             client_secret=DEMO_CLIENT_SECRET, redirect_uri=LOOPBACK)
+    response = token_request(
+        sandbox,
+        grant_type="authorization_code",
+        code=code,
+        client_id=DEMO_CLIENT_ID,
+        client_secret=DEMO_CLIENT_SECRET,
+        redirect_uri=LOOPBACK,
+    )
     assert oauth_error(response) == (400, "invalid_grant", '"code_verifier" is required for this authorization code')
 
 
@@ -344,8 +426,9 @@ def test_verifier_cannot_replace_the_secret_for_standard_apps(sandbox: SandboxSe
 
 
 # --- refresh ------------------------------------------------------------------------------------------------
-def refresh(server: SandboxServer, token: str, client_id: str = STANDARD_CLIENT_ID,
-            secret: str | None = STANDARD_CLIENT_SECRET) -> requests.Response:
+def refresh(
+    server: SandboxServer, token: str, client_id: str = STANDARD_CLIENT_ID, secret: str | None = STANDARD_CLIENT_SECRET
+) -> requests.Response:
     form = {"grant_type": "refresh_token", "refresh_token": token, "client_id": client_id}
     if secret is not None:
         form["client_secret"] = secret
@@ -380,10 +463,15 @@ def test_refresh_rejections(sandbox: SandboxServer) -> None:
     token = exchange(sandbox, standard_code(sandbox)).json()["refresh_token"]
     assert oauth_error(refresh(sandbox, token, secret="guess"))[:2] == (401, "invalid_client")
     assert oauth_error(refresh(sandbox, token, secret=None)) == (
-        400, "invalid_request", 'A required parameter "client_secret" is missing')
+        400,
+        "invalid_request",
+        'A required parameter "client_secret" is missing',
+    )
     assert oauth_error(refresh(sandbox, "AQXunknown"))[:2] == (400, "invalid_grant")
     assert oauth_error(refresh(sandbox, token, NO_REFRESH_CLIENT_ID, NO_REFRESH_CLIENT_SECRET))[:2] == (
-        400, "invalid_grant")
+        400,
+        "invalid_grant",
+    )
     assert sandbox.revoke_token(token)
     assert oauth_error(refresh(sandbox, token))[:2] == (400, "invalid_grant")
 
@@ -398,8 +486,14 @@ def test_pkce_app_refreshes_without_a_secret(sandbox: SandboxServer) -> None:
 def test_introspect_active_token(sandbox: SandboxServer) -> None:
     token = exchange(sandbox, standard_code(sandbox)).json()["access_token"]
     assert introspect(sandbox, token).json() == {
-        "active": True, "status": "active", "scope": "r_ads,rw_conversions", "client_id": STANDARD_CLIENT_ID,
-        "created_at": int(NOW), "expires_at": int(NOW) + 5184000, "authorized_at": int(NOW), "auth_type": "3L",
+        "active": True,
+        "status": "active",
+        "scope": "r_ads,rw_conversions",
+        "client_id": STANDARD_CLIENT_ID,
+        "created_at": int(NOW),
+        "expires_at": int(NOW) + 5184000,
+        "authorized_at": int(NOW),
+        "auth_type": "3L",
     }
 
 
@@ -425,6 +519,7 @@ def test_introspect_rejections(sandbox: SandboxServer) -> None:
     assert oauth_error(introspect(sandbox, token, client_id="nobody")) == (400, "invalid_request", "Invalid client id")
     assert oauth_error(introspect(sandbox, token, secret="guess"))[:2] == (401, "invalid_client")
     assert oauth_error(introspect(sandbox, "AQVunknown")) == (400, "invalid_request", "Invalid token")
-    response = requests.post(sandbox.oauth_base + "/introspectToken", data={"client_id": STANDARD_CLIENT_ID},
-                             timeout=10)
+    response = requests.post(
+        sandbox.oauth_base + "/introspectToken", data={"client_id": STANDARD_CLIENT_ID}, timeout=10
+    )
     assert oauth_error(response) == (400, "invalid_request", 'A required parameter "client_secret" is missing')

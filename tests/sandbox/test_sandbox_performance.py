@@ -27,9 +27,13 @@ def test_5000_event_batch_round_trip(api: Api, admin: Callable[..., Any]) -> Non
         event["user"]["userIds"][0]["idValue"] = hashlib.sha256(f"buyer{i}@example.com".encode()).hexdigest()
         events.append(event)
     body = json.dumps({"elements": events}).encode()
-    headers = {"Authorization": f"Bearer {api.token}", "LinkedIn-Version": VERSION,
-               "X-Restli-Protocol-Version": "2.0.0", "X-RestLi-Method": "BATCH_CREATE",
-               "Content-Type": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {api.token}",
+        "LinkedIn-Version": VERSION,
+        "X-Restli-Protocol-Version": "2.0.0",
+        "X-RestLi-Method": "BATCH_CREATE",
+        "Content-Type": "application/json",
+    }
 
     timings = []
     for _ in range(RUNS):
@@ -39,6 +43,8 @@ def test_5000_event_batch_round_trip(api: Api, admin: Callable[..., Any]) -> Non
         assert response.status_code == 200
         assert len(response.json()["elements"]) == BATCH
 
-    print(f"\n5,000-event batch ({len(body) / 1e6:.1f} MB) over loopback: median {statistics.median(timings):.0f} ms, "
-          f"best {min(timings):.0f} ms, worst {max(timings):.0f} ms over {RUNS} runs")
+    print(
+        f"\n5,000-event batch ({len(body) / 1e6:.1f} MB) over loopback: median {statistics.median(timings):.0f} ms, "
+        f"best {min(timings):.0f} ms, worst {max(timings):.0f} ms over {RUNS} runs"
+    )
     assert admin("stats")["events_accepted"] == BATCH * RUNS
