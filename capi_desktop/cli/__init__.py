@@ -1,0 +1,94 @@
+"""The command line: ``capi-desktop`` with no arguments opens the app; subcommands work without a screen.
+
+Errors are printed as plain sentences with a documented exit code, never as a traceback. Commands
+live in the modules of this package and register themselves on ``main``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import IntEnum
+from typing import Any
+
+import click
+
+from capi_desktop import __version__
+from capi_desktop.core.keychain import KeychainError
+from capi_desktop.core.settings import SettingsError
+from capi_desktop.linkedin.errors import (
+    CertificateError,
+    ConnectionFailed,
+    LinkedInError,
+    RateLimited,
+    ServerError,
+    SignInFailed,
+    SignInRequired,
+)
+from capi_desktop.runtime import Runtime, open_runtime
+
+logger = logging.getLogger(__name__)
+
+
+class ExitCode(IntEnum):
+    """Documented in the README; scripts and schedulers rely on these staying put."""
+
+    OK = 0
+    USAGE = 2  # click's own code for a wrong command line
+    BAD_INPUT = 3
+    SIGN_IN = 4
+    LINKEDIN_REFUSED = 5
+    NETWORK = 6
+
+
+def exit_code(exc: Exception) -> ExitCode:
+    if isinstance(exc, SignInRequired | SignInFailed):
+        return ExitCode.SIGN_IN
+    if isinstance(exc, ConnectionFailed | CertificateError | ServerError | RateLimited):
+        return ExitCode.NETWORK
+    if isinstance(exc, LinkedInError):
+        return ExitCode.LINKEDIN_REFUSED
+    return ExitCode.BAD_INPUT
+
+
+@contextmanager
+def runtime_or_exit() -> Iterator[Runtime]:
+    """Open the runtime and turn every expected failure into a message and an exit code."""
+    runtime = None
+    try:
+        runtime = open_runtime()
+        yield runtime
+    except (LinkedInError, SettingsError, KeychainError) as exc:
+        title = getattr(exc, "title", "Problem")
+        click.echo(f"{title}: {exc}", err=True)
+        sys.exit(exit_code(exc))
+    finally:
+        if runtime is not None:
+            runtime.close()
+
+
+def emit(as_json: bool, data: Any, text: Callable[[], str]) -> None:
+    click.echo(json.dumps(data, indent=2, default=str) if as_json else text())
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="capi-desktop")
+@click.option("-v", "--verbose", is_flag=True, help="Show more detail about what happens.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """CAPI Desktop: send offline conversions to the LinkedIn Conversions API.
+
+    Run without a command to open the app.
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if ctx.invoked_subcommand is None:
+        from capi_desktop.gui.app import run  # Qt loads only when the window is wanted
+
+        sys.exit(run())
+
+
+# Importing the command modules registers their commands on ``main``.
+from capi_desktop.cli import account, imports  # noqa: E402, F401
