@@ -244,7 +244,7 @@ def plain_server() -> Iterator[str]:
 
 
 def test_malformed_json_is_a_clear_error(plain_server: str) -> None:
-    garbled = LinkedInClient(ApiConfig(api_base=f"http://{plain_server}/rest"), StaticToken("t" * 30))
+    garbled = LinkedInClient(ApiConfig(api_base=f"http://{plain_server}/rest", read_attempts=1), StaticToken("t" * 30))
     with pytest.raises(UnexpectedResponse) as raised:
         garbled.me()
     assert "not valid JSON" in str(raised.value)

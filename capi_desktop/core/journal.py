@@ -11,7 +11,7 @@ import logging
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -19,12 +19,21 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SUFFIX = ".capijob"
 
 
 class JournalError(Exception):
     """The journal file is missing, from a newer app version, or damaged; ``str()`` says so plainly."""
+
+
+class Delivery(Enum):
+    """Where a sendable row stands with LinkedIn. Rows not yet sent have no delivery (NULL)."""
+
+    IN_FLIGHT = "in_flight"  # handed to LinkedIn; the answer is not recorded yet
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"  # LinkedIn refused this row; delivery_reason says why
+    SKIPPED = "skipped"  # already accepted in an earlier upload (the sent-ledger)
 
 
 class RowState(Enum):
@@ -41,6 +50,33 @@ class JournalRow:
     event_id: str | None
     rule_id: int | None
     event_json: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    sendable: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    in_flight: int = 0
+
+    @property
+    def pending(self) -> int:
+        return self.sendable - self.accepted - self.rejected - self.skipped - self.in_flight
+
+    @property
+    def finished(self) -> bool:
+        return self.pending == 0 and self.in_flight == 0
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A sendable row as the upload engine needs it."""
+
+    number: int
+    rule_id: int
+    event_id: str
+    event_json: str
 
 
 @dataclass(frozen=True)
@@ -69,11 +105,27 @@ CREATE TABLE IF NOT EXISTS rows (
     reason TEXT,
     event_id TEXT,
     rule_id INTEGER,
-    event_json TEXT
+    event_json TEXT,
+    delivery TEXT,
+    delivery_reason TEXT,
+    batch INTEGER,
+    delivered_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS rows_state ON rows(state);
 CREATE INDEX IF NOT EXISTS rows_event ON rows(rule_id, event_id);
+CREATE INDEX IF NOT EXISTS rows_batch ON rows(batch);
 """
+
+# Each step brings a journal from the previous version to the next.
+_MIGRATIONS = {
+    2: (
+        "ALTER TABLE rows ADD COLUMN delivery TEXT",
+        "ALTER TABLE rows ADD COLUMN delivery_reason TEXT",
+        "ALTER TABLE rows ADD COLUMN batch INTEGER",
+        "ALTER TABLE rows ADD COLUMN delivered_at INTEGER",
+    ),
+}
+_SENDABLE = "state != 'error'"
 
 
 def new_job_id(clock: float | None = None) -> str:
@@ -98,6 +150,11 @@ class Journal:
                 raise JournalError(
                     f"The upload job {path.stem} was written by a newer version of CAPI Desktop; update the app."
                 )
+            if 0 < version < SCHEMA_VERSION:
+                with self._db:
+                    for step in range(version + 1, SCHEMA_VERSION + 1):
+                        for statement in _MIGRATIONS[step]:
+                            self._db.execute(statement)
             self._db.executescript(_SCHEMA)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self._db.commit()
@@ -204,6 +261,85 @@ class Journal:
         wanted = [s.value for s in states]
         sql = f"SELECT COUNT(*) FROM rows WHERE state IN ({','.join('?' * len(wanted))})"
         return int(self._db.execute(sql, wanted).fetchone()[0])
+
+    # -- delivery (the upload engine) ----------------------------------------------------------------
+
+    def delivery_counts(self) -> DeliveryCounts:
+        sendable = 0
+        found: dict[str | None, int] = {}
+        for delivery, count in self._db.execute(
+            f"SELECT delivery, COUNT(*) FROM rows WHERE {_SENDABLE} GROUP BY delivery"
+        ):
+            found[delivery] = count
+            sendable += count
+        return DeliveryCounts(
+            sendable=sendable,
+            accepted=found.get(Delivery.ACCEPTED.value, 0),
+            rejected=found.get(Delivery.REJECTED.value, 0),
+            skipped=found.get(Delivery.SKIPPED.value, 0),
+            in_flight=found.get(Delivery.IN_FLIGHT.value, 0),
+        )
+
+    def in_flight(self) -> list[list[Outgoing]]:
+        """Batches handed over before the app stopped without recording LinkedIn's answer."""
+        batches: dict[int, list[Outgoing]] = {}
+        for batch, *row in self._db.execute(
+            "SELECT batch, number, rule_id, event_id, event_json FROM rows WHERE delivery = ? ORDER BY batch, number",
+            (Delivery.IN_FLIGHT.value,),
+        ):
+            batches.setdefault(batch, []).append(Outgoing(*row))
+        return list(batches.values())
+
+    def next_unsent(self, limit: int) -> list[Outgoing]:
+        return [
+            Outgoing(*row)
+            for row in self._db.execute(
+                f"SELECT number, rule_id, event_id, event_json FROM rows WHERE {_SENDABLE} AND delivery IS NULL "
+                "ORDER BY number LIMIT ?",
+                (limit,),
+            )
+        ]
+
+    def mark_in_flight(self, numbers: Sequence[int]) -> int:
+        """Record that these rows are being handed over, before they go; returns the batch number."""
+        with self._db:
+            batch = int(self._db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM rows").fetchone()[0])
+            self._db.executemany(
+                "UPDATE rows SET delivery = ?, batch = ? WHERE number = ?",
+                ((Delivery.IN_FLIGHT.value, batch, n) for n in numbers),
+            )
+        return batch
+
+    def mark_delivered(
+        self,
+        *,
+        accepted: Sequence[int] = (),
+        rejected: Sequence[tuple[int, str]] = (),
+        skipped: Sequence[tuple[int, str]] = (),
+        released: Sequence[int] = (),
+        at_ms: int,
+    ) -> None:
+        """Record one batch's outcome in a single transaction."""
+        with self._db:
+            self._db.executemany(
+                "UPDATE rows SET delivery = ?, delivery_reason = NULL, delivered_at = ? WHERE number = ?",
+                ((Delivery.ACCEPTED.value, at_ms, n) for n in accepted),
+            )
+            self._db.executemany(
+                "UPDATE rows SET delivery = ?, delivery_reason = ?, delivered_at = ? WHERE number = ?",
+                [(Delivery.REJECTED.value, reason, at_ms, n) for n, reason in rejected]
+                + [(Delivery.SKIPPED.value, reason, at_ms, n) for n, reason in skipped],
+            )
+            self._db.executemany(
+                "UPDATE rows SET delivery = NULL, delivery_reason = NULL, batch = NULL WHERE number = ?",
+                ((n,) for n in released),
+            )
+
+    def delivery_problems(self) -> Iterator[tuple[int, str]]:
+        """Rows LinkedIn rejected, with the reason, in row order (for the report)."""
+        yield from self._db.execute(
+            "SELECT number, delivery_reason FROM rows WHERE delivery = ? ORDER BY number", (Delivery.REJECTED.value,)
+        )
 
 
 def jobs_dir(data_dir: Path) -> Path:

@@ -7,8 +7,16 @@ point LinkedIn at the exact call.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TypeVar
+
+from capi_desktop.core.delivery import (
+    AuthFailure,
+    DeliveryFailure,
+    ElementFailure,
+    FatalFailure,
+    RejectedEvents,
+    TransientFailure,
+)
 
 PARTNER_CHECKS = (
     "1. The LinkedIn app has the Conversions API product approved (LinkedIn Developer Portal → your app "
@@ -19,11 +27,13 @@ PARTNER_CHECKS = (
 )
 
 
-class LinkedInError(Exception):
-    """Base of all errors from talking to LinkedIn (or the built-in sandbox)."""
+class LinkedInError(DeliveryFailure):
+    """Base of all errors from talking to LinkedIn (or the built-in sandbox).
+
+    Each subclass also names its delivery category (core.delivery) so the upload engine can act on it.
+    """
 
     title = "LinkedIn problem"
-    retryable = False
 
     def __init__(
         self,
@@ -45,6 +55,10 @@ class LinkedInError(Exception):
         self.request_id = request_id
         super().__init__(self.user_message())
 
+    @property
+    def retryable(self) -> bool:
+        return isinstance(self, TransientFailure)
+
     def user_message(self) -> str:
         parts = [self.explanation]
         if self.action:
@@ -54,61 +68,50 @@ class LinkedInError(Exception):
         return " ".join(parts)
 
 
-class SignInRequired(LinkedInError):
+class SignInRequired(LinkedInError, AuthFailure):
     title = "Sign in again"
 
 
-class PermissionDenied(LinkedInError):
+class PermissionDenied(LinkedInError, FatalFailure):
     title = "LinkedIn refused access"
 
 
-class NotFound(LinkedInError):
+class NotFound(LinkedInError, FatalFailure):
     title = "Not found on LinkedIn"
 
 
-@dataclass(frozen=True)
-class ElementFailure:
-    """One event of a batch that LinkedIn rejected: its position, the field and LinkedIn's reason."""
-
-    index: int
-    path: str
-    reason: str
-
-
-class InvalidRequest(LinkedInError):
+class InvalidRequest(LinkedInError, RejectedEvents):
     title = "LinkedIn rejected the data"
-    # The batch positions LinkedIn named, when it did (see ``parse_element_failures``).
-    failures: tuple[ElementFailure, ...] = ()
+    # ``failures``: the batch positions LinkedIn named, when it did (see ``parse_element_failures``).
 
 
-class ApiVersionRetired(LinkedInError):
+class ApiVersionRetired(LinkedInError, FatalFailure):
     title = "LinkedIn API version retired"
 
 
-class RateLimited(LinkedInError):
+class RateLimited(LinkedInError, TransientFailure):
     title = "LinkedIn asks us to slow down"
-    retryable = True
 
 
-class ServerError(LinkedInError):
+class ServerError(LinkedInError, TransientFailure):
     title = "LinkedIn is having trouble"
-    retryable = True
 
 
-class ConnectionFailed(LinkedInError):
+class ConnectionFailed(LinkedInError, TransientFailure):
     title = "Could not reach LinkedIn"
-    retryable = True
 
 
-class CertificateError(LinkedInError):
+class CertificateError(LinkedInError, FatalFailure):
     title = "Secure connection failed"
 
 
-class UnexpectedResponse(LinkedInError):
+class UnexpectedResponse(LinkedInError, TransientFailure):
+    # Transient for uploads: a garbled answer (a proxy's error page) says nothing about the batch,
+    # so it is resent with the same event ids; the engine's attempt limit bounds this.
     title = "Unexpected answer from LinkedIn"
 
 
-class SignInFailed(LinkedInError):
+class SignInFailed(LinkedInError, AuthFailure):
     """The OAuth sign-in did not complete (denied, cancelled, timed out, wrong state, bad code)."""
 
     title = "Sign-in did not complete"

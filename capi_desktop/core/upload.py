@@ -1,0 +1,349 @@
+"""The upload engine: delivers a job's staged events to LinkedIn in batches, paced to LinkedIn's
+limits, retrying what can be retried, and recording every outcome in the journal before the next
+batch goes out. It can be cancelled, paused and resumed, also after the process was killed.
+
+Exactly once, as far as the API allows: a batch is marked in flight before it is sent and its answer
+is recorded in one transaction (the sent-ledger first, then the journal). Rows accepted before a crash
+are never sent again. A batch whose answer was lost (a dropped connection, a crash mid-request) is
+resent with the same event ids, which is how LinkedIn can recognise the repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+
+from capi_desktop.core.delivery import (
+    AuthFailure,
+    DeliveryFailure,
+    EventSender,
+    FatalFailure,
+    RejectedEvents,
+    TransientFailure,
+)
+from capi_desktop.core.journal import DeliveryCounts, Journal, Outgoing
+from capi_desktop.core.ledger import SentLedger
+from capi_desktop.core.usage import RequestPacer
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 5000
+REPORTING_NOTE = "LinkedIn can take up to 72 hours to show these conversions in Campaign Manager."
+STOPPED_BY_USER = "Upload stopped. Resume it any time; nothing is lost."
+
+
+class UploadOutcome(Enum):
+    COMPLETED = "completed"  # every sendable row has an answer
+    CANCELLED = "cancelled"  # the user stopped; resume later
+    STOPPED = "stopped"  # something needs the user (sign in, permission, LinkedIn down); resume later
+
+
+@dataclass(frozen=True)
+class UploadConfig:
+    batch_size: int = MAX_BATCH
+    max_attempts: int = 8  # per batch, for temporary failures
+    backoff_seconds: float = 1.0
+    backoff_max_seconds: float = 60.0
+    force_resend: bool = False  # send rows the sent-ledger says were accepted before
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    counts: DeliveryCounts
+    sent_this_run: int
+    requests_today: int
+    daily_cap: int
+    events_per_second: float
+    eta_seconds: float | None
+    note: str | None = None  # why we are waiting, or why the upload will take days
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    outcome: UploadOutcome
+    progress: UploadProgress
+    message: str
+    failure: DeliveryFailure | None = None
+
+
+class UploadControl:
+    """Pause, resume and cancel from another thread; the engine checks it between and during waits."""
+
+    def __init__(self) -> None:
+        self._cancel = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._running.set()  # wake a paused engine so it can stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds`` (and while paused); False if cancelled meanwhile."""
+        self._running.wait()
+        if seconds > 0:
+            self._cancel.wait(seconds)
+        self._running.wait()
+        return not self._cancel.is_set()
+
+
+class _Stop(Exception):
+    def __init__(self, outcome: UploadOutcome, message: str, failure: DeliveryFailure | None = None) -> None:
+        super().__init__(message)
+        self.outcome, self.message, self.failure = outcome, message, failure
+
+
+class UploadEngine:
+    def __init__(
+        self,
+        *,
+        journal: Journal,
+        sender: EventSender,
+        ledger: SentLedger,
+        pacer: RequestPacer,
+        account_id: int,
+        config: UploadConfig | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.journal = journal
+        self.sender = sender
+        self.ledger = ledger
+        self.pacer = pacer
+        self.account_id = account_id
+        self.config = config or UploadConfig()
+        if not 1 <= self.config.batch_size <= MAX_BATCH:
+            raise ValueError(f"batch size must be 1..{MAX_BATCH}")
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._limit = self.config.batch_size
+        self._counts = DeliveryCounts()
+        self._sent = 0
+        self._started = 0.0
+        self._requests_today = 0
+        self._report: Callable[[UploadProgress], None] = lambda p: None
+
+    # -- the run -------------------------------------------------------------------------------------
+
+    def run(
+        self,
+        progress: Callable[[UploadProgress], None] | None = None,
+        control: UploadControl | None = None,
+    ) -> UploadResult:
+        control = control or UploadControl()
+        self._report = progress or (lambda p: None)
+        self._counts = self.journal.delivery_counts()
+        self._sent = 0
+        self._started = self._clock()
+        self._requests_today = self.pacer.used_today()
+        try:
+            for batch in self.journal.in_flight():
+                self._resend_lost(batch, control)
+            while True:
+                if not control.wait(0):
+                    raise _Stop(UploadOutcome.CANCELLED, STOPPED_BY_USER)
+                candidates = self.journal.next_unsent(self._limit)
+                if not candidates:
+                    break
+                fresh = self._without_already_sent(candidates)
+                if fresh:
+                    self._attempt(fresh, control, already_in_flight=False)
+        except _Stop as stop:
+            return UploadResult(stop.outcome, self._progress(), stop.message, stop.failure)
+        counts = self._counts
+        message = (
+            f"Upload finished: {counts.accepted:,} accepted, {counts.rejected:,} rejected by LinkedIn, "
+            f"{counts.skipped:,} skipped (already sent). {REPORTING_NOTE}"
+        )
+        return UploadResult(UploadOutcome.COMPLETED, self._progress(), message)
+
+    def _resend_lost(self, rows: list[Outgoing], control: UploadControl) -> None:
+        """A batch from an earlier run whose answer was never recorded."""
+        recorded = self.ledger.sent_at(self.account_id, [(r.rule_id, r.event_id) for r in rows])
+        accepted = [r for r in rows if (r.rule_id, r.event_id) in recorded]
+        if accepted:  # the ledger got the answer before the journal did: nothing to resend for those
+            self.journal.mark_delivered(accepted=[r.number for r in accepted], at_ms=self._now_ms())
+        rest = [r for r in rows if (r.rule_id, r.event_id) not in recorded]
+        self._counts = self.journal.delivery_counts()
+        if rest:
+            logger.info("Resending %d events whose answer was lost, with the same event ids", len(rest))
+            self._attempt(rest, control, already_in_flight=True)
+
+    def _without_already_sent(self, rows: list[Outgoing]) -> list[Outgoing]:
+        if self.config.force_resend:
+            return rows
+        sent = self.ledger.sent_at(self.account_id, [(r.rule_id, r.event_id) for r in rows])
+        if not sent:
+            return rows
+        skipped = [
+            (r.number, f"Already sent on {_date(sent[(r.rule_id, r.event_id)])}; not sent again.")
+            for r in rows
+            if (r.rule_id, r.event_id) in sent
+        ]
+        self.journal.mark_delivered(skipped=skipped, at_ms=self._now_ms())
+        self._update(skipped=len(skipped))
+        return [r for r in rows if (r.rule_id, r.event_id) not in sent]
+
+    def _attempt(self, rows: list[Outgoing], control: UploadControl, *, already_in_flight: bool) -> None:
+        if not already_in_flight:
+            self.journal.mark_in_flight([r.number for r in rows])
+            self._update(in_flight=len(rows))
+        bodies = [r.event_json for r in rows]
+        attempt = 0
+        while True:
+            self._pace(control)
+            self._requests_today = self.pacer.record()
+            attempt += 1
+            try:
+                receipt = self.sender.send_events(bodies)
+            except RejectedEvents as refused:
+                self._rejected(rows, refused)
+                return
+            except TransientFailure as failure:
+                if attempt >= self.config.max_attempts:
+                    raise _Stop(
+                        UploadOutcome.STOPPED,
+                        f"LinkedIn kept failing ({failure}). Nothing is lost: resume the upload later.",
+                        failure,
+                    ) from failure
+                delay = self._backoff(attempt)
+                self._report(self._progress(note=f"{failure} Trying again in {delay:.0f} s."))
+                if not control.wait(delay):
+                    # The batch's fate is unknown: it stays in flight and is resent (same ids) on resume.
+                    raise _Stop(UploadOutcome.CANCELLED, STOPPED_BY_USER) from failure
+                continue
+            except (AuthFailure, FatalFailure) as failure:
+                # LinkedIn refused the request itself, so none of these events were taken: release them.
+                self.journal.mark_delivered(released=[r.number for r in rows], at_ms=self._now_ms())
+                self._update(in_flight=-len(rows))
+                raise _Stop(UploadOutcome.STOPPED, str(failure), failure) from failure
+            self._accepted(rows, receipt.statuses)
+            return
+
+    def _accepted(self, rows: list[Outgoing], statuses: Sequence[int]) -> None:
+        now = self._now_ms()
+        ok = [r for r, status in zip(rows, statuses, strict=True) if 200 <= status < 300]
+        refused = [
+            (r.number, f"LinkedIn answered {status} for this event.")
+            for r, status in zip(rows, statuses, strict=True)
+            if not 200 <= status < 300
+        ]
+        # Ledger first: if the app dies between the two, the resend check finds these in the ledger.
+        self.ledger.record(self.account_id, self.journal.job_id, [(r.rule_id, r.event_id) for r in ok], now)
+        self.journal.mark_delivered(accepted=[r.number for r in ok], rejected=refused, at_ms=now)
+        self._sent += len(rows)
+        self._update(in_flight=-len(rows), accepted=len(ok), rejected=len(refused))
+        self._limit = min(self.config.batch_size, self._limit * 2)
+        self._report(self._progress())
+
+    def _rejected(self, rows: list[Outgoing], refused: RejectedEvents) -> None:
+        named = {f.index: f for f in refused.failures if 0 <= f.index < len(rows)}
+        now = self._now_ms()
+        if named:
+            bad = [(rows[i].number, _reason(f.path, f.reason)) for i, f in sorted(named.items())]
+            others = [r.number for i, r in enumerate(rows) if i not in named]
+        elif len(rows) == 1:
+            bad, others = [(rows[0].number, f"LinkedIn rejected this event: {refused}")], []
+        else:
+            # LinkedIn did not say which events: halve the batch until the bad ones stand alone.
+            bad, others = [], [r.number for r in rows]
+            self._limit = max(1, len(rows) // 2)
+        self.journal.mark_delivered(rejected=bad, released=others, at_ms=now)
+        self._update(in_flight=-len(rows), rejected=len(bad))
+        self._report(self._progress())
+
+    # -- pacing and progress ------------------------------------------------------------------------
+
+    def _pace(self, control: UploadControl) -> None:
+        while True:
+            wait, why = self.pacer.wait_needed()
+            if wait <= 0:
+                return
+            if why:
+                self._report(self._progress(note=why))
+            if not control.wait(min(wait, 1.0)):
+                raise _Stop(UploadOutcome.CANCELLED, STOPPED_BY_USER)
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.config.backoff_max_seconds, self.config.backoff_seconds * 2 ** (attempt - 1))
+        return float(ceiling * self._rng.uniform(0.5, 1.0))  # jitter: clients that failed together retry apart
+
+    def _update(self, *, in_flight: int = 0, accepted: int = 0, rejected: int = 0, skipped: int = 0) -> None:
+        c = self._counts
+        self._counts = DeliveryCounts(
+            sendable=c.sendable,
+            accepted=c.accepted + accepted,
+            rejected=c.rejected + rejected,
+            skipped=c.skipped + skipped,
+            in_flight=c.in_flight + in_flight,
+        )
+
+    def _progress(self, note: str | None = None) -> UploadProgress:
+        elapsed = max(self._clock() - self._started, 1e-6)
+        rate = self._sent / elapsed
+        remaining = self._counts.pending + self._counts.in_flight
+        eta = remaining / rate if rate > 0 else None
+        limits = self.pacer.limits
+        requests_needed = math.ceil(remaining / self.config.batch_size)
+        left_today = max(0, limits.per_day - self._requests_today)
+        if requests_needed > left_today and note is None:
+            days = math.ceil((requests_needed - left_today) / limits.per_day)
+            note = (
+                f"At LinkedIn's limit of {limits.per_day:,} requests a day, the rest of this upload "
+                f"needs {days} more day{'s' if days > 1 else ''}; it continues on its own after midnight UTC."
+            )
+            eta = None if eta is None else eta + days * 86400
+        return UploadProgress(
+            counts=self._counts,
+            sent_this_run=self._sent,
+            requests_today=self._requests_today,
+            daily_cap=limits.per_day,
+            events_per_second=rate,
+            eta_seconds=eta,
+            note=note,
+        )
+
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+
+def _date(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).astimezone().strftime("%d %b %Y")
+
+
+_FIELD_WORDS = {
+    "/conversionHappenedAt": "the conversion time",
+    "/conversionValue/amount": "the value",
+    "/conversionValue/currencyCode": "the currency",
+    "/conversion": "the conversion rule",
+    "/eventId": "the event id",
+    "/user": "the person's identifiers",
+}
+
+
+def _reason(path: str, reason: str) -> str:
+    """LinkedIn's field path and message, in words a marketer can act on."""
+    field = next((words for prefix, words in _FIELD_WORDS.items() if path.startswith(prefix)), None)
+    where = f"LinkedIn refused {field}" if field else "LinkedIn refused this event"
+    return f"{where}: {reason}"

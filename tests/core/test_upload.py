@@ -1,0 +1,209 @@
+"""The upload engine against the sandbox over real HTTP: batches, rejections, faults, stop and resume."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+from upload_kit import Rig, event_keys, sandbox_events, stage_file, write_leads
+
+from capi_desktop.core.delivery import RejectedEvents
+from capi_desktop.core.journal import Delivery, Journal
+from capi_desktop.core.upload import UploadControl, UploadOutcome, UploadProgress
+from capi_desktop.linkedin.errors import ApiVersionRetired, PermissionDenied, SignInRequired
+from capi_desktop.sandbox import SandboxServer, seed
+
+
+@pytest.fixture
+def rig(sandbox: SandboxServer, tmp_path: Path) -> Rig:
+    return Rig(sandbox, tmp_path, sandbox.mint_token())
+
+
+def knobs(sandbox: SandboxServer, **values: object) -> None:
+    requests.post(f"{sandbox.url}/_sandbox/knobs", json=values, timeout=10).raise_for_status()
+
+
+def accepted_keys(journal: Journal) -> set[tuple[int, str]]:
+    return {
+        (r.rule_id or 0, r.event_id or "")
+        for r in journal.rows()
+        if journal_delivery(journal, r.number) == Delivery.ACCEPTED.value
+    }
+
+
+def journal_delivery(journal: Journal, number: int) -> str | None:
+    row = journal._db.execute("SELECT delivery FROM rows WHERE number = ?", (number,)).fetchone()
+    return row[0] if row else None
+
+
+def test_every_row_once_in_batches(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 1234), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    seen: list[UploadProgress] = []
+    result = rig.engine(journal, seed.ACCOUNT_USD, batch_size=500).run(progress=seen.append)
+    assert result.outcome is UploadOutcome.COMPLETED, result.message
+    assert (result.progress.counts.accepted, result.progress.counts.pending) == (1234, 0)
+    assert "72 hours" in result.message
+    keys = event_keys(sandbox_events(rig.sandbox))
+    assert len(keys) == 1234 and set(keys) == accepted_keys(journal)
+    assert [p.counts.accepted for p in seen] == [500, 1000, 1234]
+    assert result.progress.requests_today == 3
+
+
+def test_a_second_upload_of_the_same_file_sends_nothing_new(rig: Rig, tmp_path: Path) -> None:
+    source = write_leads(tmp_path / "leads.csv", 300)
+    first = stage_file(source, tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    assert rig.engine(first, seed.ACCOUNT_USD).run().outcome is UploadOutcome.COMPLETED
+    again = stage_file(source, tmp_path / "b.capijob", seed.RULE_USD_LEAD)
+    result = rig.engine(again, seed.ACCOUNT_USD).run()
+    assert (result.progress.counts.skipped, result.progress.counts.accepted) == (300, 0)
+    assert len(sandbox_events(rig.sandbox)) == 300
+    reason = next(iter(again.rows())).number
+    assert (
+        again._db.execute("SELECT delivery_reason FROM rows WHERE number=?", (reason,))
+        .fetchone()[0]
+        .startswith("Already sent on")
+    )
+    forced = stage_file(source, tmp_path / "c.capijob", seed.RULE_USD_LEAD)
+    assert rig.engine(forced, seed.ACCOUNT_USD, force_resend=True).run().progress.counts.accepted == 300
+
+
+def tamper(journal: Journal, numbers: list[int], old: str, new: str) -> None:
+    """Make some staged events invalid in a way only LinkedIn (the sandbox) checks."""
+    with journal._db:
+        for n in numbers:
+            journal._db.execute(
+                "UPDATE rows SET event_json = replace(event_json, ?, ?) WHERE number = ?", (old, new, n)
+            )
+
+
+def test_rows_linkedin_rejects_are_marked_and_the_rest_delivered(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 40), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    tamper(journal, [5, 17], '"currencyCode":"USD"', '"currencyCode":"usd"')
+    result = rig.engine(journal, seed.ACCOUNT_USD).run()
+    assert result.outcome is UploadOutcome.COMPLETED
+    assert (result.progress.counts.accepted, result.progress.counts.rejected) == (38, 2)
+    problems = dict(journal.delivery_problems())
+    assert set(problems) == {5, 17}
+    assert problems[5].startswith("LinkedIn refused the currency:")
+    assert len(sandbox_events(rig.sandbox)) == 38
+
+
+class _Unhelpful:
+    """LinkedIn sometimes refuses a batch without naming the events: the real client, minus the names."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.sizes: list[int] = []
+
+    def send_events(self, events_json: list[str]) -> object:
+        self.sizes.append(len(events_json))
+        try:
+            return self.inner.send_events(events_json)  # type: ignore[attr-defined]
+        except RejectedEvents as refused:
+            refused.failures = ()
+            raise
+
+
+def test_unnamed_rejections_are_isolated_by_halving(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 64), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    tamper(journal, [30], '"amount":"', '"amount":"x')
+    engine = rig.engine(journal, seed.ACCOUNT_USD, batch_size=64)
+    engine.sender = _Unhelpful(engine.sender)
+    result = engine.run()
+    assert (result.progress.counts.accepted, result.progress.counts.rejected) == (63, 1)
+    assert list(dict(journal.delivery_problems())) == [30]
+    assert engine.sender.sizes[:3] == [64, 32, 16]
+    assert len(sandbox_events(rig.sandbox)) == 63
+
+
+@pytest.mark.parametrize(
+    ("token_kind", "account", "expected"),
+    [("expired", seed.ACCOUNT_USD, SignInRequired), ("ok", seed.ACCOUNT_VIEWER, PermissionDenied)],
+)
+def test_auth_and_permission_problems_stop_resumably(
+    rig: Rig, tmp_path: Path, token_kind: str, account: int, expected: type
+) -> None:
+    rule = seed.RULE_USD_LEAD if account == seed.ACCOUNT_USD else seed.RULE_VIEWER_LEAD
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 20), tmp_path / "a.capijob", rule)
+    if token_kind == "expired":
+        rig.token = rig.sandbox.mint_token(expires_in=-5)
+    result = rig.engine(journal, account).run()
+    assert result.outcome is UploadOutcome.STOPPED and isinstance(result.failure, expected)
+    counts = journal.delivery_counts()
+    assert (counts.pending, counts.in_flight, counts.accepted) == (20, 0, 0)  # nothing lost, nothing sent
+    if token_kind == "expired":
+        rig.token = rig.sandbox.mint_token()  # signed in again
+        assert rig.engine(journal, account).run().outcome is UploadOutcome.COMPLETED
+        assert len(sandbox_events(rig.sandbox)) == 20
+
+
+def test_retired_api_version_stops_with_the_fix(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 5), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    engine = rig.engine(journal, seed.ACCOUNT_USD)
+    engine.sender.config = type(engine.sender.config)(api_base=rig.sandbox.api_base, version="202301")  # type: ignore[attr-defined]
+    result = engine.run()
+    assert isinstance(result.failure, ApiVersionRetired) and "Settings" in result.message
+
+
+def test_faults_retry_until_every_row_is_delivered(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 3000), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    knobs(rig.sandbox, error_rate=0.3, drop_rate=0.2, seed=11)
+    result = rig.engine(journal, seed.ACCOUNT_USD, batch_size=100, max_attempts=30).run()
+    assert result.outcome is UploadOutcome.COMPLETED, result.message
+    stats = requests.get(f"{rig.sandbox.url}/_sandbox/stats", timeout=10).json()
+    assert any(code.startswith("5") for code in stats["by_status"]) and stats["dropped"]["before_processing"]
+    keys = event_keys(sandbox_events(rig.sandbox))
+    assert set(keys) == accepted_keys(journal) and len(set(keys)) == 3000
+    # Repeats come only from batches whose answer was lost after LinkedIn took them (resent, same ids).
+    repeats = sum(n - 1 for n in Counter(keys).values())
+    assert repeats <= stats["dropped"]["after_processing"] * 100
+
+
+def test_cancel_then_resume(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 1000), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    control = UploadControl()
+
+    def stop_after_first(progress: UploadProgress) -> None:
+        if progress.counts.accepted >= 200:
+            control.cancel()
+
+    first = rig.engine(journal, seed.ACCOUNT_USD, batch_size=200).run(progress=stop_after_first, control=control)
+    assert first.outcome is UploadOutcome.CANCELLED and first.progress.counts.accepted == 200
+    second = rig.engine(journal, seed.ACCOUNT_USD, batch_size=200).run()
+    assert second.outcome is UploadOutcome.COMPLETED and second.progress.counts.accepted == 1000
+    assert len(sandbox_events(rig.sandbox)) == 1000
+
+
+def test_pause_holds_the_upload(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 300), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    control = UploadControl()
+    control.pause()
+    outcome: list[object] = []
+    worker = threading.Thread(target=lambda: outcome.append(rig.engine(journal, seed.ACCOUNT_USD).run(control=control)))
+    worker.start()
+    worker.join(0.5)
+    assert worker.is_alive() and sandbox_events(rig.sandbox) == []
+    control.resume()
+    worker.join(30)
+    assert len(sandbox_events(rig.sandbox)) == 300
+
+
+def test_daily_cap_waits_and_says_so(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 500), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    control = UploadControl()
+    notes: list[str] = []
+
+    def watch(progress: UploadProgress) -> None:
+        if progress.note:
+            notes.append(progress.note)
+        if progress.note and "used up" in progress.note:
+            control.cancel()
+
+    result = rig.engine(journal, seed.ACCOUNT_USD, batch_size=100, per_day=2).run(progress=watch, control=control)
+    assert result.outcome is UploadOutcome.CANCELLED
+    assert result.progress.counts.accepted == 200 and result.progress.requests_today == 2
+    assert any("needs 2 more days" in n for n in notes)  # 300 rows left = 3 requests, 2 a day
+    assert any("daily limit of 2 requests is used up" in n for n in notes)
