@@ -37,11 +37,13 @@ class ExitCode(IntEnum):
     """Documented in the README; scripts and schedulers rely on these staying put."""
 
     OK = 0
+    SOME_NOT_SENT = 1  # finished, but some rows had errors or LinkedIn rejected them (see --report)
     USAGE = 2  # click's own code for a wrong command line
     BAD_INPUT = 3
     SIGN_IN = 4
     LINKEDIN_REFUSED = 5
     NETWORK = 6
+    INTERRUPTED = 7  # stopped by the user (Ctrl-C); resume with `capi-desktop resume JOB`
 
 
 def exit_code(exc: Exception) -> ExitCode:
@@ -91,4 +93,4 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 
 # Importing the command modules registers their commands on ``main``.
-from capi_desktop.cli import account, imports  # noqa: E402, F401
+from capi_desktop.cli import account, imports, profiles  # noqa: E402, F401

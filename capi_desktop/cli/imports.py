@@ -1,7 +1,9 @@
-"""Importing spreadsheets: preview (and, with the upload engine, upload and resume)."""
+"""Importing and uploading spreadsheets: preview, upload, resume and history."""
 
 from __future__ import annotations
 
+import hashlib
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -12,15 +14,27 @@ from typing import Any
 import click
 
 from capi_desktop import paths
-from capi_desktop.cli import ExitCode, emit, main
+from capi_desktop.cli import ExitCode, emit, exit_code, main, runtime_or_exit
 from capi_desktop.core.dates import DateOrder
-from capi_desktop.core.journal import Journal, JournalError, journal_path, new_job_id
-from capi_desktop.core.mapping import Field, RuleChoice, guess_mapping, parse_constant_value, parse_rule_map
+from capi_desktop.core.journal import SUFFIX as JOB_SUFFIX
+from capi_desktop.core.journal import Journal, JournalError, jobs_dir, journal_path, new_job_id
+from capi_desktop.core.ledger import SentLedger
+from capi_desktop.core.mapping import (
+    ColumnMapping,
+    Field,
+    RuleChoice,
+    guess_mapping,
+    parse_constant_value,
+    parse_rule_map,
+)
 from capi_desktop.core.money import normalise_currency
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import SpreadsheetError, Table, open_table
 from capi_desktop.core.reports import write_preview, write_problems_report
 from capi_desktop.core.staging import ImportOptions, StageSummary, stage
+from capi_desktop.core.upload import MAX_BATCH, UploadConfig, UploadControl, UploadEngine, UploadOutcome, UploadProgress
+from capi_desktop.core.usage import DailyUsage, Limits, RequestPacer
+from capi_desktop.linkedin.client import LinkedInClient
 
 
 def _import_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -93,6 +107,26 @@ def _build_import(
     return table, options
 
 
+def _stage_job(file: Path, account_id: int | None, choices: dict[str, Any]) -> tuple[Table, Journal, StageSummary]:
+    """Read, check and stage FILE into a new job journal; nothing is sent."""
+    table, options = _build_import(file, **choices)
+    journal = Journal(journal_path(paths.data_dir(), new_job_id()), create=True)
+    journal.set_meta(
+        {
+            "account_id": account_id,
+            "source_name": file.name,
+            "source_path": str(file.resolve()),
+            "fingerprint": table.fingerprint,
+            "sheet": table.sheet,
+            "header_row": table.header_row,
+            "created": time.time(),
+            **options.to_dict(),
+        }
+    )
+    summary = stage(table, options, journal, now_ms=int(time.time() * 1000))
+    return table, journal, summary
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @_import_options
@@ -103,20 +137,8 @@ def preview(
 ) -> None:
     """Show what would be sent for FILE, without sending anything."""
     try:
-        table, options = _build_import(file, **choices)
-        journal = Journal(journal_path(paths.data_dir(), new_job_id()), create=True)
+        table, journal, summary = _stage_job(file, account_id, choices)
         with journal:
-            journal.set_meta(
-                {
-                    "account_id": account_id,
-                    "source_name": file.name,
-                    "fingerprint": table.fingerprint,
-                    "sheet": table.sheet,
-                    "header_row": table.header_row,
-                    **options.to_dict(),
-                }
-            )
-            summary = stage(table, options, journal, now_ms=int(time.time() * 1000))
             if output is not None:
                 write_preview(journal, output)
             if problems is not None:
@@ -125,11 +147,256 @@ def preview(
         click.echo(f"Cannot preview {file.name}: {exc}", err=True)
         sys.exit(ExitCode.BAD_INPUT)
     data = {"job": journal.job_id, **summary.to_dict()}
-    emit(as_json, data, lambda: _summary_text(summary, table, options, output))
+    emit(as_json, data, lambda: _summary_text(summary, table, journal.meta(), output))
 
 
-def _summary_text(summary: StageSummary, table: Table, options: ImportOptions, output: Path | None) -> str:
-    mapped = ", ".join(f"{f.label} ← {' / '.join(cols)}" for f, cols in options.mapping.columns.items())
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_import_options
+@click.option("--dry-run", is_flag=True, help="Check and stage everything, but send nothing.")
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH), default=MAX_BATCH, show_default=True)
+@click.option("--force-resend", is_flag=True, help="Also send rows already accepted in an earlier upload.")
+@click.option("--report", type=click.Path(path_type=Path), help="Write rows not sent (with why) to .csv or .xlsx.")
+def upload(
+    file: Path,
+    account_id: int | None,
+    as_json: bool,
+    dry_run: bool,
+    batch_size: int,
+    force_resend: bool,
+    report: Path | None,
+    **choices: Any,
+) -> None:
+    """Check FILE, then send its conversions to LinkedIn in batches."""
+    if account_id is None:
+        click.echo("Choose the ad account: --account ID (see `capi-desktop accounts`).", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    try:
+        table, journal, summary = _stage_job(file, account_id, choices)
+    except (SpreadsheetError, ValueProblem, JournalError) as exc:
+        click.echo(f"Cannot upload {file.name}: {exc}", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    with journal:
+        if not as_json:
+            click.echo(_summary_text(summary, table, journal.meta(), None), err=True)
+        if dry_run:
+            if report is not None:
+                write_problems_report(table, journal, report)
+            data = {"job": journal.job_id, "dry_run": True, **summary.to_dict()}
+            emit(as_json, data, lambda: f"Dry run: nothing was sent. Job {journal.job_id}.")
+            sys.exit(ExitCode.OK if summary.errors == 0 else ExitCode.SOME_NOT_SENT)
+        _deliver(journal, table, summary.errors, UploadConfig(batch_size=batch_size, force_resend=force_resend),
+                 report, as_json)  # fmt: skip
+
+
+@main.command()
+@click.argument("job")
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH), default=MAX_BATCH, show_default=True)
+@click.option("--report", type=click.Path(path_type=Path), help="Write rows not sent (with why) to .csv or .xlsx.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
+def resume(job: str, batch_size: int, report: Path | None, as_json: bool) -> None:
+    """Continue an upload that was stopped, cancelled or interrupted (see `history` for job ids)."""
+    try:
+        journal = Journal(_find_job(job))
+    except JournalError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    with journal:
+        meta = journal.meta()
+        if meta.get("account_id") is None:
+            click.echo("This job was a preview without an ad account; upload the file instead.", err=True)
+            sys.exit(ExitCode.BAD_INPUT)
+        errors = journal.counts().error
+        _deliver(journal, _source_table(meta), errors, UploadConfig(batch_size=batch_size), report, as_json)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def history(as_json: bool) -> None:
+    """Past upload jobs, newest first, with their counts."""
+    jobs: list[dict[str, Any]] = []
+    for path in sorted(jobs_dir(paths.data_dir()).glob(f"*{JOB_SUFFIX}"), reverse=True):
+        try:
+            with Journal(path) as journal:
+                meta, counts, delivered = journal.meta(), journal.counts(), journal.delivery_counts()
+        except JournalError as exc:
+            jobs.append({"job": path.stem, "problem": str(exc)})
+            continue
+        jobs.append(
+            {
+                "job": path.stem,
+                "source": meta.get("source_name"),
+                "account_id": meta.get("account_id"),
+                "created": meta.get("created"),
+                "rows": counts.total,
+                "errors": counts.error,
+                "accepted": delivered.accepted,
+                "rejected": delivered.rejected,
+                "skipped_already_sent": delivered.skipped,
+                "not_sent_yet": delivered.pending + delivered.in_flight,
+            }
+        )
+
+    def text() -> str:
+        if not jobs:
+            return "No upload jobs yet."
+        lines = [f"{'JOB':24}  {'FILE':28}  {'ROWS':>8}  {'ACCEPTED':>8}  {'REJECTED':>8}  {'SKIPPED':>7}  {'LEFT':>7}"]
+        for j in jobs:
+            if "problem" in j:
+                lines.append(f"{j['job']:24}  {j['problem']}")
+                continue
+            lines.append(
+                f"{j['job']:24}  {str(j['source'])[:28]:28}  {j['rows']:>8,}  {j['accepted']:>8,}  "
+                f"{j['rejected']:>8,}  {j['skipped_already_sent']:>7,}  {j['not_sent_yet']:>7,}"
+            )
+        return "\n".join(lines)
+
+    emit(as_json, jobs, text)
+
+
+def _find_job(job: str) -> Path:
+    folder = jobs_dir(paths.data_dir())
+    matches = sorted(folder.glob(f"{job}*{JOB_SUFFIX}"))
+    if len(matches) != 1:
+        known = ", ".join(p.stem for p in sorted(folder.glob(f"*{JOB_SUFFIX}"))[-5:]) or "none yet"
+        what = "No job" if not matches else "More than one job"
+        raise JournalError(f"{what} matches “{job}”. Recent jobs: {known} (see `capi-desktop history`).")
+    return matches[0]
+
+
+def _source_table(meta: dict[str, Any]) -> Table | None:
+    """The job's spreadsheet for the report in the user's own columns, if it is still there unchanged."""
+    try:
+        table = open_table(
+            Path(meta.get("source_path", "")), sheet=meta.get("sheet"), header_row=meta.get("header_row")
+        )
+    except SpreadsheetError:
+        return None
+    return table if table.fingerprint == meta.get("fingerprint") else None
+
+
+def _deliver(
+    journal: Journal, table: Table | None, file_errors: int, config: UploadConfig, report: Path | None, as_json: bool
+) -> None:
+    """Run the upload engine for ``journal`` with the signed-in account, then summarise and exit."""
+    meta = journal.meta()
+    account_id = int(meta["account_id"])
+    with runtime_or_exit() as runtime:
+        client = runtime.auth.client()
+        _check_destination(client, account_id, journal)
+        settings = runtime.settings
+        data = paths.data_dir()
+        token_key = hashlib.sha256(runtime.auth.access_token().encode()).hexdigest()[:16]
+        ledger = SentLedger(data / "sent-ledger.sqlite")
+        usage = DailyUsage(data / "usage.sqlite", token_key)
+        engine = UploadEngine(
+            journal=journal,
+            sender=client,
+            ledger=ledger,
+            pacer=RequestPacer(Limits(settings.requests_per_minute, settings.daily_request_cap), usage),
+            account_id=account_id,
+            config=config,
+        )
+        control = UploadControl()
+        line = _TerminalLine(enabled=not as_json and sys.stderr.isatty())
+        previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
+        try:
+            result = engine.run(progress=line.show, control=control)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            line.close()
+            ledger.close()
+            usage.close()
+    if report is not None:
+        write_problems_report(table, journal, report, include_warnings=False)
+    counts = result.progress.counts
+    summary = {
+        "job": journal.job_id,
+        "outcome": result.outcome.value,
+        "rows": journal.counts().total,
+        "ok": journal.counts().ok,
+        "warnings": journal.counts().warning,
+        "errors": file_errors,
+        "sent": result.progress.sent_this_run,
+        "accepted": counts.accepted,
+        "rejected": counts.rejected,
+        "skipped_already_sent": counts.skipped,
+        "not_sent_yet": counts.pending + counts.in_flight,
+        "requests": result.progress.requests_today,
+        "message": result.message,
+    }
+    emit(as_json, summary, lambda: result.message + ("" if result.outcome is UploadOutcome.COMPLETED
+                                                      else f" Job: {journal.job_id}"))  # fmt: skip
+    if result.outcome is UploadOutcome.CANCELLED:
+        sys.exit(ExitCode.INTERRUPTED)
+    if result.outcome is UploadOutcome.STOPPED:
+        sys.exit(exit_code(result.failure) if result.failure else ExitCode.NETWORK)
+    sys.exit(ExitCode.OK if counts.rejected == 0 and file_errors == 0 else ExitCode.SOME_NOT_SENT)
+
+
+def _check_destination(client: LinkedInClient, account_id: int, journal: Journal) -> None:
+    """Refuse before sending anything when the account or a rule cannot take these conversions."""
+    role = client.ad_account_roles().get(account_id)
+    problem = None
+    if role is None:
+        problem = f"You have no access to ad account {account_id} (see `capi-desktop accounts`)."
+    elif role == "VIEWER":
+        problem = f"You are a Viewer on ad account {account_id}; LinkedIn accepts conversions only from managers."
+    else:
+        rules = {r.id: r for r in client.conversion_rules(account_id)}
+        for rule_id in journal.rule_ids():
+            rule = rules.get(rule_id)
+            if rule is None:
+                problem = f"Rule {rule_id} is not a Conversions API rule of ad account {account_id} (see `rules`)."
+            elif not rule.enabled:
+                problem = f"The rule “{rule.name}” ({rule_id}) is turned off; turn it on in Campaign Manager first."
+            if problem:
+                break
+    if problem:
+        click.echo(problem + " Nothing was sent.", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+
+
+class _TerminalLine:
+    """One progress line on a terminal, rewritten in place; silent when output is not a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._shown = False
+
+    def show(self, progress: UploadProgress) -> None:
+        if not self.enabled:
+            return
+        c = progress.counts
+        done = c.accepted + c.rejected + c.skipped
+        eta = f", about {_duration(progress.eta_seconds)} left" if progress.eta_seconds is not None else ""
+        text = (
+            f"{done:,}/{c.sendable:,} done ({c.accepted:,} accepted, {c.rejected:,} rejected, {c.skipped:,} skipped), "
+            f"{progress.events_per_second:,.0f} events/s{eta}, requests today {progress.requests_today:,}"
+        )
+        if progress.note:
+            text += f" · {progress.note}"
+        click.echo("\r\033[K" + text, err=True, nl=False)
+        self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            click.echo(err=True)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def _summary_text(summary: StageSummary, table: Table, meta: dict[str, Any], output: Path | None) -> str:
+    mapping = ColumnMapping.from_dict(meta["mapping"])
+    mapped = ", ".join(f"{f.label} ← {' / '.join(cols)}" for f, cols in mapping.columns.items())
     lines = [
         f"Columns: {mapped}",
         f"{summary.rows} rows: {summary.ok} ready, {summary.warnings} with warnings (sent), "

@@ -335,10 +335,16 @@ class Journal:
                 ((n,) for n in released),
             )
 
-    def delivery_problems(self) -> Iterator[tuple[int, str]]:
-        """Rows LinkedIn rejected, with the reason, in row order (for the report)."""
+    def rule_ids(self) -> list[int]:
+        return [r for (r,) in self._db.execute(f"SELECT DISTINCT rule_id FROM rows WHERE {_SENDABLE} ORDER BY rule_id")]
+
+    def problem_rows(self, include_warnings: bool = True) -> Iterator[tuple[int, str]]:
+        """Rows the user should look at, in row order, with why: the file's errors (and warnings) and
+        the rows LinkedIn rejected."""
+        states = "('error', 'warning')" if include_warnings else "('error')"
         yield from self._db.execute(
-            "SELECT number, delivery_reason FROM rows WHERE delivery = ? ORDER BY number", (Delivery.REJECTED.value,)
+            "SELECT number, CASE WHEN delivery = 'rejected' THEN delivery_reason ELSE reason END FROM rows "
+            f"WHERE state IN {states} OR delivery = 'rejected' ORDER BY number"
         )
 
 

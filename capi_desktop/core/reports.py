@@ -112,21 +112,26 @@ def write_preview(journal: Journal, path: Path) -> int:
     return _write(path, PREVIEW_COLUMNS, (preview_fields(row) for row in journal.rows()))
 
 
-def write_problems_report(table: Table, journal: Journal, path: Path, include_warnings: bool = True) -> int:
-    """The user's own rows that were not sent cleanly, in their own columns, plus a Problem column."""
-    states = (RowState.ERROR, RowState.WARNING) if include_warnings else (RowState.ERROR,)
-    return _write(path, ("Row", *table.columns, PROBLEM_COLUMN), _problem_lines(table, journal.rows(states)))
+def write_problems_report(table: Table | None, journal: Journal, path: Path, include_warnings: bool = True) -> int:
+    """The user's own rows that were not sent cleanly, in their own columns, plus a Problem column.
+
+    Without the source table (the file has moved or changed since), the report lists row numbers only.
+    """
+    problems = journal.problem_rows(include_warnings)
+    if table is None:
+        return _write(path, ("Row", PROBLEM_COLUMN), ([n, reason or ""] for n, reason in problems))
+    return _write(path, ("Row", *table.columns, PROBLEM_COLUMN), _problem_lines(table, problems))
 
 
-def _problem_lines(table: Table, problems: Iterable[JournalRow]) -> Iterator[list[Any]]:
+def _problem_lines(table: Table, problems: Iterable[tuple[int, str]]) -> Iterator[list[Any]]:
     # Both streams are in row order: a merge join keeps memory flat for a million-row file.
     wanted = iter(problems)
     current = next(wanted, None)
     for source in table.rows():
         if current is None:
             return
-        if source.number == current.number:
-            yield [source.number, *source.values, current.reason or ""]
+        if source.number == current[0]:
+            yield [source.number, *source.values, current[1] or ""]
             current = next(wanted, None)
 
 

@@ -90,7 +90,9 @@ class SandboxApp:
             throttled = self._state.limiter.admit(call.token, now, knobs.rate_limit_per_minute, knobs.daily_cap)
             if throttled:
                 raise RestError(429, throttled, code="TOO_MANY_REQUESTS")
-            fault = self._state.faults.roll(knobs.seed, knobs.error_rate, knobs.drop_rate)
+            fault = self._state.faults.roll(knobs.seed, knobs.error_rate, knobs.drop_rate, knobs.throttle_rate)
+            if fault.error_status == 429:
+                raise RestError(429, "Resource level throttle limit reached (injected burst)", code="TOO_MANY_REQUESTS")
             if fault.error_status is not None:
                 raise RestError(fault.error_status, _FAULT_MESSAGES[fault.error_status])
             if fault.drop is Drop.BEFORE_PROCESSING:

@@ -1,4 +1,4 @@
-"""Failure injection: random 5xx answers and dropped connections, reproducible through a seed.
+"""Failure injection: random 429 and 5xx answers and dropped connections, reproducible through a seed.
 
 A drop either happens before the request is processed (nothing stored) or after it (the events are
 stored, but the client never hears so) — the second kind is what exactly-once delivery must survive.
@@ -24,7 +24,7 @@ class Drop(enum.Enum):
 
 @dataclass(frozen=True)
 class Fault:
-    error_status: int | None = None
+    error_status: int | None = None  # 429 (a throttling burst) or a 5xx
     drop: Drop | None = None
 
 
@@ -42,15 +42,17 @@ class FaultInjector:
             self._rng = random.Random(seed)
             self._seed = seed
 
-    def roll(self, seed: int | None, error_rate: float, drop_rate: float) -> Fault:
+    def roll(self, seed: int | None, error_rate: float, drop_rate: float, throttle_rate: float = 0.0) -> Fault:
         """Decide the fate of one request; a changed seed knob restarts the random sequence."""
-        if error_rate <= 0 and drop_rate <= 0:
+        if error_rate <= 0 and drop_rate <= 0 and throttle_rate <= 0:
             return NO_FAULT
         with self._lock:
             if seed != self._seed:
                 self._rng = random.Random(seed)
                 self._seed = seed
             rng = self._rng
+            if throttle_rate > 0 and rng.random() < throttle_rate:
+                return Fault(error_status=429)
             if rng.random() < error_rate:
                 return Fault(error_status=rng.choice(ERROR_STATUSES))
             if rng.random() < drop_rate:

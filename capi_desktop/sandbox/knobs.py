@@ -46,6 +46,7 @@ def _is_uri_list(value: object) -> bool:
 _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "latency_ms": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
     "error_rate": (lambda v: _is_number(v) and 0 <= v <= 1, "a number between 0 and 1"),
+    "throttle_rate": (lambda v: _is_number(v) and 0 <= v <= 1, "a number between 0 and 1"),
     "drop_rate": (lambda v: _is_number(v) and 0 <= v <= 1, "a number between 0 and 1"),
     "rate_limit_per_minute": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "daily_cap": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
@@ -69,6 +70,7 @@ class Knobs:
 
     latency_ms: int = 0
     error_rate: float = 0.0
+    throttle_rate: float = 0.0  # share of REST requests answered 429 at random (bursts without waiting a minute)
     drop_rate: float = 0.0
     rate_limit_per_minute: int = 600
     daily_cap: int = 300_000

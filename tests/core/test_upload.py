@@ -85,7 +85,7 @@ def test_rows_linkedin_rejects_are_marked_and_the_rest_delivered(rig: Rig, tmp_p
     result = rig.engine(journal, seed.ACCOUNT_USD).run()
     assert result.outcome is UploadOutcome.COMPLETED
     assert (result.progress.counts.accepted, result.progress.counts.rejected) == (38, 2)
-    problems = dict(journal.delivery_problems())
+    problems = dict(journal.problem_rows())
     assert set(problems) == {5, 17}
     assert problems[5].startswith("LinkedIn refused the currency:")
     assert len(sandbox_events(rig.sandbox)) == 38
@@ -114,7 +114,7 @@ def test_unnamed_rejections_are_isolated_by_halving(rig: Rig, tmp_path: Path) ->
     engine.sender = _Unhelpful(engine.sender)
     result = engine.run()
     assert (result.progress.counts.accepted, result.progress.counts.rejected) == (63, 1)
-    assert list(dict(journal.delivery_problems())) == [30]
+    assert list(dict(journal.problem_rows())) == [30]
     assert engine.sender.sizes[:3] == [64, 32, 16]
     assert len(sandbox_events(rig.sandbox)) == 63
 

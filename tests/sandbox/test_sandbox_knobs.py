@@ -122,6 +122,13 @@ def test_daily_cap_resets_at_midnight_utc(api: Api, sandbox: SandboxServer, cloc
     assert api.get("/me").status_code == 200
 
 
+def test_throttle_bursts(api: Api, sandbox: SandboxServer) -> None:
+    sandbox.knobs.update({"throttle_rate": 1.0})
+    assert error_of(api.get("/me"))[:2] == (429, "TOO_MANY_REQUESTS")
+    sandbox.knobs.update({"throttle_rate": 0.0})
+    assert api.get("/me").status_code == 200
+
+
 def test_latency(api: Api, sandbox: SandboxServer) -> None:
     sandbox.knobs.update({"latency_ms": 150})
     started = time.perf_counter()
@@ -135,6 +142,7 @@ def test_knobs_read_and_partial_update(sandbox: SandboxServer, admin: Callable[.
     assert knobs == {
         "latency_ms": 0,
         "error_rate": 0.0,
+        "throttle_rate": 0.0,
         "drop_rate": 0.0,
         "rate_limit_per_minute": 600,
         "daily_cap": 300000,

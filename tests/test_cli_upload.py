@@ -1,0 +1,115 @@
+"""`upload`, `resume` and `history` as a scheduled job would run them: real processes, real HTTP."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from capi_desktop.cli import ExitCode
+from capi_desktop.sandbox import SandboxServer, seed
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "capi_desktop", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def env(sandbox: SandboxServer, app_home: Path) -> dict[str, str]:
+    return {
+        "CAPI_DESKTOP_HOME": str(app_home),
+        "CAPI_DESKTOP_API_BASE": sandbox.api_base,
+        "CAPI_DESKTOP_ACCESS_TOKEN": sandbox.mint_token(),
+    }
+
+
+@pytest.fixture
+def leads(tmp_path: Path) -> Path:
+    when = (datetime.now(UTC) - timedelta(days=2)).strftime("%d/%m/%Y 14:05")
+    path = tmp_path / "leads.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["E-mail", "Vorname", "Nachname", "Datum", "Betrag", "Währung"])
+        for i in range(25):
+            writer.writerow([f"kunde{i}@example.de", "Eva", "Klein", when, "1.234,50", "EUR"])
+        writer.writerow(["kaputt@", "", "", when, "10", "EUR"])  # row 27: not sendable
+    return path
+
+
+def test_upload_then_again_then_history(
+    leads: Path, env: dict[str, str], sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    first = run_cli(
+        "upload", str(leads), "--account", str(seed.ACCOUNT_EUR), "--rule", str(seed.RULE_EUR_PURCHASE),
+        "--json", "--report", str(tmp_path / "report.csv"), env=env,
+    )  # fmt: skip
+    assert first.returncode == ExitCode.SOME_NOT_SENT, first.stderr  # one row of the file has an error
+    summary = json.loads(first.stdout)
+    assert (summary["rows"], summary["errors"], summary["accepted"], summary["rejected"]) == (26, 1, 25, 0)
+    assert summary["outcome"] == "completed" and summary["requests"] == 1 and "72 hours" in summary["message"]
+    assert len(requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"]) == 25
+    report = (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
+    assert "kaputt@" in report and "E-mail" in report  # the user's own columns, for them to fix
+
+    again = run_cli(
+        "upload", str(leads), "--account", str(seed.ACCOUNT_EUR), "--rule", str(seed.RULE_EUR_PURCHASE), "--json",
+        env=env,
+    )  # fmt: skip
+    repeat = json.loads(again.stdout)
+    assert (repeat["accepted"], repeat["skipped_already_sent"]) == (0, 25)
+    assert len(requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"]) == 25
+
+    listed = json.loads(run_cli("history", "--json", env=env).stdout)
+    assert [j["job"] for j in listed] == [repeat["job"], summary["job"]]
+    assert listed[1]["accepted"] == 25 and listed[0]["skipped_already_sent"] == 25
+
+
+def test_dry_run_sends_nothing(leads: Path, env: dict[str, str], sandbox: SandboxServer) -> None:
+    result = run_cli(
+        "upload", str(leads), "--account", str(seed.ACCOUNT_EUR), "--rule", str(seed.RULE_EUR_PURCHASE),
+        "--dry-run", "--json", env=env,
+    )  # fmt: skip
+    assert json.loads(result.stdout)["dry_run"] is True
+    assert requests.get(f"{sandbox.url}/_sandbox/stats", timeout=10).json()["requests"] == 0
+
+
+@pytest.mark.parametrize(
+    ("account", "rule", "expected"),
+    [
+        (seed.ACCOUNT_VIEWER, seed.RULE_VIEWER_LEAD, "Viewer"),
+        (seed.ACCOUNT_EUR, seed.RULE_EUR_DISABLED, "turned off"),
+        (seed.ACCOUNT_EUR, seed.RULE_EUR_INSIGHT_TAG, "not a Conversions API rule"),
+    ],
+)
+def test_destination_problems_are_caught_before_sending(
+    leads: Path, env: dict[str, str], sandbox: SandboxServer, account: int, rule: int, expected: str
+) -> None:
+    result = run_cli("upload", str(leads), "--account", str(account), "--rule", str(rule), env=env)
+    assert result.returncode == ExitCode.BAD_INPUT and expected in result.stderr
+    assert "Nothing was sent" in result.stderr
+    assert requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"] == []
+
+
+def test_expired_sign_in_stops_and_resume_finishes(leads: Path, env: dict[str, str], sandbox: SandboxServer) -> None:
+    args = ["upload", str(leads), "--account", str(seed.ACCOUNT_EUR), "--rule", str(seed.RULE_EUR_PURCHASE), "--json"]
+    expired = {**env, "CAPI_DESKTOP_ACCESS_TOKEN": sandbox.mint_token(expires_in=-1)}
+    stopped = run_cli(*args, env=expired)
+    assert stopped.returncode == ExitCode.SIGN_IN and "Sign in again" in stopped.stderr
+    # The job was staged before the sign-in problem showed; it resumes once signed in again.
+    job = json.loads(run_cli("history", "--json", env=env).stdout)[0]["job"]
+    resumed = run_cli("resume", job, "--json", env=env)
+    assert resumed.returncode == ExitCode.SOME_NOT_SENT, resumed.stderr
+    assert json.loads(resumed.stdout)["accepted"] == 25
