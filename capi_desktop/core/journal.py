@@ -280,7 +280,7 @@ class Journal:
             in_flight=found.get(Delivery.IN_FLIGHT.value, 0),
         )
 
-    def in_flight(self) -> list[list[Outgoing]]:
+    def in_flight(self) -> dict[int, list[Outgoing]]:
         """Batches handed over before the app stopped without recording LinkedIn's answer."""
         batches: dict[int, list[Outgoing]] = {}
         for batch, *row in self._db.execute(
@@ -288,27 +288,39 @@ class Journal:
             (Delivery.IN_FLIGHT.value,),
         ):
             batches.setdefault(batch, []).append(Outgoing(*row))
-        return list(batches.values())
+        return batches
 
-    def next_unsent(self, limit: int) -> list[Outgoing]:
+    def next_unsent(self, limit: int, after: int = 0) -> list[Outgoing]:
+        """The next unsent sendable rows with a number above ``after`` (the caller's cursor keeps each
+        call from re-reading the rows already delivered)."""
         return [
             Outgoing(*row)
             for row in self._db.execute(
-                f"SELECT number, rule_id, event_id, event_json FROM rows WHERE {_SENDABLE} AND delivery IS NULL "
-                "ORDER BY number LIMIT ?",
-                (limit,),
+                f"SELECT number, rule_id, event_id, event_json FROM rows WHERE number > ? AND {_SENDABLE} "
+                "AND delivery IS NULL ORDER BY number LIMIT ?",
+                (after, limit),
             )
         ]
 
-    def mark_in_flight(self, numbers: Sequence[int]) -> int:
-        """Record that these rows are being handed over, before they go; returns the batch number."""
+    def mark_in_flight(self, first: int, last: int) -> int:
+        """Record that every unsent sendable row from ``first`` to ``last`` is being handed over, before
+        it goes; returns the batch number."""
         with self._db:
             batch = int(self._db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM rows").fetchone()[0])
-            self._db.executemany(
-                "UPDATE rows SET delivery = ?, batch = ? WHERE number = ?",
-                ((Delivery.IN_FLIGHT.value, batch, n) for n in numbers),
+            self._db.execute(
+                f"UPDATE rows SET delivery = ?, batch = ? WHERE number BETWEEN ? AND ? AND {_SENDABLE} "
+                "AND delivery IS NULL",
+                (Delivery.IN_FLIGHT.value, batch, first, last),
             )
         return batch
+
+    def accept_batch(self, batch: int, at_ms: int) -> None:
+        """Everything still in flight in ``batch`` was accepted (one set-based update)."""
+        with self._db:
+            self._db.execute(
+                "UPDATE rows SET delivery = ?, delivered_at = ? WHERE batch = ? AND delivery = ?",
+                (Delivery.ACCEPTED.value, at_ms, batch, Delivery.IN_FLIGHT.value),
+            )
 
     def mark_delivered(
         self,

@@ -39,14 +39,18 @@ class SentLedger:
     def sent_at(self, account_id: int, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], int]:
         """For each (rule id, event id) already accepted on this account, when it was (epoch ms)."""
         found: dict[tuple[int, str], int] = {}
-        wanted = set(keys)
-        event_ids = sorted({event_id for _, event_id in keys})
-        for start in range(0, len(event_ids), _CHUNK):
-            chunk = event_ids[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT rule_id, event_id, sent_at FROM sent WHERE account_id = ? AND event_id IN ({marks})"
-            for rule_id, event_id, sent_at in self._db.execute(query, (account_id, *chunk)):
-                if (rule_id, event_id) in wanted:
+        by_rule: dict[int, list[str]] = {}
+        for rule_id, event_id in keys:
+            by_rule.setdefault(rule_id, []).append(event_id)
+        # Account, rule and event id together: every lookup is a primary-key search.
+        for rule_id, event_ids in by_rule.items():
+            for start in range(0, len(event_ids), _CHUNK):
+                chunk = event_ids[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                query = (
+                    f"SELECT event_id, sent_at FROM sent WHERE account_id = ? AND rule_id = ? AND event_id IN ({marks})"
+                )
+                for event_id, sent_at in self._db.execute(query, (account_id, rule_id, *chunk)):
                     found[(rule_id, event_id)] = sent_at
         return found
 

@@ -138,6 +138,7 @@ class UploadEngine:
         self._clock = clock
         self._rng = rng or random.Random()
         self._limit = self.config.batch_size
+        self._cursor = 0  # rows up to this number have been handed over or decided
         self._counts = DeliveryCounts()
         self._sent = 0
         self._started = 0.0
@@ -157,18 +158,22 @@ class UploadEngine:
         self._sent = 0
         self._started = self._clock()
         self._requests_today = self.pacer.used_today()
+        self._cursor = 0
         try:
-            for batch in self.journal.in_flight():
-                self._resend_lost(batch, control)
+            for batch, rows in self.journal.in_flight().items():
+                self._resend_lost(batch, rows, control)
             while True:
                 if not control.wait(0):
                     raise _Stop(UploadOutcome.CANCELLED, STOPPED_BY_USER)
-                candidates = self.journal.next_unsent(self._limit)
+                candidates = self.journal.next_unsent(self._limit, after=self._cursor)
                 if not candidates:
                     break
                 fresh = self._without_already_sent(candidates)
+                self._cursor = candidates[-1].number
                 if fresh:
-                    self._attempt(fresh, control, already_in_flight=False)
+                    batch = self.journal.mark_in_flight(candidates[0].number, candidates[-1].number)
+                    self._update(in_flight=len(fresh))
+                    self._attempt(batch, fresh, control)
         except _Stop as stop:
             return UploadResult(stop.outcome, self._progress(), stop.message, stop.failure)
         counts = self._counts
@@ -178,7 +183,7 @@ class UploadEngine:
         )
         return UploadResult(UploadOutcome.COMPLETED, self._progress(), message)
 
-    def _resend_lost(self, rows: list[Outgoing], control: UploadControl) -> None:
+    def _resend_lost(self, batch: int, rows: list[Outgoing], control: UploadControl) -> None:
         """A batch from an earlier run whose answer was never recorded."""
         recorded = self.ledger.sent_at(self.account_id, [(r.rule_id, r.event_id) for r in rows])
         accepted = [r for r in rows if (r.rule_id, r.event_id) in recorded]
@@ -188,7 +193,7 @@ class UploadEngine:
         self._counts = self.journal.delivery_counts()
         if rest:
             logger.info("Resending %d events whose answer was lost, with the same event ids", len(rest))
-            self._attempt(rest, control, already_in_flight=True)
+            self._attempt(batch, rest, control)
 
     def _without_already_sent(self, rows: list[Outgoing]) -> list[Outgoing]:
         if self.config.force_resend:
@@ -205,10 +210,8 @@ class UploadEngine:
         self._update(skipped=len(skipped))
         return [r for r in rows if (r.rule_id, r.event_id) not in sent]
 
-    def _attempt(self, rows: list[Outgoing], control: UploadControl, *, already_in_flight: bool) -> None:
-        if not already_in_flight:
-            self.journal.mark_in_flight([r.number for r in rows])
-            self._update(in_flight=len(rows))
+    def _attempt(self, batch: int, rows: list[Outgoing], control: UploadControl) -> None:
+        """Send one in-flight batch until it has an answer, or stop."""
         bodies = [r.event_json for r in rows]
         attempt = 0
         while True:
@@ -235,13 +238,13 @@ class UploadEngine:
                 continue
             except (AuthFailure, FatalFailure) as failure:
                 # LinkedIn refused the request itself, so none of these events were taken: release them.
-                self.journal.mark_delivered(released=[r.number for r in rows], at_ms=self._now_ms())
+                self._release(rows)
                 self._update(in_flight=-len(rows))
                 raise _Stop(UploadOutcome.STOPPED, str(failure), failure) from failure
-            self._accepted(rows, receipt.statuses)
+            self._accepted(batch, rows, receipt.statuses)
             return
 
-    def _accepted(self, rows: list[Outgoing], statuses: Sequence[int]) -> None:
+    def _accepted(self, batch: int, rows: list[Outgoing], statuses: Sequence[int]) -> None:
         now = self._now_ms()
         ok = [r for r, status in zip(rows, statuses, strict=True) if 200 <= status < 300]
         refused = [
@@ -251,7 +254,9 @@ class UploadEngine:
         ]
         # Ledger first: if the app dies between the two, the resend check finds these in the ledger.
         self.ledger.record(self.account_id, self.journal.job_id, [(r.rule_id, r.event_id) for r in ok], now)
-        self.journal.mark_delivered(accepted=[r.number for r in ok], rejected=refused, at_ms=now)
+        if refused:
+            self.journal.mark_delivered(rejected=refused, at_ms=now)
+        self.journal.accept_batch(batch, now)
         self._sent += len(rows)
         self._update(in_flight=-len(rows), accepted=len(ok), rejected=len(refused))
         self._limit = min(self.config.batch_size, self._limit * 2)
@@ -270,8 +275,18 @@ class UploadEngine:
             bad, others = [], [r.number for r in rows]
             self._limit = max(1, len(rows) // 2)
         self.journal.mark_delivered(rejected=bad, released=others, at_ms=now)
+        self._rewind(others)
         self._update(in_flight=-len(rows), rejected=len(bad))
         self._report(self._progress())
+
+    def _release(self, rows: list[Outgoing]) -> None:
+        self.journal.mark_delivered(released=[r.number for r in rows], at_ms=self._now_ms())
+        self._rewind([r.number for r in rows])
+
+    def _rewind(self, numbers: Sequence[int]) -> None:
+        """Released rows go out again: move the cursor back so the next selection finds them."""
+        if numbers:
+            self._cursor = min(self._cursor, min(numbers) - 1)
 
     # -- pacing and progress ------------------------------------------------------------------------
 
