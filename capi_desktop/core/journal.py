@@ -105,26 +105,25 @@ CREATE TABLE IF NOT EXISTS rows (
     reason TEXT,
     event_id TEXT,
     rule_id INTEGER,
-    event_json TEXT,
-    delivery TEXT,
-    delivery_reason TEXT,
-    batch INTEGER,
-    delivered_at INTEGER
+    event_json TEXT
 );
 CREATE INDEX IF NOT EXISTS rows_state ON rows(state);
 CREATE INDEX IF NOT EXISTS rows_event ON rows(rule_id, event_id);
-CREATE INDEX IF NOT EXISTS rows_batch ON rows(batch);
+-- Delivery state lives in its own narrow table: a batch's status changes then rewrite a few pages,
+-- not the pages holding the event JSON (which made each batch write megabytes).
+CREATE TABLE IF NOT EXISTS delivery (
+    number INTEGER PRIMARY KEY,
+    status TEXT NOT NULL,
+    batch INTEGER,
+    reason TEXT,
+    at INTEGER
+);
+CREATE INDEX IF NOT EXISTS delivery_batch ON delivery(batch);
 """
 
-# Each step brings a journal from the previous version to the next.
-_MIGRATIONS = {
-    2: (
-        "ALTER TABLE rows ADD COLUMN delivery TEXT",
-        "ALTER TABLE rows ADD COLUMN delivery_reason TEXT",
-        "ALTER TABLE rows ADD COLUMN batch INTEGER",
-        "ALTER TABLE rows ADD COLUMN delivered_at INTEGER",
-    ),
-}
+# Each step brings a journal from the previous version to the next (statements run before _SCHEMA,
+# which creates any table a version added).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {2: ()}
 _SENDABLE = "state != 'error'"
 
 
@@ -191,6 +190,7 @@ class Journal:
     def clear_rows(self) -> None:
         with self._db:
             self._db.execute("DELETE FROM rows")
+            self._db.execute("DELETE FROM delivery")
 
     def add_rows(self, rows: Iterable[JournalRow]) -> None:
         """Insert a chunk of rows in one transaction (the caller chunks; SQLite is fast in bulk)."""
@@ -265,26 +265,35 @@ class Journal:
     # -- delivery (the upload engine) ----------------------------------------------------------------
 
     def delivery_counts(self) -> DeliveryCounts:
-        sendable = 0
-        found: dict[str | None, int] = {}
-        for delivery, count in self._db.execute(
-            f"SELECT delivery, COUNT(*) FROM rows WHERE {_SENDABLE} GROUP BY delivery"
-        ):
-            found[delivery] = count
-            sendable += count
+        found: dict[str | None, int] = dict(
+            self._db.execute(
+                "SELECT d.status, COUNT(*) FROM rows r LEFT JOIN delivery d ON d.number = r.number "
+                f"WHERE r.{_SENDABLE} GROUP BY d.status"
+            ).fetchall()
+        )
         return DeliveryCounts(
-            sendable=sendable,
+            sendable=sum(found.values()),
             accepted=found.get(Delivery.ACCEPTED.value, 0),
             rejected=found.get(Delivery.REJECTED.value, 0),
             skipped=found.get(Delivery.SKIPPED.value, 0),
             in_flight=found.get(Delivery.IN_FLIGHT.value, 0),
         )
 
+    def delivery_of(self, number: int) -> tuple[Delivery | None, str | None]:
+        row = self._db.execute("SELECT status, reason FROM delivery WHERE number = ?", (number,)).fetchone()
+        return (Delivery(row[0]), row[1]) if row else (None, None)
+
+    def accepted_keys(self) -> set[tuple[int, str]]:
+        """(rule id, event id) of every accepted row."""
+        query = "SELECT r.rule_id, r.event_id FROM delivery d JOIN rows r ON r.number = d.number WHERE d.status = ?"
+        return set(self._db.execute(query, (Delivery.ACCEPTED.value,)).fetchall())
+
     def in_flight(self) -> dict[int, list[Outgoing]]:
         """Batches handed over before the app stopped without recording LinkedIn's answer."""
         batches: dict[int, list[Outgoing]] = {}
         for batch, *row in self._db.execute(
-            "SELECT batch, number, rule_id, event_id, event_json FROM rows WHERE delivery = ? ORDER BY batch, number",
+            "SELECT d.batch, r.number, r.rule_id, r.event_id, r.event_json FROM delivery d "
+            "JOIN rows r ON r.number = d.number WHERE d.status = ? ORDER BY d.batch, r.number",
             (Delivery.IN_FLIGHT.value,),
         ):
             batches.setdefault(batch, []).append(Outgoing(*row))
@@ -296,8 +305,9 @@ class Journal:
         return [
             Outgoing(*row)
             for row in self._db.execute(
-                f"SELECT number, rule_id, event_id, event_json FROM rows WHERE number > ? AND {_SENDABLE} "
-                "AND delivery IS NULL ORDER BY number LIMIT ?",
+                "SELECT number, rule_id, event_id, event_json FROM rows r "
+                f"WHERE number > ? AND {_SENDABLE} AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.number = r.number) "
+                "ORDER BY number LIMIT ?",
                 (after, limit),
             )
         ]
@@ -306,10 +316,11 @@ class Journal:
         """Record that every unsent sendable row from ``first`` to ``last`` is being handed over, before
         it goes; returns the batch number."""
         with self._db:
-            batch = int(self._db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM rows").fetchone()[0])
+            batch = int(self._db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM delivery").fetchone()[0])
             self._db.execute(
-                f"UPDATE rows SET delivery = ?, batch = ? WHERE number BETWEEN ? AND ? AND {_SENDABLE} "
-                "AND delivery IS NULL",
+                "INSERT INTO delivery(number, status, batch) SELECT number, ?, ? FROM rows r "
+                f"WHERE number BETWEEN ? AND ? AND {_SENDABLE} "
+                "AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.number = r.number)",
                 (Delivery.IN_FLIGHT.value, batch, first, last),
             )
         return batch
@@ -318,7 +329,7 @@ class Journal:
         """Everything still in flight in ``batch`` was accepted (one set-based update)."""
         with self._db:
             self._db.execute(
-                "UPDATE rows SET delivery = ?, delivered_at = ? WHERE batch = ? AND delivery = ?",
+                "UPDATE delivery SET status = ?, at = ? WHERE batch = ? AND status = ?",
                 (Delivery.ACCEPTED.value, at_ms, batch, Delivery.IN_FLIGHT.value),
             )
 
@@ -331,21 +342,19 @@ class Journal:
         released: Sequence[int] = (),
         at_ms: int,
     ) -> None:
-        """Record one batch's outcome in a single transaction."""
+        """Record outcomes row by row, in a single transaction."""
+        decided = (
+            [(n, Delivery.ACCEPTED.value, None, at_ms) for n in accepted]
+            + [(n, Delivery.REJECTED.value, reason, at_ms) for n, reason in rejected]
+            + [(n, Delivery.SKIPPED.value, reason, at_ms) for n, reason in skipped]
+        )
         with self._db:
             self._db.executemany(
-                "UPDATE rows SET delivery = ?, delivery_reason = NULL, delivered_at = ? WHERE number = ?",
-                ((Delivery.ACCEPTED.value, at_ms, n) for n in accepted),
+                "INSERT INTO delivery(number, status, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT(number) "
+                "DO UPDATE SET status = excluded.status, reason = excluded.reason, at = excluded.at",
+                decided,
             )
-            self._db.executemany(
-                "UPDATE rows SET delivery = ?, delivery_reason = ?, delivered_at = ? WHERE number = ?",
-                [(Delivery.REJECTED.value, reason, at_ms, n) for n, reason in rejected]
-                + [(Delivery.SKIPPED.value, reason, at_ms, n) for n, reason in skipped],
-            )
-            self._db.executemany(
-                "UPDATE rows SET delivery = NULL, delivery_reason = NULL, batch = NULL WHERE number = ?",
-                ((n,) for n in released),
-            )
+            self._db.executemany("DELETE FROM delivery WHERE number = ?", ((n,) for n in released))
 
     def rule_ids(self) -> list[int]:
         return [r for (r,) in self._db.execute(f"SELECT DISTINCT rule_id FROM rows WHERE {_SENDABLE} ORDER BY rule_id")]
@@ -355,8 +364,9 @@ class Journal:
         the rows LinkedIn rejected."""
         states = "('error', 'warning')" if include_warnings else "('error')"
         yield from self._db.execute(
-            "SELECT number, CASE WHEN delivery = 'rejected' THEN delivery_reason ELSE reason END FROM rows "
-            f"WHERE state IN {states} OR delivery = 'rejected' ORDER BY number"
+            "SELECT r.number, CASE WHEN d.status = 'rejected' THEN d.reason ELSE r.reason END "
+            "FROM rows r LEFT JOIN delivery d ON d.number = r.number "
+            f"WHERE r.state IN {states} OR d.status = 'rejected' ORDER BY r.number"
         )
 
 

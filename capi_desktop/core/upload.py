@@ -16,12 +16,14 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 
 from capi_desktop.core.delivery import (
     AuthFailure,
+    BatchReceipt,
     DeliveryFailure,
     EventSender,
     FatalFailure,
@@ -139,6 +141,7 @@ class UploadEngine:
         self._rng = rng or random.Random()
         self._limit = self.config.batch_size
         self._cursor = 0  # rows up to this number have been handed over or decided
+        self._prepared: list[Outgoing] = []  # marked in flight, not yet handed to the sender
         self._counts = DeliveryCounts()
         self._sent = 0
         self._started = 0.0
@@ -159,23 +162,28 @@ class UploadEngine:
         self._started = self._clock()
         self._requests_today = self.pacer.used_today()
         self._cursor = 0
-        try:
-            for batch, rows in self.journal.in_flight().items():
-                self._resend_lost(batch, rows, control)
-            while True:
-                if not control.wait(0):
-                    raise _Stop(UploadOutcome.CANCELLED, STOPPED_BY_USER)
-                candidates = self.journal.next_unsent(self._limit, after=self._cursor)
-                if not candidates:
-                    break
-                fresh = self._without_already_sent(candidates)
-                self._cursor = candidates[-1].number
-                if fresh:
-                    batch = self.journal.mark_in_flight(candidates[0].number, candidates[-1].number)
-                    self._update(in_flight=len(fresh))
-                    self._attempt(batch, fresh, control)
-        except _Stop as stop:
-            return UploadResult(stop.outcome, self._progress(), stop.message, stop.failure)
+        # One sender thread: while a batch is on the wire, the next one is read and marked in flight.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="capi-send") as wire:
+            try:
+                for batch, rows in self.journal.in_flight().items():
+                    self._resend_lost(batch, rows, control, wire)
+                prepared = self._prepare(control)
+                while prepared is not None:
+                    if control.cancelled:  # checked here too, so a cancel never lets another batch out
+                        raise _Stop(UploadOutcome.CANCELLED, STOPPED_BY_USER)
+                    batch, rows = prepared
+                    sending = self._send(rows, control, wire)
+                    self._prepared = []  # on its way now
+                    try:
+                        prepared = self._prepare(control)
+                    finally:
+                        self._attempt(batch, rows, control, wire, sending)
+                    # An answer can hand rows back (a refused batch is split): look again before stopping.
+                    prepared = prepared or self._prepare(control)
+            except _Stop as stop:
+                return UploadResult(stop.outcome, self._progress(), stop.message, stop.failure)
+            finally:
+                self._release_unsent()
         counts = self._counts
         message = (
             f"Upload finished: {counts.accepted:,} accepted, {counts.rejected:,} rejected by LinkedIn, "
@@ -183,7 +191,35 @@ class UploadEngine:
         )
         return UploadResult(UploadOutcome.COMPLETED, self._progress(), message)
 
-    def _resend_lost(self, batch: int, rows: list[Outgoing], control: UploadControl) -> None:
+    def _prepare(self, control: UploadControl) -> tuple[int, list[Outgoing]] | None:
+        """The next batch, read and marked in flight (skipping rows the sent-ledger knows), or None."""
+        while True:
+            if not control.wait(0):
+                raise _Stop(UploadOutcome.CANCELLED, STOPPED_BY_USER)
+            candidates = self.journal.next_unsent(self._limit, after=self._cursor)
+            if not candidates:
+                return None
+            fresh = self._without_already_sent(candidates)
+            self._cursor = candidates[-1].number
+            if fresh:
+                batch = self.journal.mark_in_flight(candidates[0].number, candidates[-1].number)
+                self._update(in_flight=len(fresh))
+                self._prepared = fresh
+                return batch, fresh
+
+    def _send(self, rows: list[Outgoing], control: UploadControl, wire: ThreadPoolExecutor) -> Future[BatchReceipt]:
+        self._pace(control)
+        self._requests_today = self.pacer.record()
+        return wire.submit(self.sender.send_events, [r.event_json for r in rows])
+
+    def _release_unsent(self) -> None:
+        """A batch prepared but never sent (the run stopped first) goes back to unsent."""
+        if self._prepared:
+            rows, self._prepared = self._prepared, []
+            self._release(rows)
+            self._update(in_flight=-len(rows))
+
+    def _resend_lost(self, batch: int, rows: list[Outgoing], control: UploadControl, wire: ThreadPoolExecutor) -> None:
         """A batch from an earlier run whose answer was never recorded."""
         recorded = self.ledger.sent_at(self.account_id, [(r.rule_id, r.event_id) for r in rows])
         accepted = [r for r in rows if (r.rule_id, r.event_id) in recorded]
@@ -193,7 +229,7 @@ class UploadEngine:
         self._counts = self.journal.delivery_counts()
         if rest:
             logger.info("Resending %d events whose answer was lost, with the same event ids", len(rest))
-            self._attempt(batch, rest, control)
+            self._attempt(batch, rest, control, wire, None)
 
     def _without_already_sent(self, rows: list[Outgoing]) -> list[Outgoing]:
         if self.config.force_resend:
@@ -210,20 +246,28 @@ class UploadEngine:
         self._update(skipped=len(skipped))
         return [r for r in rows if (r.rule_id, r.event_id) not in sent]
 
-    def _attempt(self, batch: int, rows: list[Outgoing], control: UploadControl) -> None:
-        """Send one in-flight batch until it has an answer, or stop."""
-        bodies = [r.event_json for r in rows]
+    def _attempt(
+        self,
+        batch: int,
+        rows: list[Outgoing],
+        control: UploadControl,
+        wire: ThreadPoolExecutor,
+        sending: Future[BatchReceipt] | None,
+    ) -> None:
+        """Wait for one in-flight batch's answer (sending it first if needed), retrying until it has
+        one, or stop."""
         attempt = 0
         while True:
-            self._pace(control)
-            self._requests_today = self.pacer.record()
+            if sending is None:
+                sending = self._send(rows, control, wire)
             attempt += 1
             try:
-                receipt = self.sender.send_events(bodies)
+                receipt = sending.result()
             except RejectedEvents as refused:
                 self._rejected(rows, refused)
                 return
             except TransientFailure as failure:
+                sending = None
                 if attempt >= self.config.max_attempts:
                     raise _Stop(
                         UploadOutcome.STOPPED,

@@ -24,7 +24,7 @@ import pytest
 import requests
 from upload_kit import Rig, event_keys, sandbox_events, stage_file, write_leads
 
-from capi_desktop.core.journal import Delivery, Journal, journal_path
+from capi_desktop.core.journal import Journal, journal_path
 from capi_desktop.core.upload import UploadOutcome
 from capi_desktop.sandbox import SandboxServer, seed
 
@@ -46,11 +46,6 @@ def copy_journal(template: Path, target: Path) -> Journal:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, target)
     return Journal(target)
-
-
-def accepted(journal: Journal) -> set[tuple[int, str]]:
-    query = "SELECT rule_id, event_id FROM rows WHERE delivery = ?"
-    return {(r, e) for r, e in journal._db.execute(query, (Delivery.ACCEPTED.value,))}
 
 
 def stats(sandbox: SandboxServer) -> dict[str, object]:
@@ -77,7 +72,7 @@ def test_100k_rows_through_5xx_429_and_dropped_connections(
     assert isinstance(dropped, dict) and dropped["before_processing"] > 0 and dropped["after_processing"] > 0
 
     keys = event_keys(sandbox_events(sandbox))
-    assert len(set(keys)) == ROWS and set(keys) == accepted(journal)
+    assert len(set(keys)) == ROWS and set(keys) == journal.accepted_keys()
     repeats = sum(n - 1 for n in Counter(keys).values())
     assert repeats <= dropped["after_processing"] * 2500
     counts = journal.delivery_counts()
@@ -118,7 +113,7 @@ def test_100k_rows_survive_sigkill_at_random_points(
         counts = journal.delivery_counts()
         assert (counts.accepted, counts.pending, counts.in_flight) == (ROWS, 0, 0)
         keys = event_keys(sandbox_events(sandbox))
-        assert len(set(keys)) == ROWS and set(keys) == accepted(journal)
+        assert len(set(keys)) == ROWS and set(keys) == journal.accepted_keys()
     # Only a batch in flight at a kill can arrive twice (resent with the same event ids).
     repeats = sum(n - 1 for n in Counter(keys).values())
     assert repeats <= len(kills) * batch
