@@ -29,6 +29,7 @@ class SentLedger:
             self._db = sqlite3.connect(path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA cache_size=-65536")  # 64 MB: a million keys stay in memory
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise JournalError(f"The record of sent conversions ({path.name}) is damaged: {exc}") from exc
@@ -58,5 +59,6 @@ class SentLedger:
         with self._db:
             self._db.executemany(
                 "INSERT OR IGNORE INTO sent(account_id, rule_id, event_id, sent_at, job_id) VALUES (?, ?, ?, ?, ?)",
-                ((account_id, rule_id, event_id, at_ms, job_id) for rule_id, event_id in keys),
+                # In key order: inserts walk the B-tree once instead of jumping between its pages.
+                ((account_id, rule_id, event_id, at_ms, job_id) for rule_id, event_id in sorted(keys)),
             )
