@@ -113,3 +113,31 @@ def test_expired_sign_in_stops_and_resume_finishes(leads: Path, env: dict[str, s
     resumed = run_cli("resume", job, "--json", env=env)
     assert resumed.returncode == ExitCode.SOME_NOT_SENT, resumed.stderr
     assert json.loads(resumed.stdout)["accepted"] == 25
+
+
+def test_save_a_profile_then_upload_next_months_file_with_it(
+    leads: Path, env: dict[str, str], sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    saved = run_cli(
+        "upload", str(leads), "--account", str(seed.ACCOUNT_EUR), "--rule", str(seed.RULE_EUR_PURCHASE),
+        "--timezone", "Europe/Berlin", "--save-profile", "Monthly EU deals", "--dry-run", "--json", env=env,
+    )  # fmt: skip
+    assert saved.returncode == ExitCode.SOME_NOT_SENT, saved.stderr
+    shown = json.loads(run_cli("profiles", "show", "monthly eu deals", "--json", env=env).stdout)
+    assert shown["account_id"] == seed.ACCOUNT_EUR and shown["timezone"] == "Europe/Berlin"
+    assert "token" not in json.dumps(shown).lower()
+
+    result = run_cli("upload", str(leads), "--profile", "Monthly EU deals", "--json", env=env)
+    summary = json.loads(result.stdout)
+    assert summary["accepted"] == 25, result.stderr
+    events = requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"]
+    assert {e["event"]["conversion"] for e in events} == {f"urn:lla:llaPartnerConversion:{seed.RULE_EUR_PURCHASE}"}
+
+    missing = run_cli("upload", str(leads), "--profile", "No such profile", env=env)
+    assert missing.returncode == ExitCode.BAD_INPUT and "Monthly EU deals" in missing.stderr
+
+
+def test_upload_without_an_account_is_refused_before_staging(leads: Path, env: dict[str, str], app_home: Path) -> None:
+    result = run_cli("upload", str(leads), "--rule", str(seed.RULE_EUR_PURCHASE), env=env)
+    assert result.returncode == ExitCode.BAD_INPUT and "--account" in result.stderr
+    assert not list((app_home / "data").glob("jobs/*"))

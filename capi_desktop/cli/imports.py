@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import click
 
 from capi_desktop import paths
 from capi_desktop.cli import ExitCode, emit, exit_code, main, runtime_or_exit
+from capi_desktop.cli.profiles import load_profile, save_profile_from_options
 from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.journal import SUFFIX as JOB_SUFFIX
 from capi_desktop.core.journal import Journal, JournalError, jobs_dir, journal_path, new_job_id
@@ -29,6 +30,7 @@ from capi_desktop.core.mapping import (
 )
 from capi_desktop.core.money import normalise_currency
 from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.profiles import ProfileError
 from capi_desktop.core.reading import SpreadsheetError, Table, open_table
 from capi_desktop.core.reports import write_preview, write_problems_report
 from capi_desktop.core.staging import ImportOptions, StageSummary, stage
@@ -40,6 +42,8 @@ from capi_desktop.linkedin.client import LinkedInClient
 def _import_options(func: Callable[..., None]) -> Callable[..., None]:
     """The options `preview` and `upload` share, so a command line works for both."""
     options = [
+        click.option("--profile", help="Start from a saved profile's choices; other options override them."),
+        click.option("--save-profile", help="Save the choices of this run as a profile with this name."),
         click.option("--account", "account_id", type=int, help="Ad account id (see `accounts`)."),
         click.option("--rule", "rule_id", type=int, help="Send every row to this conversion rule id."),
         click.option("--rule-map", help="Map event names to rules, e.g. 'LEAD=22285180,PURCHASE=22285181'."),
@@ -52,9 +56,7 @@ def _import_options(func: Callable[..., None]) -> Callable[..., None]:
         click.option(
             "--date-order",
             type=click.Choice(["auto", "DMY", "MDY", "YMD"], case_sensitive=False),
-            default="auto",
-            show_default=True,
-            help="Order of day and month in dates like 05/06/2026.",
+            help="Order of day and month in dates like 05/06/2026 (default: worked out from the column).",
         ),
         click.option("--currency", help="Currency for rows without one, e.g. USD."),
         click.option("--value", help="Value for rows without one, e.g. 100."),
@@ -66,24 +68,50 @@ def _import_options(func: Callable[..., None]) -> Callable[..., None]:
     return func
 
 
+@dataclass(frozen=True)
+class _Import:
+    """What one run of `preview`/`upload` works on: the table, the choices, and the ad account."""
+
+    table: Table
+    options: ImportOptions
+    account_id: int | None
+
+
 def _build_import(
     file: Path,
+    *,
+    profile: str | None,
+    save_profile: str | None,
+    account_id: int | None,
     rule_id: int | None,
     rule_map: str | None,
     maps: tuple[str, ...],
     sheet: str | None,
     header_row: int | None,
     timezone: str | None,
-    date_order: str,
+    date_order: str | None,
     currency: str | None,
     value: str | None,
     event_name: str | None,
-) -> tuple[Table, ImportOptions]:
-    if (rule_id is None) == (rule_map is None):
+) -> _Import:
+    """Combine a saved profile (if any) with the command line; the command line wins."""
+    base = load_profile(profile) if profile else None
+    if rule_id is not None and rule_map is not None:
+        raise ValueProblem("Use either --rule or --rule-map, not both.")
+    if rule_id is not None:
+        rules = RuleChoice(rule_id=rule_id)
+    elif rule_map is not None:
+        rules = parse_rule_map(rule_map)
+    elif base is not None:
+        rules = base.rules
+    else:
         raise ValueProblem("Choose the conversion rule: --rule ID for every row, or --rule-map 'LEAD=1,PURCHASE=2'.")
-    rules = RuleChoice(rule_id=rule_id) if rule_id is not None else parse_rule_map(rule_map or "")
-    table = open_table(file, sheet=sheet, header_row=header_row)
-    mapping = guess_mapping(table.columns, [row.values for row in table.sample(50)])
+    table = open_table(
+        file,
+        sheet=sheet or (base.sheet if base else None),
+        header_row=header_row if header_row is not None else (base.header_row if base else None),
+    )
+    mapping = base.mapping if base else guess_mapping(table.columns, [row.values for row in table.sample(50)])
     overrides: dict[Field, list[str]] = {}
     for item in maps:
         name, sep, column = item.partition("=")
@@ -103,17 +131,37 @@ def _build_import(
         value=parse_constant_value(value) if value else mapping.value,
         event_name=event_name or mapping.event_name,
     )
-    options = ImportOptions(rules=rules, mapping=mapping, timezone=timezone, date_order=DateOrder[date_order.upper()])
-    return table, options
+    order = DateOrder[date_order.upper()] if date_order else (base.date_order if base else DateOrder.AUTO)
+    options = ImportOptions(
+        rules=rules, mapping=mapping, timezone=timezone or (base.timezone if base else None), date_order=order
+    )
+    account = account_id if account_id is not None else (base.account_id if base else None)
+    if save_profile:
+        # Saving the same name as the profile used is how a user updates it.
+        overwrite = bool(profile) and save_profile.casefold() == (profile or "").casefold()
+        save_profile_from_options(
+            save_profile,
+            account_id=account,
+            sheet=table.sheet,
+            header_row=table.header_row,
+            options=options,
+            overwrite=overwrite,
+        )
+    return _Import(table, options, account)
 
 
-def _stage_job(file: Path, account_id: int | None, choices: dict[str, Any]) -> tuple[Table, Journal, StageSummary]:
+def _stage_job(
+    file: Path, choices: dict[str, Any], require_account: bool = False
+) -> tuple[Table, Journal, StageSummary]:
     """Read, check and stage FILE into a new job journal; nothing is sent."""
-    table, options = _build_import(file, **choices)
+    chosen = _build_import(file, **choices)
+    if require_account and chosen.account_id is None:
+        raise ValueProblem("Choose the ad account: --account ID (see `capi-desktop accounts`) or --profile.")
+    table, options = chosen.table, chosen.options
     journal = Journal(journal_path(paths.data_dir(), new_job_id()), create=True)
     journal.set_meta(
         {
-            "account_id": account_id,
+            "account_id": chosen.account_id,
             "source_name": file.name,
             "source_path": str(file.resolve()),
             "fingerprint": table.fingerprint,
@@ -132,18 +180,16 @@ def _stage_job(file: Path, account_id: int | None, choices: dict[str, Any]) -> t
 @_import_options
 @click.option("--output", type=click.Path(path_type=Path), help="Write the preview to this .csv or .xlsx file.")
 @click.option("--problems", type=click.Path(path_type=Path), help="Write rows with problems to this .csv or .xlsx.")
-def preview(
-    file: Path, account_id: int | None, as_json: bool, output: Path | None, problems: Path | None, **choices: Any
-) -> None:
+def preview(file: Path, as_json: bool, output: Path | None, problems: Path | None, **choices: Any) -> None:
     """Show what would be sent for FILE, without sending anything."""
     try:
-        table, journal, summary = _stage_job(file, account_id, choices)
+        table, journal, summary = _stage_job(file, choices)
         with journal:
             if output is not None:
                 write_preview(journal, output)
             if problems is not None:
                 write_problems_report(table, journal, problems)
-    except (SpreadsheetError, ValueProblem, JournalError) as exc:
+    except (SpreadsheetError, ValueProblem, JournalError, ProfileError) as exc:
         click.echo(f"Cannot preview {file.name}: {exc}", err=True)
         sys.exit(ExitCode.BAD_INPUT)
     data = {"job": journal.job_id, **summary.to_dict()}
@@ -159,7 +205,6 @@ def preview(
 @click.option("--report", type=click.Path(path_type=Path), help="Write rows not sent (with why) to .csv or .xlsx.")
 def upload(
     file: Path,
-    account_id: int | None,
     as_json: bool,
     dry_run: bool,
     batch_size: int,
@@ -168,12 +213,9 @@ def upload(
     **choices: Any,
 ) -> None:
     """Check FILE, then send its conversions to LinkedIn in batches."""
-    if account_id is None:
-        click.echo("Choose the ad account: --account ID (see `capi-desktop accounts`).", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
     try:
-        table, journal, summary = _stage_job(file, account_id, choices)
-    except (SpreadsheetError, ValueProblem, JournalError) as exc:
+        table, journal, summary = _stage_job(file, choices, require_account=True)
+    except (SpreadsheetError, ValueProblem, JournalError, ProfileError) as exc:
         click.echo(f"Cannot upload {file.name}: {exc}", err=True)
         sys.exit(ExitCode.BAD_INPUT)
     with journal:
