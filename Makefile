@@ -53,6 +53,11 @@ pytest: $(STAMP) debs-test
 
 test: lint typecheck pytest
 
+# Benchmarks print figures (not timed tests). The first run generates 1M-row files in bench/out.
+bench: $(STAMP)
+	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_upload.py
+
 # Renders every wizard page offscreen to docs/screenshots (look at them after a UI change).
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m capi_desktop.gui.screenshots docs/screenshots
