@@ -198,3 +198,10 @@ def test_preview_command(tmp_path: Path, app_home: Path) -> None:
     broken = run_cli("preview", str(tmp_path / "fake.xlsx"), "--rule", "1", env=env)
     assert broken.returncode == ExitCode.BAD_INPUT and "Traceback" not in broken.stderr
     assert broken.stderr.startswith("Cannot preview fake.xlsx:")
+
+
+def test_template_command(tmp_path: Path, app_home: Path) -> None:
+    result = run_cli("template", str(tmp_path / "template.xlsx"), env={"CAPI_DESKTOP_HOME": str(app_home)})
+    assert result.returncode == ExitCode.OK
+    header = next(openpyxl.load_workbook(tmp_path / "template.xlsx").active.iter_rows(values_only=True))
+    assert header[:3] == ("Email", "First name", "Last name")

@@ -32,7 +32,7 @@ from capi_desktop.core.money import normalise_currency
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.profiles import ProfileError
 from capi_desktop.core.reading import SpreadsheetError, Table, open_table
-from capi_desktop.core.reports import write_preview, write_problems_report
+from capi_desktop.core.reports import write_preview, write_problems_report, write_template
 from capi_desktop.core.staging import ImportOptions, StageSummary, stage
 from capi_desktop.core.upload import MAX_BATCH, UploadConfig, UploadControl, UploadEngine, UploadOutcome, UploadProgress
 from capi_desktop.core.usage import DailyUsage, Limits, RequestPacer
@@ -434,6 +434,18 @@ def _duration(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} days"
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+def template(path: Path) -> None:
+    """Write a template spreadsheet (.xlsx or .csv) with the recommended columns and an example row."""
+    try:
+        write_template(path)
+    except ValueProblem as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(ExitCode.BAD_INPUT)
+    click.echo(f"Template written to {path}. Fill in one row per conversion, then use `upload` or the app.")
 
 
 def _summary_text(summary: StageSummary, table: Table, meta: dict[str, Any], output: Path | None) -> str:

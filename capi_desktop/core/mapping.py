@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.dates import AmbiguousDate, DateOrder, parse_conversion_time
+from capi_desktop.core.money import normalise_currency
+from capi_desktop.core.problems import ValueProblem, is_missing
 
 
 class Field(Enum):
@@ -347,23 +350,50 @@ def guess_mapping(columns: Sequence[str], samples: Sequence[Sequence[Any]]) -> C
 _EMAILISH = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _CLICK_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-_ISO_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_ISO_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+UTC_ZONE = ZoneInfo("UTC")  # only whether a value reads as a time matters here, not the instant
 
 
 def _field_from_values(values: Iterable[Any]) -> Field | None:
     """A field that at least 80% of the non-empty sample values clearly look like."""
-    texts = [str(v).strip() for v in values if v not in (None, "") and str(v).strip()]
-    if not texts:
+    cells = [v for v in values if not is_missing(v)]
+    if not cells:
         return None
+    texts = [str(v).strip() for v in cells]
 
-    def share(pattern: re.Pattern[str]) -> float:
-        return sum(1 for t in texts if pattern.match(t)) / len(texts)
+    def share(test: Callable[[Any], object], items: Sequence[Any]) -> float:
+        return sum(1 for item in items if test(item)) / len(items)
 
-    if share(_EMAILISH) >= 0.8 or share(_SHA256) >= 0.8:
+    if share(_EMAILISH.match, texts) >= 0.8 or share(_SHA256.match, texts) >= 0.8:
         return Field.EMAIL
-    if share(_CLICK_ID) >= 0.8:
+    if share(_CLICK_ID.match, texts) >= 0.8:
         return Field.CLICK_ID
+    if share(_looks_like_time, cells) >= 0.8:
+        return Field.CONVERSION_TIME
+    if share(_ISO_CURRENCY.match, texts) >= 0.8 and share(_is_currency, texts) >= 0.8:
+        return Field.CURRENCY
     return None
+
+
+def _looks_like_time(cell: Any) -> bool:
+    # Plain numbers are left alone: ids and amounts would pass as Excel serial dates or timestamps.
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return False
+    try:
+        parse_conversion_time(cell, DateOrder.AUTO, UTC_ZONE)
+    except AmbiguousDate:
+        return True
+    except ValueProblem:
+        return False
+    return True
+
+
+def _is_currency(text: str) -> bool:
+    try:
+        normalise_currency(text)
+    except ValueProblem:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

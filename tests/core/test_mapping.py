@@ -48,6 +48,20 @@ def test_values_reveal_unnamed_email_and_click_id_columns() -> None:
     assert mapping.column(Field.CONVERSION_TIME) == "Datum"
 
 
+def test_values_reveal_dates_and_currencies_under_unknown_headers() -> None:
+    columns = ["Kontakt", "Wann", "Summe", "Whg", "Kundennummer"]
+    samples = [
+        ["anna@example.de", "23.11.2026 14:05", "1.200,00", "eur", 104211],
+        ["bernd@example.de", "05.11.2026 09:00", "300", "EUR", 104212],
+        ["chloe@example.fr", "2026-11-20T10:00:00Z", "99", "usd", 104213],
+    ]
+    mapping = guess_mapping(columns, samples)
+    assert mapping.column(Field.CONVERSION_TIME) == "Wann"
+    assert mapping.column(Field.CURRENCY) == "Whg"
+    assert Field.VALUE not in mapping.columns  # an unnamed number column could be anything
+    assert "Kundennummer" not in {c for cols in mapping.columns.values() for c in cols}
+
+
 def test_mapping_problems_are_plain() -> None:
     mapping = ColumnMapping(columns={Field.FIRST_NAME: ("First",), Field.EMAIL: ("Mail",)})
     problems = mapping.problems(["First", "Email"])
