@@ -30,6 +30,7 @@ class SentLedger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA cache_size=-65536")  # 64 MB: a million keys stay in memory
+            self._db.execute("PRAGMA wal_autocheckpoint=10000")  # as the journal
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise JournalError(f"The record of sent conversions ({path.name}) is damaged: {exc}") from exc

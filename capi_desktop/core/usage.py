@@ -29,6 +29,7 @@ class DailyUsage:
         try:
             self._db = sqlite3.connect(path, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # as the journal: safe against a killed process
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS usage (key TEXT, day TEXT, requests INTEGER, PRIMARY KEY (key, day))"
             )
