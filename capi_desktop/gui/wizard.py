@@ -13,6 +13,7 @@ from capi_desktop.gui.icons import app_icon
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.pages.sign_in import SignInPage, UrlOpener
 from capi_desktop.gui.pages.welcome import WelcomePage
+from capi_desktop.gui.session import UploadSession
 from capi_desktop.runtime import Runtime
 
 GEOMETRY_KEY = "wizard/geometry"
@@ -21,8 +22,16 @@ MINIMUM_SIZE = QSize(720, 540)
 
 
 class PageId(IntEnum):
+    """The wizard's steps in order; QWizard goes to the next registered id."""
+
     WELCOME = 0
     SIGN_IN = 1
+    ACCOUNT = 2
+    RULES = 3
+    SPREADSHEET = 4
+    PREVIEW = 5
+    UPLOAD = 6
+    DONE = 7
 
 
 class UploadWizard(QWizard):
@@ -50,6 +59,7 @@ class UploadWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage)
         self.setMinimumSize(MINIMUM_SIZE)
 
+        self.session = UploadSession()
         self.welcome_page = WelcomePage(runtime.mode)
         self.sign_in_page = SignInPage(runtime.mode, runtime.auth, open_url)
         self.setPage(PageId.WELCOME, self.welcome_page)
@@ -63,6 +73,7 @@ class UploadWizard(QWizard):
             page = self.page(page_id)
             if isinstance(page, WizardPage):
                 page.stop_background_work()
+        self.session.close()
         self._geometry.setValue(GEOMETRY_KEY, self.saveGeometry())
         self._geometry.sync()
         super().done(result)
