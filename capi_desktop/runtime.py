@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
 from urllib.parse import urlsplit
@@ -12,7 +14,9 @@ from urllib.parse import urlsplit
 import requests
 
 from capi_desktop import APP_NAME, __version__, paths
+from capi_desktop.core.journal import Journal
 from capi_desktop.core.keychain import Keychain, KeychainError
+from capi_desktop.core.ledger import SentLedger
 from capi_desktop.core.settings import (
     ENV_API_BASE,
     Settings,
@@ -20,6 +24,8 @@ from capi_desktop.core.settings import (
     load_bundled_app,
 )
 from capi_desktop.core.tokens import ENV_ACCESS_TOKEN, TokenStore
+from capi_desktop.core.upload import UploadConfig, UploadEngine
+from capi_desktop.core.usage import DailyUsage, Limits, RequestPacer
 from capi_desktop.linkedin.auth import AuthService
 from capi_desktop.linkedin.client import ApiConfig
 from capi_desktop.linkedin.oauth import OAuthApp, OAuthClient
@@ -59,6 +65,28 @@ class Runtime:
     keychain: Keychain
     auth: AuthService
     sandbox: SandboxServer | None = None
+
+    @contextmanager
+    def upload_engine(self, journal: Journal, account_id: int, config: UploadConfig) -> Iterator[UploadEngine]:
+        """An upload engine for ``journal`` with the signed-in account, the app's sent-ledger and the
+        request counter of the current token, paced by the settings; the stores close afterwards."""
+        data = paths.data_dir()
+        # The daily count is per token; a hash names it without keeping the token anywhere.
+        token_key = hashlib.sha256(self.auth.access_token().encode()).hexdigest()[:16]
+        ledger = SentLedger(data / "sent-ledger.sqlite")
+        usage = DailyUsage(data / "usage.sqlite", token_key)
+        try:
+            yield UploadEngine(
+                journal=journal,
+                sender=self.auth.client(),
+                ledger=ledger,
+                pacer=RequestPacer(Limits(self.settings.requests_per_minute, self.settings.daily_request_cap), usage),
+                account_id=account_id,
+                config=config,
+            )
+        finally:
+            ledger.close()
+            usage.close()
 
     def close(self) -> None:
         if self.sandbox is not None:

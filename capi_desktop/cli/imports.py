@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import signal
 import sys
 import time
@@ -19,7 +18,6 @@ from capi_desktop.cli.profiles import load_profile, save_profile_from_options
 from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.journal import SUFFIX as JOB_SUFFIX
 from capi_desktop.core.journal import Journal, JournalError, jobs_dir, journal_path, new_job_id
-from capi_desktop.core.ledger import SentLedger
 from capi_desktop.core.mapping import (
     ColumnMapping,
     Field,
@@ -34,8 +32,7 @@ from capi_desktop.core.profiles import ProfileError
 from capi_desktop.core.reading import SpreadsheetError, Table, open_table
 from capi_desktop.core.reports import write_preview, write_problems_report, write_template
 from capi_desktop.core.staging import ImportOptions, StageSummary, stage
-from capi_desktop.core.upload import MAX_BATCH, UploadConfig, UploadControl, UploadEngine, UploadOutcome, UploadProgress
-from capi_desktop.core.usage import DailyUsage, Limits, RequestPacer
+from capi_desktop.core.upload import MAX_BATCH, UploadConfig, UploadControl, UploadOutcome, UploadProgress
 from capi_desktop.linkedin.client import LinkedInClient
 
 
@@ -324,31 +321,16 @@ def _deliver(
     meta = journal.meta()
     account_id = int(meta["account_id"])
     with runtime_or_exit() as runtime:
-        client = runtime.auth.client()
-        _check_destination(client, account_id, journal)
-        settings = runtime.settings
-        data = paths.data_dir()
-        token_key = hashlib.sha256(runtime.auth.access_token().encode()).hexdigest()[:16]
-        ledger = SentLedger(data / "sent-ledger.sqlite")
-        usage = DailyUsage(data / "usage.sqlite", token_key)
-        engine = UploadEngine(
-            journal=journal,
-            sender=client,
-            ledger=ledger,
-            pacer=RequestPacer(Limits(settings.requests_per_minute, settings.daily_request_cap), usage),
-            account_id=account_id,
-            config=config,
-        )
+        _check_destination(runtime.auth.client(), account_id, journal)
         control = UploadControl()
         line = _TerminalLine(enabled=not as_json and sys.stderr.isatty())
         previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
         try:
-            result = engine.run(progress=line.show, control=control)
+            with runtime.upload_engine(journal, account_id, config) as engine:
+                result = engine.run(progress=line.show, control=control)
         finally:
             signal.signal(signal.SIGINT, previous)
             line.close()
-            ledger.close()
-            usage.close()
     if report is not None:
         write_problems_report(table, journal, report, include_warnings=False)
     counts = result.progress.counts
