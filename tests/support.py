@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import time
 from typing import Any
 
 import requests
+
+
+def run_cli(*args: str, env: dict[str, str], stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `capi-desktop ARGS` as a user would: a new process, with ``env`` on top of this one's."""
+    return subprocess.run(
+        [sys.executable, "-m", "capi_desktop", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=timeout,
+    )
 
 
 def event(rule_id: int, event_id: str, **overrides: Any) -> dict[str, Any]:

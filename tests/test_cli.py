@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -14,21 +13,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 import requests
+from support import run_cli
 
 from capi_desktop.cli import ExitCode
 from capi_desktop.core.settings import Settings, SettingsError
 from capi_desktop.sandbox import SandboxServer, seed
-
-
-def run_cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "capi_desktop", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=60,
-    )
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import support
 
 from capi_desktop.cli import ExitCode
 from capi_desktop.cli.profiles import load_profile, profile_store, save_profile_from_options
@@ -24,14 +25,7 @@ SECRET = "AQVthis-is-a-token-and-must-not-be-printed-0123456789"
 
 
 def run_cli(*args: str, home: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "capi_desktop", "profiles", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "CAPI_DESKTOP_HOME": str(home)},
-        timeout=60,
-    )
+    return support.run_cli("profiles", *args, env={"CAPI_DESKTOP_HOME": str(home)}, stdin=stdin)
 
 
 def options() -> ImportOptions:
