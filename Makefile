@@ -57,6 +57,7 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_upload.py
+	$(BIN)/python bench/bench_startup.py
 
 # Renders every wizard page offscreen to docs/screenshots (look at them after a UI change).
 screenshots: $(STAMP)
