@@ -76,7 +76,27 @@ def emit(as_json: bool, data: Any, text: Callable[[], str]) -> None:
     click.echo(json.dumps(data, indent=2, default=str) if as_json else text())
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _CommandsOnDemand(click.Group):
+    """Imports the command modules (which register themselves on ``main``) only when a command is
+    looked up, so opening the app does not pay for the spreadsheet, upload and sandbox code."""
+
+    def _load(self) -> None:
+        from capi_desktop.cli import account, imports, profiles  # noqa: F401
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_CommandsOnDemand,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="capi-desktop")
 @click.option("-v", "--verbose", is_flag=True, help="Show more detail about what happens.")
 @click.pass_context
@@ -91,6 +111,3 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
         sys.exit(run())
 
-
-# Importing the command modules registers their commands on ``main``.
-from capi_desktop.cli import account, imports, profiles  # noqa: E402, F401
