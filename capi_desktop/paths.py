@@ -25,6 +25,11 @@ def config_dir() -> Path:
     return Path(home) / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
+def profiles_dir() -> Path:
+    """Saved upload profiles: one file each, the user's own choices (see core.profiles)."""
+    return config_dir() / "profiles"
+
+
 def data_dir() -> Path:
     home = os.environ.get(ENV_HOME)
     return Path(home) / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))

@@ -110,4 +110,3 @@ def main(ctx: click.Context, verbose: bool) -> None:
         from capi_desktop.gui.app import run  # Qt loads only when the window is wanted
 
         sys.exit(run())
-

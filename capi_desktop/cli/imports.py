@@ -16,8 +16,9 @@ from capi_desktop import paths
 from capi_desktop.cli import ExitCode, emit, exit_code, main, runtime_or_exit
 from capi_desktop.cli.profiles import load_profile, save_profile_from_options
 from capi_desktop.core.dates import DateOrder
+from capi_desktop.core.jobs import create_job
 from capi_desktop.core.journal import SUFFIX as JOB_SUFFIX
-from capi_desktop.core.journal import Journal, JournalError, jobs_dir, journal_path, new_job_id
+from capi_desktop.core.journal import Journal, JournalError, jobs_dir
 from capi_desktop.core.mapping import (
     ColumnMapping,
     Field,
@@ -155,19 +156,7 @@ def _stage_job(
     if require_account and chosen.account_id is None:
         raise ValueProblem("Choose the ad account: --account ID (see `capi-desktop accounts`) or --profile.")
     table, options = chosen.table, chosen.options
-    journal = Journal(journal_path(paths.data_dir(), new_job_id()), create=True)
-    journal.set_meta(
-        {
-            "account_id": chosen.account_id,
-            "source_name": file.name,
-            "source_path": str(file.resolve()),
-            "fingerprint": table.fingerprint,
-            "sheet": table.sheet,
-            "header_row": table.header_row,
-            "created": time.time(),
-            **options.to_dict(),
-        }
-    )
+    journal = create_job(paths.data_dir(), table, options, chosen.account_id)
     summary = stage(table, options, journal, now_ms=int(time.time() * 1000))
     return table, journal, summary
 

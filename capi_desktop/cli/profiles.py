@@ -17,7 +17,7 @@ from capi_desktop.core.staging import ImportOptions
 
 
 def profile_store() -> ProfileStore:
-    return ProfileStore(paths.config_dir() / "profiles")
+    return ProfileStore(paths.profiles_dir())
 
 
 def load_profile(name: str) -> Profile:

@@ -18,7 +18,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from capi_desktop import paths
+from capi_desktop.core.journal import JournalError
 from capi_desktop.core.keychain import KeychainError
+from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.profiles import ProfileError
+from capi_desktop.core.reading import SpreadsheetError
 from capi_desktop.core.settings import SettingsError
 from capi_desktop.linkedin.errors import LinkedInError
 
@@ -48,6 +52,10 @@ def describe(exc: BaseException) -> ErrorMessage:
         return ErrorMessage(exc.title, str(exc))
     if isinstance(exc, SettingsError):
         return ErrorMessage("Settings problem", str(exc))
+    if isinstance(exc, JournalError):
+        return ErrorMessage("Upload job problem", str(exc))
+    if isinstance(exc, SpreadsheetError | ValueProblem | ProfileError):
+        return ErrorMessage("Please check", str(exc))
     return ErrorMessage(
         UNEXPECTED_TITLE,
         "CAPI Desktop ran into a problem it did not expect and could not finish what it was doing.",

@@ -10,10 +10,17 @@ from PySide6.QtWidgets import QWidget, QWizard
 
 from capi_desktop import APP_NAME
 from capi_desktop.gui.icons import app_icon
+from capi_desktop.gui.pages.account import AccountPage
 from capi_desktop.gui.pages.base import WizardPage
+from capi_desktop.gui.pages.done import DonePage
+from capi_desktop.gui.pages.preview import PreviewPage
+from capi_desktop.gui.pages.rules import RulesPage
 from capi_desktop.gui.pages.sign_in import SignInPage, UrlOpener
+from capi_desktop.gui.pages.spreadsheet import SpreadsheetPage
+from capi_desktop.gui.pages.upload import UploadPage
 from capi_desktop.gui.pages.welcome import WelcomePage
 from capi_desktop.gui.session import UploadSession
+from capi_desktop.gui.settings_dialog import add_settings_button
 from capi_desktop.runtime import Runtime
 
 GEOMETRY_KEY = "wizard/geometry"
@@ -64,6 +71,19 @@ class UploadWizard(QWizard):
         self.sign_in_page = SignInPage(runtime.mode, runtime.auth, open_url)
         self.setPage(PageId.WELCOME, self.welcome_page)
         self.setPage(PageId.SIGN_IN, self.sign_in_page)
+        self.account_page = AccountPage(runtime.mode, runtime, self.session)
+        self.setPage(PageId.ACCOUNT, self.account_page)
+        self.rules_page = RulesPage(runtime.mode, runtime, self.session)
+        self.setPage(PageId.RULES, self.rules_page)
+        self.spreadsheet_page = SpreadsheetPage(runtime.mode, self.session)
+        self.setPage(PageId.SPREADSHEET, self.spreadsheet_page)
+        self.preview_page = PreviewPage(runtime.mode, self.session)
+        self.setPage(PageId.PREVIEW, self.preview_page)
+        self.upload_page = UploadPage(runtime, self.session, open_url)
+        self.setPage(PageId.UPLOAD, self.upload_page)
+        self.done_page = DonePage(runtime, self.session, open_url)
+        self.setPage(PageId.DONE, self.done_page)
+        self.settings_button = add_settings_button(self, runtime)
         self.setStartId(PageId.WELCOME)
         self._restore_geometry()
 

@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
+    QComboBox,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from capi_desktop import paths
+from capi_desktop.core.jobs import discard_job, has_deliveries
+from capi_desktop.core.journal import SUFFIX as JOB_SUFFIX
+from capi_desktop.core.journal import DeliveryCounts, Journal, JournalError, jobs_dir
+from capi_desktop.core.profiles import Profile, ProfileStore
+from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.pages.base import WizardPage
+from capi_desktop.gui.pages.upload import STARTED_KEY
+from capi_desktop.gui.session import UploadSession
 from capi_desktop.gui.widgets import BRAND_BLUE, badge, heading_label, small_label, wrapped_label
+from capi_desktop.linkedin.models import AdAccount
 from capi_desktop.runtime import Mode
+
+logger = logging.getLogger(__name__)
+
+MAX_JOBS_LISTED = 20
 
 STEPS = (
     ("Sign in with LinkedIn", "Use the LinkedIn account that manages your ads."),
@@ -38,16 +59,94 @@ PRIVACY_NOTE = (
 
 
 class StartChoice(Enum):
-    """What the user can do from the welcome page. Each has a radio button, in this order."""
+    """What the user can do from the welcome page, in this order. A new upload is always offered; the
+    others only when there is a saved profile or an unfinished upload."""
 
     NEW_UPLOAD = ("Start a new upload", "Sign in, choose where the conversions go, then pick your spreadsheet.")
+    USE_PROFILE = (
+        "Use a saved profile",
+        "Start from choices you saved: ad account, rule, columns and date settings. You can still change them.",
+    )
+    RESUME = (
+        "Resume an unfinished upload",
+        "Send the rest of an upload that was stopped or interrupted. Rows already sent are not sent again.",
+    )
 
     def __init__(self, label: str, description: str) -> None:
         self.label = label
         self.description = description
 
 
+def profile_store() -> ProfileStore:
+    return ProfileStore(paths.profiles_dir())
+
+
+@dataclass(frozen=True)
+class UnfinishedJob:
+    """An upload that started sending and still has rows to send."""
+
+    path: Path
+    source_name: str
+    created: float | None
+    account_id: int
+    account_name: str
+    counts: DeliveryCounts
+
+    @property
+    def left(self) -> int:
+        return self.counts.pending + self.counts.in_flight
+
+    def describe(self) -> str:
+        c = self.counts
+        when = datetime.fromtimestamp(self.created).strftime("%d %b %Y, %H:%M") if self.created else self.path.stem
+        answered = c.accepted + c.rejected + c.skipped
+        return f"{self.source_name} · {when} · {answered:,} of {c.sendable:,} sent, {self.left:,} left"
+
+
+def find_unfinished_jobs(data_dir: Path, limit: int = MAX_JOBS_LISTED) -> list[UnfinishedJob]:
+    """Jobs, newest first, that began sending to an ad account and have rows left (as ``history`` lists them).
+
+    A job that was only previewed (never sent) is not an unfinished upload; unreadable files are skipped.
+    """
+    found: list[UnfinishedJob] = []
+    for path in sorted(jobs_dir(data_dir).glob(f"*{JOB_SUFFIX}"), reverse=True):
+        try:
+            with Journal(path) as journal:
+                meta, counts = journal.meta(), journal.delivery_counts()
+        except JournalError as exc:
+            logger.info("Skipping job %s: %s", path.name, exc)
+            continue
+        account_id = meta.get("account_id")
+        answered = counts.accepted + counts.rejected + counts.skipped + counts.in_flight
+        started = STARTED_KEY in meta or answered > 0
+        if not isinstance(account_id, int) or not started or counts.finished:
+            continue
+        created = meta.get("created")
+        found.append(
+            UnfinishedJob(
+                path=path,
+                source_name=str(meta.get("source_name") or path.stem),
+                created=float(created) if isinstance(created, int | float) else None,
+                account_id=account_id,
+                account_name=str(meta.get("account_name") or ""),
+                counts=counts,
+            )
+        )
+        if len(found) >= limit:
+            break
+    return found
+
+
+@dataclass(frozen=True)
+class _Offers:
+    profiles: list[Profile]
+    jobs: list[UnfinishedJob]
+
+
 class WelcomePage(WizardPage):
+    """The first page. Saved profiles and unfinished uploads are looked up on the worker each time the page
+    is shown; their options appear only when there is something to offer."""
+
     def __init__(self, mode: Mode, parent: QWidget | None = None) -> None:
         super().__init__(
             mode,
@@ -55,6 +154,10 @@ class WelcomePage(WizardPage):
             "Send the conversions in your spreadsheet to LinkedIn, so your campaigns get credit for them.",
             parent,
         )
+        self.profiles: list[Profile] = []
+        self.jobs: list[UnfinishedJob] = []
+        self.profile_combo: QComboBox | None = None
+        self.job_combo: QComboBox | None = None
         self.body.addLayout(self._steps())
         privacy = QVBoxLayout()
         privacy.setSpacing(2)
@@ -70,6 +173,152 @@ class WelcomePage(WizardPage):
     def choice(self) -> StartChoice:
         checked = self._choice_group.checkedButton()
         return self._choice_buttons[checked] if checked is not None else StartChoice.NEW_UPLOAD
+
+    @property
+    def chosen_profile(self) -> Profile | None:
+        if self.profile_combo is None or self.profile_combo.currentIndex() < 0:
+            return None
+        return self.profiles[self.profile_combo.currentIndex()]
+
+    @property
+    def chosen_job(self) -> UnfinishedJob | None:
+        if self.job_combo is None or self.job_combo.currentIndex() < 0:
+            return None
+        return self.jobs[self.job_combo.currentIndex()]
+
+    def select(self, choice: StartChoice, index: int = 0) -> None:
+        """Choose an option (and which profile or job) as the user would."""
+        button = next(b for b, c in self._choice_buttons.items() if c is choice)
+        button.setChecked(True)
+        combo = {StartChoice.USE_PROFILE: self.profile_combo, StartChoice.RESUME: self.job_combo}.get(choice)
+        if combo is not None:
+            combo.setCurrentIndex(index)
+
+    # -- QWizardPage -----------------------------------------------------------------------------
+
+    def initializePage(self) -> None:
+        data_dir = paths.data_dir()
+
+        def look(cancel: threading.Event, progress: object) -> _Offers:
+            return _Offers(profile_store().list(), find_unfinished_jobs(data_dir))
+
+        self.run_in_background(look, self._show_offers)
+
+    def isComplete(self) -> bool:
+        choice = self.choice
+        if choice is StartChoice.USE_PROFILE:
+            return self.chosen_profile is not None
+        if choice is StartChoice.RESUME:
+            return self.chosen_job is not None
+        return True
+
+    def validatePage(self) -> bool:
+        session = self._session()
+        choice = self.choice
+        if choice is StartChoice.RESUME:
+            job = self.chosen_job
+            return job is not None and self._open_job(session, job)
+        if session is not None:
+            session.profile = self.chosen_profile if choice is StartChoice.USE_PROFILE else None
+        return True
+
+    def nextId(self) -> int:
+        if self.choice is StartChoice.RESUME:
+            from capi_desktop.gui.wizard import PageId  # the wizard imports this module
+
+            # Straight to sending: the Upload page checks the sign-in first and offers to sign in again.
+            return int(PageId.UPLOAD)
+        return super().nextId()
+
+    # -- the options -----------------------------------------------------------------------------
+
+    def _session(self) -> UploadSession | None:
+        session = getattr(self.wizard(), "session", None)
+        return session if isinstance(session, UploadSession) else None
+
+    def _open_job(self, session: UploadSession | None, job: UnfinishedJob) -> bool:
+        if session is None:
+            return False
+        current = session.journal
+        if current is not None and current.path == job.path:
+            journal = current
+        else:
+            try:
+                journal = Journal(job.path)
+            except JournalError as exc:
+                show_error(self, exc)
+                return False
+            if current is not None and not has_deliveries(current):
+                discard_job(current)  # a job staged on this visit but never sent: replaced by the resumed one
+                session.journal = None
+            session.close()
+        meta = journal.meta()
+        session.journal = journal
+        session.account = AdAccount(id=job.account_id, name=job.account_name, currency="", status="", role="")
+        session.source = Path(meta["source_path"]) if meta.get("source_path") else None
+        session.table = session.options = session.summary = None
+        session.result = session.report_path = None
+        return True
+
+    def _show_offers(self, offers: _Offers) -> None:
+        self.profiles, self.jobs = offers.profiles, offers.jobs
+        self.profile_combo = self._offer(StartChoice.USE_PROFILE, self.profile_combo, [p.name for p in self.profiles])
+        self.job_combo = self._offer(StartChoice.RESUME, self.job_combo, [j.describe() for j in self.jobs])
+        if self._choice_group.checkedButton() is None:
+            next(iter(self._choice_buttons)).setChecked(True)
+        # The lists start at the same place, whatever the length of their option's name.
+        options = [b for b, c in self._choice_buttons.items() if c is not StartChoice.NEW_UPLOAD]
+        width = max((b.sizeHint().width() for b in options), default=0)
+        for button in options:
+            button.setMinimumWidth(width)
+        self._choice_changed()
+
+    def _offer(self, choice: StartChoice, combo: QComboBox | None, items: list[str]) -> QComboBox | None:
+        """Show the option ``choice`` with ``items`` to choose from, or remove it when there are none."""
+        row = self._option_rows.pop(choice, None)
+        if row is not None:
+            button = next(b for b, c in self._choice_buttons.items() if c is choice)
+            self._choice_group.removeButton(button)
+            del self._choice_buttons[button]
+            row.setParent(None)
+            row.deleteLater()
+        if not items:
+            return None
+        row = QWidget()
+        layout = QVBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        line = QHBoxLayout()
+        button = QRadioButton(choice.label)
+        combo = QComboBox()
+        combo.addItems(items)
+        combo.setAccessibleName(choice.label)
+        combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        combo.setMinimumContentsLength(20)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.currentIndexChanged.connect(self._choice_changed)
+        # Picking from the list means choosing that option.
+        combo.activated.connect(lambda _index, b=button: b.setChecked(True))
+        line.addWidget(button)
+        line.addWidget(combo, 1)
+        layout.addLayout(line)
+        description = small_label(choice.description)
+        description.setIndent(24)
+        layout.addWidget(description)
+        self._choice_group.addButton(button)
+        self._choice_buttons[button] = choice
+        self._option_rows[choice] = row
+        # Keep the options in the enum's order.
+        order = list(StartChoice)
+        position = 1 + sum(1 for c in self._option_rows if order.index(c) < order.index(choice))
+        self._choices_layout.insertWidget(position, row)
+        return combo
+
+    def _choice_changed(self) -> None:
+        for choice, combo in ((StartChoice.USE_PROFILE, self.profile_combo), (StartChoice.RESUME, self.job_combo)):
+            if combo is not None:
+                combo.setEnabled(self.choice is choice)
+        self.completeChanged.emit()
 
     def _steps(self) -> QGridLayout:
         grid = QGridLayout()
@@ -87,16 +336,23 @@ class WelcomePage(WizardPage):
 
     def _choices(self) -> QGroupBox:
         box = QGroupBox("What would you like to do?")
-        layout = QVBoxLayout(box)
+        self._choices_layout = QVBoxLayout(box)
         self._choice_group = QButtonGroup(self)
+        self._choice_group.buttonToggled.connect(lambda *_: self._choice_changed())
         self._choice_buttons: dict[QAbstractButton, StartChoice] = {}
-        for choice in StartChoice:
-            button = QRadioButton(choice.label)
-            self._choice_group.addButton(button)
-            self._choice_buttons[button] = choice
-            layout.addWidget(button)
-            description = small_label(choice.description)
-            description.setIndent(24)  # lines up with the radio button's text
-            layout.addWidget(description)
-        next(iter(self._choice_buttons)).setChecked(True)
+        self._option_rows: dict[StartChoice, QWidget] = {}
+        # A new upload is always possible; the other options are added once there is something to offer.
+        row = QWidget()
+        layout = QVBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        button = QRadioButton(StartChoice.NEW_UPLOAD.label)
+        self._choice_group.addButton(button)
+        self._choice_buttons[button] = StartChoice.NEW_UPLOAD
+        layout.addWidget(button)
+        description = small_label(StartChoice.NEW_UPLOAD.description)
+        description.setIndent(24)  # lines up with the radio button's text
+        layout.addWidget(description)
+        self._choices_layout.addWidget(row)
+        button.setChecked(True)
         return box
