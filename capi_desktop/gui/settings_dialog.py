@@ -409,5 +409,10 @@ def open_settings(parent: QWidget, runtime: Runtime) -> SettingsDialog:
     """Show the settings dialog (window-modal) and return it."""
     dialog = SettingsDialog(runtime, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    # Wrapped hints need more height at this width than Qt's first guess (it squashed the port field).
+    layout = dialog.layout()
+    if layout is not None and layout.hasHeightForWidth():
+        width = max(dialog.width(), dialog.minimumWidth())
+        dialog.resize(width, max(dialog.sizeHint().height(), layout.totalHeightForWidth(width)))
     dialog.open()
     return dialog
