@@ -25,3 +25,8 @@ def _protect_true_and_false() -> None:
 
 
 _protect_true_and_false()
+
+
+# The window shares the interpreter lock with the staging and upload workers: asking running threads
+# to hand it over every 1 ms (default 5 ms) keeps the event loop's waits short while they work.
+sys.setswitchinterval(0.001)

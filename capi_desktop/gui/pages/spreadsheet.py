@@ -10,12 +10,10 @@ finished job. Pressing Next again with the same choices reuses the staged job.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -53,7 +51,7 @@ from capi_desktop.gui.mapping_table import MappingTable, column_samples
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.session import UploadSession
 from capi_desktop.gui.widgets import BRAND_BLUE, Notice, heading_label, primary_button, small_label, wrapped_label
-from capi_desktop.gui.worker import Progress
+from capi_desktop.gui.worker import Progress, collector_paused
 from capi_desktop.runtime import Mode
 
 logger = logging.getLogger(__name__)
@@ -95,40 +93,6 @@ def dropped_file(mime: QMimeData) -> Path | None:
     if len(files) != 1 or files[0].suffix.lower() not in SUPPORTED_SUFFIXES:
         return None
     return files[0]
-
-
-_collector_lock = threading.Lock()
-_collector_pauses = 0
-_collector_was_enabled = True
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while rows are staged.
-
-    Staging keeps large parsing caches alive, and each full collection walks every one of their objects
-    while holding the interpreter lock: measured here, 100-130 ms with the window frozen, several times
-    per 200,000 rows. Staging makes (almost) no reference cycles, so nothing piles up meanwhile; memory
-    is still freed as usual by reference counting. Nested and overlapping pauses are counted.
-    """
-    global _collector_pauses, _collector_was_enabled
-    with _collector_lock:
-        if _collector_pauses == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _collector_pauses += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector_pauses -= 1
-            if _collector_pauses == 0 and _collector_was_enabled:
-                # Everything allocated meanwhile still counts as young: the first collection after enabling
-                # would walk it all at once. Moving it to the oldest generation (freeze, then unfreeze)
-                # costs nothing and leaves it to the next full collection, as if the pause had not been.
-                gc.freeze()
-                gc.unfreeze()
-                gc.enable()
 
 
 @dataclass(frozen=True)
@@ -585,19 +549,19 @@ class SpreadsheetPage(WizardPage):
         now_ms = int(self.clock() * 1000)
 
         def task(cancel: threading.Event, progress: Progress) -> StagedJob:
-            journal = create_job(data_dir, table, options, account_id)
-            try:
-                with collector_paused():  # the window stays responsive: see collector_paused
+            with collector_paused():  # the window stays responsive: see collector_paused
+                journal = create_job(data_dir, table, options, account_id)
+                try:
                     summary = stage(
                         table, options, journal, now_ms=now_ms, progress=lambda done: progress(done, 0), cancel=cancel
                     )
-                if cancel.is_set():
-                    raise ImportCancelled()
-            except BaseException:
-                discard_job(journal)
-                raise
-            finally:
-                table.release()  # a workbook's sheet is not kept in memory once its rows are staged
+                    if cancel.is_set():
+                        raise ImportCancelled()
+                except BaseException:
+                    discard_job(journal)
+                    raise
+                finally:
+                    table.release()  # a workbook's sheet is not kept in memory once its rows are staged
             return StagedJob(journal, summary)
 
         self._message = None

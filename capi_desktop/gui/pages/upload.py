@@ -50,6 +50,7 @@ from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.pages.sign_in import SignInPage, UrlOpener
 from capi_desktop.gui.session import UploadSession
 from capi_desktop.gui.widgets import Notice, heading_label, primary_button, small_label, wrapped_label
+from capi_desktop.gui.worker import collector_paused
 from capi_desktop.linkedin.errors import LinkedInError
 from capi_desktop.runtime import Runtime
 
@@ -317,7 +318,8 @@ class UploadPage(WizardPage):
                 if cancel.is_set():
                     control.cancel()
                 try:
-                    with runtime.upload_engine(own, account_id, config) as engine:
+                    # The window stays responsive: see collector_paused.
+                    with collector_paused(), runtime.upload_engine(own, account_id, config) as engine:
                         if STARTED_KEY not in own.meta():
                             own.set_meta({STARTED_KEY: time.time()})
                         relay.progressed.emit(_snapshot(engine))
