@@ -14,7 +14,7 @@ RUN_DEBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdb
 	libxcb-image0 fonts-dejavu-core xvfb xauth
 TEST_DEBS := $(RUN_DEBS) dbus gnome-keyring libsecret-tools chromium chromium-driver
 
-.PHONY: run test lint typecheck pytest bench screenshots clean debs-run debs-test
+.PHONY: run test lint typecheck pytest bench screenshots clean debs-run debs-test installer installer-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,16 @@ pytest: $(STAMP) debs-test
 		exec $(BIN)/pytest -q $(PYTEST_ARGS)'
 
 test: lint typecheck pytest
+
+# The Linux installer: a frozen one-folder bundle as dist/*.tar.gz and dist/*.deb (see installer/).
+installer: $(STAMP)
+	PYTHON=$(BIN)/python ./installer/build-linux.sh
+
+# Build, install the .deb on this machine, run the installed app's self-test (offscreen), uninstall.
+installer-check: installer debs-run
+	$(SUDO) dpkg -i dist/capi-desktop_$$($(BIN)/python -c 'import capi_desktop; print(capi_desktop.__version__)')_$$(dpkg --print-architecture).deb
+	@status=0; cd / && QT_QPA_PLATFORM=offscreen /usr/bin/capi-desktop --self-test || status=$$?; \
+		$(SUDO) dpkg --purge capi-desktop; exit $$status
 
 # Benchmarks print figures (not timed tests). The first run generates 1M-row files in bench/out.
 bench: $(STAMP)

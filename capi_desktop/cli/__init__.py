@@ -92,12 +92,29 @@ class _CommandsOnDemand(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
+def _self_test(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from capi_desktop import selftest  # Qt and the rest load only inside the checks
+
+    ctx.exit(selftest.main(echo=click.echo))
+
+
 @click.group(
     cls=_CommandsOnDemand,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, prog_name="capi-desktop")
+@click.option(
+    "--self-test",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_self_test,
+    help="Check that this copy of the app works here (window, certificates, credential store, sandbox, "
+    "spreadsheets), one line per check, then exit.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show more detail about what happens.")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
