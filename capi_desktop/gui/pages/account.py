@@ -7,7 +7,7 @@ the member may only view are listed greyed out with the reason, and cannot be ch
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
@@ -55,6 +55,26 @@ NOTHING_UPLOADABLE = (
 
 TAG_ROLE = Qt.ItemDataRole.UserRole + 1  # the short tag drawn after an account's name, if any
 _TAG_COLOURS = ("#FFF4CE", "#E3C766", "#4D3A00")  # background, border, text: as the practice-mode banner
+
+
+def choice_list(columns: Sequence[str], name: str) -> QTreeWidget:
+    """A one-choice list with columns: the first stretches and may carry a tag, the rest fit their text."""
+    tree = QTreeWidget()
+    tree.setColumnCount(len(columns))
+    tree.setHeaderLabels(list(columns))
+    tree.setRootIsDecorated(False)
+    tree.setUniformRowHeights(True)
+    tree.setAlternatingRowColors(True)
+    tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    tree.setAccessibleName(name)
+    tree.setItemDelegateForColumn(0, TagDelegate(tree))
+    header = tree.header()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, len(columns)):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    return tree
 
 
 def failure_hint(exc: BaseException) -> str:
@@ -238,21 +258,7 @@ class AccountPage(WizardPage):
         self.search.installEventFilter(_ArrowDownToList(self._enter_list, self.search))
         layout.addWidget(self.search)
 
-        self.tree = QTreeWidget()
-        self.tree.setColumnCount(len(self.COLUMNS))
-        self.tree.setHeaderLabels(list(self.COLUMNS))
-        self.tree.setRootIsDecorated(False)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.tree.setAccessibleName("Ad accounts")
-        self.tree.setItemDelegateForColumn(0, TagDelegate(self.tree))
-        header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(self.COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree = choice_list(self.COLUMNS, "Ad accounts")
         self.tree.itemSelectionChanged.connect(self.completeChanged)
         # Enter on a row reaches the wizard's default button (Next) by itself; a double-click does the same.
         self.tree.itemDoubleClicked.connect(self._go_next)

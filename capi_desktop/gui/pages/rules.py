@@ -14,13 +14,11 @@ from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -28,7 +26,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QStackedWidget,
     QToolButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -36,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from capi_desktop.core.mapping import RuleChoice
 from capi_desktop.gui.errors import show_error
-from capi_desktop.gui.pages.account import LoadingStack, TagDelegate, failure_hint
+from capi_desktop.gui.pages.account import LoadingStack, choice_list, failure_hint
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.rule_dialog import NewRuleDialog, type_label
 from capi_desktop.gui.session import UploadSession
@@ -197,21 +194,7 @@ class RulesPage(WizardPage):
         view = QWidget()
         layout = QVBoxLayout(view)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.tree = QTreeWidget()
-        self.tree.setColumnCount(len(self.COLUMNS))
-        self.tree.setHeaderLabels(list(self.COLUMNS))
-        self.tree.setRootIsDecorated(False)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.tree.setAccessibleName("Conversion rules")
-        self.tree.setItemDelegateForColumn(0, TagDelegate(self.tree))
-        header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(self.COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree = choice_list(self.COLUMNS, "Conversion rules")
         self.tree.itemSelectionChanged.connect(self._choice_changed)
         # Enter on a row reaches the wizard's default button (Next) by itself; a double-click does the same.
         self.tree.itemDoubleClicked.connect(self._go_next)
