@@ -38,10 +38,8 @@ import builtins
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
-import tempfile
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -51,6 +49,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from capi_desktop.core.dates import DateOrder, resolve_timezone
+from capi_desktop.core.files import write_text_atomic
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, parse_constant_value
 from capi_desktop.core.money import normalise_currency
 from capi_desktop.core.problems import ValueProblem
@@ -310,7 +309,7 @@ class ProfileStore:
         if path.exists() and not overwrite:
             raise ProfileError(f"{path} already exists. Choose another file name or replace it.")
         try:
-            _write_atomic(path, _dumps(profile))
+            write_text_atomic(path, _dumps(profile))
         except OSError as exc:
             raise ProfileError(f"The profile could not be written to {path}: {_reason(exc)}.") from exc
         return path
@@ -371,7 +370,7 @@ class ProfileStore:
         """Rewrite an old-format file in the current format, keeping the original as ``.v<N>.bak``."""
         try:
             shutil.copy2(path, path.with_suffix(f".v{version}.bak"))
-            _write_atomic(path, _dumps(profile))
+            write_text_atomic(path, _dumps(profile))
         except OSError as exc:
             logger.warning("Profile %s was read from version %d but could not be upgraded: %s", path, version, exc)
         return profile
@@ -401,7 +400,7 @@ class ProfileStore:
 
     def _write(self, path: Path, profile: Profile) -> None:
         try:
-            _write_atomic(path, _dumps(profile))
+            write_text_atomic(path, _dumps(profile))
         except OSError as exc:
             raise ProfileError(f"The profile “{profile.name}” could not be saved to {path}: {_reason(exc)}.") from exc
 
@@ -663,22 +662,6 @@ def _iso(moment: datetime) -> str:
 
 def _dumps(profile: Profile) -> str:
     return json.dumps(profile.to_dict(), indent=2, ensure_ascii=False) + "\n"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file next to ``path`` and move it into place, so a crash leaves old or new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # nothing secret inside; readable like any document the user saves
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _unlink(path: Path) -> None:

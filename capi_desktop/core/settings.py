@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from capi_desktop.core.files import write_text_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -143,11 +144,8 @@ class SettingsStore:
 
     def save(self, settings: Settings) -> None:
         data: dict[str, Any] = {"schema_version": SCHEMA_VERSION, **asdict(settings)}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
         try:
-            tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_text_atomic(self.path, json.dumps(data, indent=2) + "\n")
         except OSError as exc:
             raise SettingsError(f"Your settings could not be saved to {self.path}: {exc}") from exc
 

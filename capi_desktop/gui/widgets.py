@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from capi_desktop.runtime import Mode
 
@@ -49,6 +49,15 @@ def small_label(text: str = "") -> QLabel:
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def busy_bar(max_width: int = 420) -> QProgressBar:
+    """A progress bar with no known end, which Qt shows as busy."""
+    bar = QProgressBar()
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setMaximumWidth(max_width)
+    return bar
 
 
 def primary_button(text: str) -> QPushButton:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QStackedWidget,
     QStyle,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 from capi_desktop.gui.errors import describe
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.session import UploadSession
-from capi_desktop.gui.widgets import Notice, heading_label, small_label, wrapped_label
+from capi_desktop.gui.widgets import Notice, busy_bar, heading_label, small_label, wrapped_label
 from capi_desktop.linkedin.models import AdAccount
 from capi_desktop.runtime import Mode, Runtime
 
@@ -101,11 +100,7 @@ class LoadingStack(QStackedWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.busy_label = heading_label(scale=1.05)
         layout.addWidget(self.busy_label)
-        bar = QProgressBar()
-        bar.setRange(0, 0)  # no known end: Qt shows it as busy
-        bar.setTextVisible(False)
-        bar.setMaximumWidth(420)
-        layout.addWidget(bar)
+        layout.addWidget(busy_bar())
         layout.addStretch(1)
 
         self._failed = QWidget()

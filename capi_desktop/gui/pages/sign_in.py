@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QStackedWidget,
     QToolButton,
@@ -32,6 +31,7 @@ from capi_desktop.gui.widgets import (
     SUCCESS_GREEN,
     Notice,
     badge,
+    busy_bar,
     heading_label,
     primary_button,
     small_label,
@@ -135,11 +135,7 @@ class SignInPage(WizardPage):
         layout.setContentsMargins(0, 0, 0, 0)
         self.busy_label = heading_label(scale=1.05)
         layout.addWidget(self.busy_label)
-        bar = QProgressBar()
-        bar.setRange(0, 0)  # no known end: Qt shows it as busy
-        bar.setTextVisible(False)
-        bar.setMaximumWidth(420)
-        layout.addWidget(bar)
+        layout.addWidget(busy_bar())
         self.waiting_hint = wrapped_label()
         layout.addWidget(self.waiting_hint)
         buttons = QHBoxLayout()

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QStackedWidget,
@@ -50,7 +49,15 @@ from capi_desktop.core.staging import ImportCancelled, ImportOptions, StageSumma
 from capi_desktop.gui.mapping_table import MappingTable, column_samples
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.session import UploadSession
-from capi_desktop.gui.widgets import BRAND_BLUE, Notice, heading_label, primary_button, small_label, wrapped_label
+from capi_desktop.gui.widgets import (
+    BRAND_BLUE,
+    Notice,
+    busy_bar,
+    heading_label,
+    primary_button,
+    small_label,
+    wrapped_label,
+)
 from capi_desktop.gui.worker import Progress, collector_paused
 from capi_desktop.runtime import Mode
 
@@ -327,10 +334,7 @@ class SpreadsheetPage(WizardPage):
         layout = QHBoxLayout(panel)
         layout.setContentsMargins(0, 0, 0, 0)
         self.progress_label = wrapped_label()
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 0)  # how many rows a file has is only known at its end
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setMaximumWidth(260)
+        self.progress_bar = busy_bar(260)  # how many rows a file has is only known at its end
         self.cancel_button = QPushButton("Stop")
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.cancel_staging)
