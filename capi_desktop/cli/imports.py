@@ -16,7 +16,7 @@ from capi_desktop import paths
 from capi_desktop.cli import ExitCode, emit, exit_code, main, runtime_or_exit
 from capi_desktop.cli.profiles import load_profile, save_profile_from_options
 from capi_desktop.core.dates import DateOrder
-from capi_desktop.core.jobs import create_job
+from capi_desktop.core.jobs import create_job, list_jobs
 from capi_desktop.core.journal import SUFFIX as JOB_SUFFIX
 from capi_desktop.core.journal import Journal, JournalError, jobs_dir
 from capi_desktop.core.mapping import (
@@ -243,21 +243,19 @@ def resume(job: str, batch_size: int, report: Path | None, as_json: bool) -> Non
 def history(as_json: bool) -> None:
     """Past upload jobs, newest first, with their counts."""
     jobs: list[dict[str, Any]] = []
-    for path in sorted(jobs_dir(paths.data_dir()).glob(f"*{JOB_SUFFIX}"), reverse=True):
-        try:
-            with Journal(path) as journal:
-                meta, counts, delivered = journal.meta(), journal.counts(), journal.delivery_counts()
-        except JournalError as exc:
-            jobs.append({"job": path.stem, "problem": str(exc)})
+    for job in list_jobs(paths.data_dir()):
+        if job.problem is not None:
+            jobs.append({"job": job.path.stem, "problem": job.problem})
             continue
+        delivered = job.delivered
         jobs.append(
             {
-                "job": path.stem,
-                "source": meta.get("source_name"),
-                "account_id": meta.get("account_id"),
-                "created": meta.get("created"),
-                "rows": counts.total,
-                "errors": counts.error,
+                "job": job.path.stem,
+                "source": job.meta.get("source_name"),
+                "account_id": job.meta.get("account_id"),
+                "created": job.meta.get("created"),
+                "rows": job.counts.total,
+                "errors": job.counts.error,
                 "accepted": delivered.accepted,
                 "rejected": delivered.rejected,
                 "skipped_already_sent": delivered.skipped,

@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from capi_desktop.core.journal import Journal, journal_path, new_job_id
+from capi_desktop.core.journal import (
+    SUFFIX,
+    DeliveryCounts,
+    Journal,
+    JournalError,
+    StateCounts,
+    jobs_dir,
+    journal_path,
+    new_job_id,
+)
 from capi_desktop.core.reading import Table
 from capi_desktop.core.staging import ImportOptions
 
@@ -62,3 +72,32 @@ def discard_job(journal: Journal) -> None:
             leftover.unlink(missing_ok=True)
         except OSError as exc:
             logger.warning("Could not delete the discarded job file %s: %s", leftover.name, exc)
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One job as ``history`` and the app's resume list see it."""
+
+    path: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+    counts: StateCounts = StateCounts()
+    delivered: DeliveryCounts = DeliveryCounts()
+    problem: str | None = None  # the file could not be read; the counts are then empty
+
+
+def list_jobs(data_dir: Path) -> list[JobRecord]:
+    """Every job in ``data_dir``, newest first, with its settings and counts."""
+    records = []
+    for path in jobs_dir(data_dir).glob(f"*{SUFFIX}"):
+        try:
+            with Journal(path) as journal:
+                records.append(JobRecord(path, journal.meta(), journal.counts(), journal.delivery_counts()))
+        except JournalError as exc:
+            records.append(JobRecord(path, problem=str(exc)))
+    # By when each job was created: ids carry only the second, so two jobs of one second sort by chance.
+    return sorted(records, key=_created, reverse=True)
+
+
+def _created(job: JobRecord) -> float:
+    created = job.meta.get("created")
+    return float(created) if isinstance(created, int | float) else job.path.stat().st_mtime

@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import paths
-from capi_desktop.core.jobs import discard_job, has_deliveries
-from capi_desktop.core.journal import SUFFIX as JOB_SUFFIX
-from capi_desktop.core.journal import DeliveryCounts, Journal, JournalError, jobs_dir
+from capi_desktop.core.jobs import discard_job, has_deliveries, list_jobs
+from capi_desktop.core.journal import DeliveryCounts, Journal, JournalError
 from capi_desktop.core.profiles import Profile, ProfileStore
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.pages.base import WizardPage
@@ -109,13 +108,11 @@ def find_unfinished_jobs(data_dir: Path, limit: int = MAX_JOBS_LISTED) -> list[U
     A job that was only previewed (never sent) is not an unfinished upload; unreadable files are skipped.
     """
     found: list[UnfinishedJob] = []
-    for path in sorted(jobs_dir(data_dir).glob(f"*{JOB_SUFFIX}"), reverse=True):
-        try:
-            with Journal(path) as journal:
-                meta, counts = journal.meta(), journal.delivery_counts()
-        except JournalError as exc:
-            logger.info("Skipping job %s: %s", path.name, exc)
+    for job in list_jobs(data_dir):
+        if job.problem is not None:
+            logger.info("Skipping job %s: %s", job.path.name, job.problem)
             continue
+        path, meta, counts = job.path, job.meta, job.delivered
         account_id = meta.get("account_id")
         answered = counts.accepted + counts.rejected + counts.skipped + counts.in_flight
         started = STARTED_KEY in meta or answered > 0
