@@ -38,6 +38,7 @@ def staged_template(rows: int) -> Path:
 
 def upload(journal_file: str, api_base: str, token: str, folder: str) -> dict[str, float]:
     """Runs in a child process: the engine alone, so its peak RSS is its own."""
+    from capi_desktop.collector import collector_paused
     from capi_desktop.core.journal import Journal
     from capi_desktop.core.ledger import SentLedger
     from capi_desktop.core.upload import UploadEngine
@@ -55,7 +56,8 @@ def upload(journal_file: str, api_base: str, token: str, folder: str) -> dict[st
             account_id=seed.ACCOUNT_USD,
         )
         started = time.perf_counter()
-        result = engine.run(progress=lambda p: rss.append(_rss_mb()))
+        with collector_paused():  # as the app's upload command and window run it
+            result = engine.run(progress=lambda p: rss.append(_rss_mb()))
         seconds = time.perf_counter() - started
     return {
         "seconds": seconds,

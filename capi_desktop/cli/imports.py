@@ -15,6 +15,7 @@ import click
 from capi_desktop import paths
 from capi_desktop.cli import ExitCode, emit, exit_code, main, runtime_or_exit
 from capi_desktop.cli.profiles import load_profile, save_profile_from_options
+from capi_desktop.collector import collector_paused
 from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.jobs import create_job, list_jobs
 from capi_desktop.core.journal import SUFFIX as JOB_SUFFIX
@@ -157,7 +158,8 @@ def _stage_job(
         raise ValueProblem("Choose the ad account: --account ID (see `capi-desktop accounts`) or --profile.")
     table, options = chosen.table, chosen.options
     journal = create_job(paths.data_dir(), table, options, chosen.account_id)
-    summary = stage(table, options, journal, now_ms=int(time.time() * 1000))
+    with collector_paused():  # see collector_paused: bulk work, no reference cycles
+        summary = stage(table, options, journal, now_ms=int(time.time() * 1000))
     return table, journal, summary
 
 
@@ -313,7 +315,7 @@ def _deliver(
         line = _TerminalLine(enabled=not as_json and sys.stderr.isatty())
         previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
         try:
-            with runtime.upload_engine(journal, account_id, config) as engine:
+            with collector_paused(), runtime.upload_engine(journal, account_id, config) as engine:
                 result = engine.run(progress=line.show, control=control)
         finally:
             signal.signal(signal.SIGINT, previous)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +69,8 @@ class DeliveryCounts:
         return self.pending == 0 and self.in_flight == 0
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """A sendable row as the upload engine needs it."""
+class Outgoing(NamedTuple):
+    """A sendable row as the upload engine needs it (a tuple: 5,000 are made per batch)."""
 
     number: int
     rule_id: int
@@ -125,6 +124,11 @@ CREATE INDEX IF NOT EXISTS delivery_batch ON delivery(batch);
 # which creates any table a version added).
 _MIGRATIONS: dict[int, tuple[str, ...]] = {2: ()}
 _SENDABLE = "state != 'error'"
+# (rule id, event id, accepted at) of every accepted row; ``db`` names the attached journal.
+ACCEPTED_EVENTS = (
+    "SELECT r.rule_id, r.event_id, d.at FROM {db}.delivery d JOIN {db}.rows r ON r.number = d.number "
+    "WHERE d.status = 'accepted'"
+)
 
 
 def new_job_id(clock: float | None = None) -> str:
@@ -288,8 +292,7 @@ class Journal:
 
     def accepted_keys(self) -> set[tuple[int, str]]:
         """(rule id, event id) of every accepted row."""
-        query = "SELECT r.rule_id, r.event_id FROM delivery d JOIN rows r ON r.number = d.number WHERE d.status = ?"
-        return set(self._db.execute(query, (Delivery.ACCEPTED.value,)).fetchall())
+        return {(rule_id, event_id) for rule_id, event_id, _ in self._db.execute(ACCEPTED_EVENTS.format(db="main"))}
 
     def in_flight(self) -> dict[int, list[Outgoing]]:
         """Batches handed over before the app stopped without recording LinkedIn's answer."""
@@ -328,9 +331,11 @@ class Journal:
             )
         return batch
 
-    def accept_batch(self, batch: int, at_ms: int) -> None:
-        """Everything still in flight in ``batch`` was accepted (one set-based update)."""
+    def accept_batch(self, batch: int, at_ms: int, rejected: Sequence[tuple[int, str]] = ()) -> None:
+        """LinkedIn answered ``batch``: the ``rejected`` rows were refused and everything else still in
+        flight in it was accepted (one transaction, set-based)."""
         with self._db:
+            self._decide(rejected=rejected, at_ms=at_ms)
             self._db.execute(
                 "UPDATE delivery SET status = ?, at = ? WHERE batch = ? AND status = ?",
                 (Delivery.ACCEPTED.value, at_ms, batch, Delivery.IN_FLIGHT.value),
@@ -346,18 +351,29 @@ class Journal:
         at_ms: int,
     ) -> None:
         """Record outcomes row by row, in a single transaction."""
+        with self._db:
+            self._decide(accepted=accepted, rejected=rejected, skipped=skipped, released=released, at_ms=at_ms)
+
+    def _decide(
+        self,
+        *,
+        accepted: Sequence[int] = (),
+        rejected: Sequence[tuple[int, str]] = (),
+        skipped: Sequence[tuple[int, str]] = (),
+        released: Sequence[int] = (),
+        at_ms: int,
+    ) -> None:
         decided = (
             [(n, Delivery.ACCEPTED.value, None, at_ms) for n in accepted]
             + [(n, Delivery.REJECTED.value, reason, at_ms) for n, reason in rejected]
             + [(n, Delivery.SKIPPED.value, reason, at_ms) for n, reason in skipped]
         )
-        with self._db:
-            self._db.executemany(
-                "INSERT INTO delivery(number, status, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT(number) "
-                "DO UPDATE SET status = excluded.status, reason = excluded.reason, at = excluded.at",
-                decided,
-            )
-            self._db.executemany("DELETE FROM delivery WHERE number = ?", ((n,) for n in released))
+        self._db.executemany(
+            "INSERT INTO delivery(number, status, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT(number) "
+            "DO UPDATE SET status = excluded.status, reason = excluded.reason, at = excluded.at",
+            decided,
+        )
+        self._db.executemany("DELETE FROM delivery WHERE number = ?", ((n,) for n in released))
 
     def rule_ids(self) -> list[int]:
         return [r for (r,) in self._db.execute(f"SELECT DISTINCT rule_id FROM rows WHERE {_SENDABLE} ORDER BY rule_id")]

@@ -3,9 +3,10 @@ limits, retrying what can be retried, and recording every outcome in the journal
 batch goes out. It can be cancelled, paused and resumed, also after the process was killed.
 
 Exactly once, as far as the API allows: a batch is marked in flight before it is sent and its answer
-is recorded in one transaction (the sent-ledger first, then the journal). Rows accepted before a crash
-are never sent again. A batch whose answer was lost (a dropped connection, a crash mid-request) is
-resent with the same event ids, which is how LinkedIn can recognise the repeat.
+is recorded in the journal in one transaction. Rows accepted before a crash are never sent again. A
+batch whose answer was lost (a dropped connection, a crash mid-request) is resent with the same event
+ids, which is how LinkedIn can recognise the repeat. The sent-ledger receives the job's accepted
+events when the run stops (see ``core.ledger``).
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ class UploadEngine:
         self._started = self._clock()
         self._requests_today = self.pacer.used_today()
         self._cursor = 0
+        self.ledger.begin(self.journal, self.account_id)
         # One sender thread: while a batch is on the wire, the next one is read and marked in flight.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="capi-send") as wire:
             try:
@@ -184,6 +186,7 @@ class UploadEngine:
                 return UploadResult(stop.outcome, self._progress(), stop.message, stop.failure)
             finally:
                 self._release_unsent()
+                self.ledger.sync(self.journal.job_id, self.journal.path)
         counts = self._counts
         message = (
             f"Upload finished: {counts.accepted:,} accepted, {counts.rejected:,} rejected by LinkedIn, "
@@ -221,15 +224,8 @@ class UploadEngine:
 
     def _resend_lost(self, batch: int, rows: list[Outgoing], control: UploadControl, wire: ThreadPoolExecutor) -> None:
         """A batch from an earlier run whose answer was never recorded."""
-        recorded = self.ledger.sent_at(self.account_id, [(r.rule_id, r.event_id) for r in rows])
-        accepted = [r for r in rows if (r.rule_id, r.event_id) in recorded]
-        if accepted:  # the ledger got the answer before the journal did: nothing to resend for those
-            self.journal.mark_delivered(accepted=[r.number for r in accepted], at_ms=self._now_ms())
-        rest = [r for r in rows if (r.rule_id, r.event_id) not in recorded]
-        self._counts = self.journal.delivery_counts()
-        if rest:
-            logger.info("Resending %d events whose answer was lost, with the same event ids", len(rest))
-            self._attempt(batch, rest, control, wire, None)
+        logger.info("Resending %d events whose answer was lost, with the same event ids", len(rows))
+        self._attempt(batch, rows, control, wire, None)
 
     def _without_already_sent(self, rows: list[Outgoing]) -> list[Outgoing]:
         if self.config.force_resend:
@@ -290,19 +286,14 @@ class UploadEngine:
 
     def _accepted(self, batch: int, rows: list[Outgoing], statuses: Sequence[int]) -> None:
         now = self._now_ms()
-        ok = [r for r, status in zip(rows, statuses, strict=True) if 200 <= status < 300]
         refused = [
             (r.number, f"LinkedIn answered {status} for this event.")
             for r, status in zip(rows, statuses, strict=True)
             if not 200 <= status < 300
         ]
-        # Ledger first: if the app dies between the two, the resend check finds these in the ledger.
-        self.ledger.record(self.account_id, self.journal.job_id, [(r.rule_id, r.event_id) for r in ok], now)
-        if refused:
-            self.journal.mark_delivered(rejected=refused, at_ms=now)
-        self.journal.accept_batch(batch, now)
+        self.journal.accept_batch(batch, now, rejected=refused)
         self._sent += len(rows)
-        self._update(in_flight=-len(rows), accepted=len(ok), rejected=len(refused))
+        self._update(in_flight=-len(rows), accepted=len(rows) - len(refused), rejected=len(refused))
         self._limit = min(self.config.batch_size, self._limit * 2)
         self._report(self._progress())
 

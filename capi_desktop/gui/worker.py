@@ -12,11 +12,9 @@ queues them there and the public signals are emitted on the GUI thread, whatever
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
@@ -93,37 +91,3 @@ class Worker(QObject):
     def _deliver_error(self, exc: object) -> None:
         self._running = False
         self.failed.emit(exc)
-
-
-_collector_lock = threading.Lock()
-_collector_pauses = 0
-_collector_was_enabled = True
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector during a long background job (staging, uploading).
-
-    A full collection walks every tracked object while holding the interpreter lock, so the window
-    froze for 100-300 ms at a time while rows were staged or uploaded (measured with a 10 ms heartbeat;
-    in practice mode the built-in sandbox parses each 5,000-event batch in this process too). These jobs
-    make (almost) no reference cycles, so memory is still freed as usual by reference counting.
-
-    When the last pause ends, what survived is moved to the permanent generation (``gc.freeze``):
-    long-lived objects such as the preview's pages then never make a later full collection slow.
-    Nested and overlapping pauses are counted.
-    """
-    global _collector_pauses, _collector_was_enabled
-    with _collector_lock:
-        if _collector_pauses == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _collector_pauses += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector_pauses -= 1
-            if _collector_pauses == 0 and _collector_was_enabled:
-                gc.freeze()
-                gc.enable()

@@ -9,6 +9,7 @@ event ids. The tests allow repeats only there, and prove everything else arrives
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -117,3 +118,39 @@ def test_100k_rows_survive_sigkill_at_random_points(
     # Only a batch in flight at a kill can arrive twice (resent with the same event ids).
     repeats = sum(n - 1 for n in Counter(keys).values())
     assert repeats <= len(kills) * batch
+
+
+def test_a_killed_upload_is_known_to_the_next_job_of_the_same_file(
+    staged_journal: Path, sandbox: SandboxServer, app_home: Path
+) -> None:
+    """The sent-ledger receives a job's accepted events when its run stops; a SIGKILL skips that, so the
+    next upload of any job copies them first. Without it, the second job would send everything again."""
+    batch = 2000
+    first, second = "20261123-000000-killed", "20261123-000001-again"
+    for job in (first, second):
+        copy_journal(staged_journal, journal_path(app_home / "data", job)).close()
+    env = {
+        **os.environ,
+        "CAPI_DESKTOP_HOME": str(app_home),
+        "CAPI_DESKTOP_API_BASE": sandbox.api_base,
+        "CAPI_DESKTOP_ACCESS_TOKEN": sandbox.mint_token(),
+    }
+    command = [sys.executable, "-m", "capi_desktop", "resume", "--batch-size", str(batch), "--json"]
+    child = subprocess.Popen([*command, first], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while len(sandbox.accepted_events()) < 5 * batch and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    with Journal(journal_path(app_home / "data", first)) as journal:
+        accepted_before = journal.delivery_counts().accepted
+    assert accepted_before >= 4 * batch
+
+    again = subprocess.run([*command, second], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["skipped_already_sent"] == accepted_before
+    assert summary["accepted"] == ROWS - accepted_before
+    keys = event_keys(sandbox_events(sandbox))
+    assert len(set(keys)) == ROWS
+    assert sum(n - 1 for n in Counter(keys).values()) <= batch  # only the batch in flight at the kill

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
 
 from capi_desktop import paths
+from capi_desktop.collector import collector_paused
 from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.example import EXAMPLE
 from capi_desktop.core.jobs import job_meta
@@ -30,7 +31,6 @@ from capi_desktop.gui.pages.spreadsheet import (
     EVENT_NAME_NEEDED,
     STOPPED_MESSAGE,
     SpreadsheetPage,
-    collector_paused,
 )
 from capi_desktop.gui.session import UploadSession
 from capi_desktop.gui.wizard import PageId, UploadWizard

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import paths
+from capi_desktop.collector import collector_paused
 from capi_desktop.core.dates import DateOrder, local_timezone, resolve_timezone
 from capi_desktop.core.jobs import create_job, discard_job, has_deliveries
 from capi_desktop.core.journal import Journal, JournalError
@@ -58,7 +59,7 @@ from capi_desktop.gui.widgets import (
     small_label,
     wrapped_label,
 )
-from capi_desktop.gui.worker import Progress, collector_paused
+from capi_desktop.gui.worker import Progress
 from capi_desktop.runtime import Mode
 
 logger = logging.getLogger(__name__)

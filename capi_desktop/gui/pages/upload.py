@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
+from capi_desktop.collector import collector_paused
 from capi_desktop.core.delivery import AuthFailure, DeliveryFailure, TransientFailure
 from capi_desktop.core.journal import DeliveryCounts, Journal
 from capi_desktop.core.upload import (
@@ -50,7 +51,6 @@ from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.pages.sign_in import SignInPage, UrlOpener
 from capi_desktop.gui.session import UploadSession
 from capi_desktop.gui.widgets import Notice, heading_label, primary_button, small_label, wrapped_label
-from capi_desktop.gui.worker import collector_paused
 from capi_desktop.linkedin.errors import LinkedInError
 from capi_desktop.runtime import Runtime
 
