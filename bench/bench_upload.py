@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -98,6 +99,7 @@ def main() -> None:
     work.mkdir(parents=True)
     journal = work / "job.capijob"
     shutil.copyfile(template, journal)
+    os.sync()  # else the kernel writes the fresh copy back to disk during the measurement
     sandbox = subprocess.Popen(
         [sys.executable, "-m", "capi_desktop", "sandbox", "--port", "0"],
         stdout=subprocess.PIPE,
