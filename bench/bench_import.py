@@ -79,6 +79,7 @@ def generate(rows: int) -> tuple[Path, Path]:
 
 
 def measure_stage(path: str) -> dict[str, float]:
+    from capi_desktop.collector import collector_paused
     from capi_desktop.core.journal import Journal
     from capi_desktop.core.mapping import guess_mapping, parse_rule_map
     from capi_desktop.core.reading import open_table
@@ -90,7 +91,8 @@ def measure_stage(path: str) -> dict[str, float]:
     journal_file = OUT / f"bench-{Path(path).suffix[1:]}.capijob"
     for stale in OUT.glob(journal_file.name + "*"):
         stale.unlink()
-    with Journal(journal_file, create=True) as journal:
+    # As the app's commands and window run it (see collector_paused).
+    with Journal(journal_file, create=True) as journal, collector_paused():
         summary = stage(
             table,
             ImportOptions(rules=parse_rule_map("WON=1,LEAD=2"), mapping=mapping, timezone="Europe/Berlin"),
