@@ -346,7 +346,7 @@ class Journal:
         """LinkedIn answered ``batch``: the ``rejected`` rows were refused and everything else still in
         flight in it was accepted (one transaction, set-based)."""
         with self._db:
-            self._decide(rejected=rejected, at_ms=at_ms)
+            self._decide(rejected, (), (), at_ms)
             self._db.execute(
                 "UPDATE delivery SET status = ?, at = ? WHERE batch = ? AND status = ?",
                 (Delivery.ACCEPTED.value, at_ms, batch, Delivery.IN_FLIGHT.value),
@@ -355,30 +355,20 @@ class Journal:
     def mark_delivered(
         self,
         *,
-        accepted: Sequence[int] = (),
         rejected: Sequence[tuple[int, str]] = (),
         skipped: Sequence[tuple[int, str]] = (),
         released: Sequence[int] = (),
         at_ms: int,
     ) -> None:
-        """Record outcomes row by row, in a single transaction."""
+        """Record outcomes row by row (``released`` rows become unsent again), in a single transaction."""
         with self._db:
-            self._decide(accepted=accepted, rejected=rejected, skipped=skipped, released=released, at_ms=at_ms)
+            self._decide(rejected, skipped, released, at_ms)
 
     def _decide(
-        self,
-        *,
-        accepted: Sequence[int] = (),
-        rejected: Sequence[tuple[int, str]] = (),
-        skipped: Sequence[tuple[int, str]] = (),
-        released: Sequence[int] = (),
-        at_ms: int,
+        self, rejected: Sequence[tuple[int, str]], skipped: Sequence[tuple[int, str]], released: Sequence[int], at: int
     ) -> None:
-        decided = (
-            [(n, Delivery.ACCEPTED.value, None, at_ms) for n in accepted]
-            + [(n, Delivery.REJECTED.value, reason, at_ms) for n, reason in rejected]
-            + [(n, Delivery.SKIPPED.value, reason, at_ms) for n, reason in skipped]
-        )
+        decided = [(n, Delivery.REJECTED.value, reason, at) for n, reason in rejected]
+        decided += [(n, Delivery.SKIPPED.value, reason, at) for n, reason in skipped]
         self._db.executemany(
             "INSERT INTO delivery(number, status, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT(number) "
             "DO UPDATE SET status = excluded.status, reason = excluded.reason, at = excluded.at",
