@@ -150,14 +150,13 @@ def stage(
                     progress(done)
         journal.add_rows(chunk)
         needed = _resolve_pending(journal, pending, stager)
-        journal.index_rows()
-        duplicates = journal.flag_duplicates()
     except ImportCancelled:
         journal.clear_rows()
         raise
     finally:
         journal.index_rows()
         stager.close()
+    duplicates = journal.flag_duplicates()
     if progress is not None:
         progress(done)
     counts = journal.counts()
