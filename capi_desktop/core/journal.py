@@ -42,8 +42,9 @@ class RowState(Enum):
     ERROR = "error"  # not sent; reason says why
 
 
-@dataclass(frozen=True)
-class JournalRow:
+class JournalRow(NamedTuple):
+    """One staged row (a tuple rather than a dataclass: a million are made per import)."""
+
     number: int  # the row number the user sees in their spreadsheet
     state: RowState
     reason: str | None

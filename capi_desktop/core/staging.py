@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from capi_desktop.core.dates import (
@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 CHUNK = 5000
 EVENT_ID_MAX = 64
 PENDING_TIME_PLACEHOLDER = ',"conversionHappenedAt":0,'
+_T = TypeVar("_T")
 
 
 class CancelToken(Protocol):
@@ -196,10 +197,9 @@ def _resolve_pending(journal: Journal, pending: list[tuple[JournalRow, str]], st
                 )
             )
             continue
-        try:
-            ms = int(stager.time_ms(raw, order))
-        except ValueProblem as problem:
-            resolved.append(JournalRow(row.number, RowState.ERROR, str(problem), row.event_id, row.rule_id, None))
+        ms = stager.time_ms(raw, order)
+        if isinstance(ms, ValueProblem):
+            resolved.append(JournalRow(row.number, RowState.ERROR, str(ms), row.event_id, row.rule_id, None))
             continue
         assert row.event_json is not None
         event_json = row.event_json.replace(PENDING_TIME_PLACEHOLDER, f',"conversionHappenedAt":{ms},', 1)
@@ -207,6 +207,19 @@ def _resolve_pending(journal: Journal, pending: list[tuple[JournalRow, str]], st
     for start in range(0, len(resolved), CHUNK):
         journal.add_rows(resolved[start : start + CHUNK])
     return order is None
+
+
+def _remembered(parse: Callable[..., _T], maxsize: int) -> functools._lru_cache_wrapper[_T | ValueProblem]:
+    """``parse`` cached together with its refusals, returned rather than raised: lru_cache keeps no
+    exceptions, and a column repeating one bad value would be parsed again on every row."""
+
+    def outcome(*args: Any) -> _T | ValueProblem:
+        try:
+            return parse(*args)
+        except ValueProblem as problem:
+            return problem.with_traceback(None)  # a kept traceback would keep its frames alive
+
+    return functools.lru_cache(maxsize=maxsize, typed=True)(outcome)
 
 
 # The single-valued fields a row is read for, in the order ``_RowStager.pick`` returns their cells.
@@ -257,15 +270,17 @@ class _RowStager:
         # Every cell type is hashable; ``typed`` keeps True apart from 1.
         self.text = functools.lru_cache(maxsize=65536, typed=True)(clean_text)
         self.missing = functools.lru_cache(maxsize=65536, typed=True)(is_missing)
-        self.money = functools.lru_cache(maxsize=65536, typed=True)(self._parse_money)
-        self.country = functools.lru_cache(maxsize=4096, typed=True)(normalise_country)
-        self.currency = functools.lru_cache(maxsize=1024, typed=True)(normalise_currency)
-        self.time_ms = functools.lru_cache(maxsize=65536, typed=True)(self._parse_time)
+        self.told = functools.lru_cache(maxsize=65536, typed=True)(telling_order)
+        self.money = _remembered(self._parse_money, 65536)
+        self.country = _remembered(normalise_country, 4096)
+        self.currency = _remembered(normalise_currency, 1024)
+        self.time_ms = _remembered(self._parse_time, 65536)
+        self._caches = (self.text, self.missing, self.told, self.money, self.country, self.currency, self.time_ms)
 
     def close(self) -> None:
         """Empty the caches now: they hold bound methods of this stager, a reference cycle that would
         otherwise wait for a full garbage collection (a visible freeze of the window after an import)."""
-        for cache in (self.text, self.missing, self.money, self.country, self.currency, self.time_ms):
+        for cache in self._caches:
             cache.cache_clear()
 
     def _parse_time(self, cell: Any, order: DateOrder) -> int:
@@ -352,11 +367,11 @@ class _RowStager:
     def _country(self, cell: Any, warnings: list[str]) -> str | None:
         if self.missing(cell):
             return None
-        try:
-            return str(self.country(cell))
-        except ValueProblem as problem:
-            warnings.append(f"{problem} It is sent without a country.")
+        country = self.country(cell)
+        if isinstance(country, ValueProblem):
+            warnings.append(f"{country} It is sent without a country.")
             return None
+        return str(country)
 
     def _email(self, values: tuple[Any, ...]) -> tuple[str | None, str | None]:
         """The first valid email's hash, and the first email column holding something invalid."""
@@ -391,7 +406,7 @@ class _RowStager:
             errors.append(f"The conversion time in “{self.names[Field.CONVERSION_TIME]}” is empty.")
             return 0, None
         evidence = self.evidence
-        told = telling_order(cell)
+        told = self.told(cell)
         if told is not None and not evidence.user_chose:
             if evidence.order is None:
                 evidence.order = told
@@ -401,14 +416,14 @@ class _RowStager:
                     f"({_ORDER_WORDS[evidence.order]})."
                 )
                 return 0, None
-        try:
-            return int(self.time_ms(cell, evidence.order or DateOrder.AUTO)), None
-        except AmbiguousDate:
+        ms = self.time_ms(cell, evidence.order or DateOrder.AUTO)
+        if isinstance(ms, AmbiguousDate):
             # Only reachable while the order is unknown: hold the row until the column tells.
             return 0, str(cell)
-        except ValueProblem as problem:
-            errors.append(str(problem))
+        if isinstance(ms, ValueProblem):
+            errors.append(str(ms))
             return 0, None
+        return int(ms), None
 
     def _value(
         self, cell: Any, currency_cell: Any, errors: list[str], warnings: list[str]
@@ -417,17 +432,16 @@ class _RowStager:
         if self.missing(cell):
             amount = self.mapping.value
         else:
-            try:
-                amount, symbol_currency = self.money(cell)
-            except ValueProblem as problem:
-                errors.append(str(problem))
+            money = self.money(cell)
+            if isinstance(money, ValueProblem):
+                errors.append(str(money))
                 return None, None
+            amount, symbol_currency = money
         if amount is None:
             return None, None
-        try:
-            currency = None if self.missing(currency_cell) else self.currency(currency_cell)
-        except ValueProblem as problem:
-            errors.append(str(problem))
+        currency = None if self.missing(currency_cell) else self.currency(currency_cell)
+        if isinstance(currency, ValueProblem):
+            errors.append(str(currency))
             return None, None
         currency = currency or symbol_currency or self.mapping.currency
         if currency is None:

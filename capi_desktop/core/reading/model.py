@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import islice
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +42,10 @@ def describe_os_error(path: Path, exc: OSError) -> SpreadsheetError:
     return SpreadsheetError(f"“{path.name}” could not be read ({exc.strerror or exc}).")
 
 
-@dataclass(frozen=True)
-class SourceRow:
-    """One data row as the user sees it: ``number`` is the Excel row / text line where it starts (1-based)."""
+class SourceRow(NamedTuple):
+    """One data row as the user sees it: ``number`` is the Excel row / text line where it starts (1-based).
+
+    A tuple rather than a dataclass: a million are made per import."""
 
     number: int
     values: tuple[Cell, ...]
@@ -143,6 +144,8 @@ def is_blank_row(raw: Sequence[Cell]) -> bool:
 
 def shape_row(number: int, raw: Sequence[Cell], width: int) -> SourceRow:
     """Fit a raw row to the table's width: pad short rows with None, keep non-empty extra cells as overflow."""
+    if len(raw) == width:  # the common case, once per row of a big file
+        return SourceRow(number, tuple(raw))
     values = tuple(raw[:width])
     if len(values) < width:
         values += (None,) * (width - len(values))
