@@ -113,6 +113,18 @@ def check_spreadsheets() -> str:
     return " and ".join(read) + " read"
 
 
+def check_import_helpers() -> str:
+    """Big imports are normalised in helper processes: a frozen app has to be able to start them."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(1, get_context("spawn")) as pool:
+        helper = pool.submit(os.getpid).result(timeout=60)
+    if helper == os.getpid():
+        raise CheckFailed("the helper ran in this process")
+    return f"a helper process started (pid {helper}) and answered"
+
+
 def check_qt_window() -> str:
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
@@ -140,6 +152,7 @@ CHECKS: tuple[Check, ...] = (
     Check("Credential store", check_keyring),
     Check("LinkedIn sandbox round trip", check_sandbox),
     Check("Spreadsheet reading", check_spreadsheets),
+    Check("Import helper processes", check_import_helpers),
     Check("Qt window", check_qt_window),
 )
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import multiprocessing
 import operator
-from collections import Counter
-from collections.abc import Callable
+import os
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from capi_desktop.core.dates import (
@@ -37,6 +41,7 @@ from capi_desktop.core.reading import SourceRow, Table
 logger = logging.getLogger(__name__)
 
 CHUNK = 5000
+PARALLEL_MIN_BYTES = 4_000_000  # below this a file is staged before helper processes would have started
 EVENT_ID_MAX = 64
 PENDING_TIME_PLACEHOLDER = ',"conversionHappenedAt":0,'
 _T = TypeVar("_T")
@@ -107,6 +112,16 @@ class StageSummary:
         }
 
 
+class _StagerSettings(NamedTuple):
+    """What a row stager needs, in the importing process or a helper process (so: picklable)."""
+
+    columns: tuple[str, ...]
+    options: ImportOptions
+    tz: ZoneInfo
+    now_ms: int
+    decimal_comma: bool | None  # what the value column's sample showed
+
+
 class _OrderEvidence:
     """Day/month order learnt from the column's text dates as the import streams through it."""
 
@@ -123,38 +138,44 @@ def stage(
     now_ms: int,
     progress: Callable[[int], None] | None = None,
     cancel: CancelToken | None = None,
+    helpers: int | None = None,
 ) -> StageSummary:
-    """Stage every row of ``table`` into ``journal`` (replacing earlier rows) and summarise."""
+    """Stage every row of ``table`` into ``journal`` (replacing earlier rows) and summarise.
+
+    ``helpers`` is how many helper processes normalise rows while this one reads the file and writes
+    the journal; None decides by the file's size and the computer's cores, 0 does everything here.
+    """
     problems = options.mapping.problems(table.columns)
     if problems:
         raise ValueProblem(" ".join(problems))
-    tz = resolve_timezone(options.timezone)
-    stager = _RowStager(table, options, tz, now_ms)
+    value_column = options.mapping.column(Field.VALUE)
+    decimal_comma = (
+        detect_decimal_comma(row.values[table.columns.index(value_column)] for row in table.sample(1000))
+        if value_column
+        else None
+    )
+    settings = _StagerSettings(table.columns, options, resolve_timezone(options.timezone), now_ms, decimal_comma)
+    stager = _RowStager(settings)
     journal.clear_rows()
-    chunk: list[JournalRow] = []
     pending: list[tuple[JournalRow, str]] = []
     done = 0
+    chunks = _chunks(table.rows())
+    helpers = _helpers_for(table) if helpers is None else helpers
     try:
-        for source in table.rows():
-            row, pending_time = stager.process(source)
-            if pending_time is not None:
-                pending.append((row, pending_time))
-            else:
-                chunk.append(row)
-            done += 1
-            if len(chunk) >= CHUNK:
-                journal.add_rows(chunk)
-                chunk.clear()
-                if cancel is not None and cancel.is_set():
-                    raise ImportCancelled()
-                if progress is not None:
-                    progress(done)
-        journal.add_rows(chunk)
+        for rows, staged in _staged_chunks(chunks, stager, helpers):
+            journal.add_rows(staged.rows)
+            pending += staged.pending
+            done += len(rows)
+            if cancel is not None and cancel.is_set():
+                raise ImportCancelled()
+            if progress is not None:
+                progress(done)
         needed = _resolve_pending(journal, pending, stager)
     except ImportCancelled:
         journal.clear_rows()
         raise
     finally:
+        chunks.close()
         journal.index_rows()
         stager.close()
     duplicates = journal.flag_duplicates()
@@ -175,6 +196,108 @@ def stage(
         date_order_needed=needed,
         unmapped_event_names=dict(stager.unmapped),
     )
+
+
+def _chunks(rows: Iterator[SourceRow]) -> Generator[list[SourceRow], None, None]:
+    chunk: list[SourceRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _helpers_for(table: Table) -> int:
+    """Two helper processes for a big file on a computer with cores to spare; none for a small one, which
+    is staged before helpers would have started."""
+    if (os.cpu_count() or 1) < 2 or table.preview_complete or table.stamp.size < PARALLEL_MIN_BYTES:
+        return 0
+    return 2
+
+
+class _StagedChunk(NamedTuple):
+    """What one chunk of source rows became, and what the column's dates told while staging it."""
+
+    rows: list[JournalRow]
+    pending: list[tuple[JournalRow, str]]  # rows whose ambiguous date waits for the column's order
+    assumed_order: DateOrder | None  # the day/month order known when the chunk started
+    order: DateOrder | None  # ... and when it ended
+    order_sensitive: bool  # some cell told an order, or was ambiguous: the result depends on the order
+    unmapped: Counter[str]
+
+
+def _staged_chunks(
+    chunks: Iterator[list[SourceRow]], stager: _RowStager, helpers: int
+) -> Iterator[tuple[list[SourceRow], _StagedChunk]]:
+    """Each chunk with its staged rows, in file order.
+
+    With helpers, chunks are normalised in helper processes while this one reads the next ones and
+    writes the journal. The first chunk is staged here while the helpers start, so that the day/month
+    order it usually tells goes out with the rest; a chunk a helper staged before the order was known
+    is staged again here if the order could change its rows. A helper that dies (say, the system ran
+    out of memory) costs speed, not rows: its chunks are staged here.
+    """
+    if helpers <= 0:
+        for rows in chunks:
+            yield rows, stager.stage_chunk(rows, stager.evidence.order)
+        return
+    context = multiprocessing.get_context("spawn")  # fork is unsafe in a process with Qt's threads
+    with ProcessPoolExecutor(helpers, context, initializer=_start_helper, initargs=(stager.settings,)) as pool:
+        for _ in range(helpers):
+            pool.submit(int)  # starts a helper now, while the first chunk is staged here
+        in_flight: deque[tuple[list[SourceRow], Future[_StagedChunk] | None]] = deque()
+        try:
+            for number, rows in enumerate(chunks):
+                if number == 0:
+                    yield rows, stager.stage_chunk(rows, stager.evidence.order)
+                    continue
+                in_flight.append((rows, _submit(pool, rows, stager.evidence.order)))
+                if len(in_flight) > 2 * helpers:
+                    yield _settled(stager, *in_flight.popleft())
+            while in_flight:
+                yield _settled(stager, *in_flight.popleft())
+        finally:
+            for _, future in in_flight:
+                if future is not None:
+                    future.cancel()
+
+
+def _submit(pool: ProcessPoolExecutor, rows: list[SourceRow], order: DateOrder | None) -> Future[_StagedChunk] | None:
+    try:
+        return pool.submit(_stage_in_helper, rows, order)
+    except BrokenProcessPool:
+        return None  # staged in this process when its turn comes
+
+
+def _settled(
+    stager: _RowStager, rows: list[SourceRow], future: Future[_StagedChunk] | None
+) -> tuple[list[SourceRow], _StagedChunk]:
+    order = stager.evidence.order
+    try:
+        staged = future.result() if future is not None else None
+    except BrokenProcessPool:
+        logger.warning("An import helper process stopped; staging its rows in this process instead")
+        staged = None
+    if staged is None or (staged.assumed_order is not order and staged.order_sensitive):
+        return rows, stager.stage_chunk(rows, order)
+    stager.evidence.order = staged.order or order
+    stager.unmapped.update(staged.unmapped)
+    return rows, staged
+
+
+_helper_stager: _RowStager | None = None
+
+
+def _start_helper(settings: _StagerSettings) -> None:
+    global _helper_stager
+    _helper_stager = _RowStager(settings)
+
+
+def _stage_in_helper(rows: list[SourceRow], order: DateOrder | None) -> _StagedChunk:
+    assert _helper_stager is not None, "the helper process was started without its settings"
+    return _helper_stager.stage_chunk(rows, order)
 
 
 def _resolve_pending(journal: Journal, pending: list[tuple[JournalRow, str]], stager: _RowStager) -> bool:
@@ -247,10 +370,12 @@ class _RowStager:
     and the parsing of repeated values (dates, amounts, names, countries) is cached.
     """
 
-    def __init__(self, table: Table, options: ImportOptions, tz: ZoneInfo, now_ms: int) -> None:
+    def __init__(self, settings: _StagerSettings) -> None:
+        self.settings = settings
+        columns, options, tz, now_ms, self.decimal_comma = settings
         mapping = options.mapping
-        index = {name: i for i, name in enumerate(table.columns)}
-        missing = len(table.columns)  # rows get one None appended: unmapped fields read it
+        index = {name: i for i, name in enumerate(columns)}
+        missing = len(columns)  # rows get one None appended: unmapped fields read it
         self.pick = operator.itemgetter(*(index.get(mapping.column(f) or "", missing) for f in _PICKED))
         self.emails = tuple((index[name], name) for name in mapping.columns.get(Field.EMAIL, ()))
         self.names = {f: mapping.column(f) or f.label for f in _PICKED}
@@ -261,12 +386,7 @@ class _RowStager:
         self.now_ms = now_ms
         self.evidence = _OrderEvidence(options.date_order)
         self.unmapped: Counter[str] = Counter()
-        value_column = mapping.column(Field.VALUE)
-        self.decimal_comma = (
-            detect_decimal_comma(row.values[index[value_column]] for row in table.sample(1000))
-            if value_column
-            else None
-        )
+        self.order_sensitive = False
         # Every cell type is hashable; ``typed`` keeps True apart from 1.
         self.text = functools.lru_cache(maxsize=65536, typed=True)(clean_text)
         self.missing = functools.lru_cache(maxsize=65536, typed=True)(is_missing)
@@ -282,6 +402,26 @@ class _RowStager:
         otherwise wait for a full garbage collection (a visible freeze of the window after an import)."""
         for cache in self._caches:
             cache.cache_clear()
+
+    def stage_chunk(self, rows: list[SourceRow], order: DateOrder | None) -> _StagedChunk:
+        """Stage ``rows`` as if the column's day/month order known so far were ``order``."""
+        evidence = self.evidence
+        if not evidence.user_chose:
+            evidence.order = order
+        unmapped_before = self.unmapped.copy()
+        self.order_sensitive = False
+        staged: list[JournalRow] = []
+        pending: list[tuple[JournalRow, str]] = []
+        process = self.process
+        for source in rows:
+            row, pending_time = process(source)
+            if pending_time is None:
+                staged.append(row)
+            else:
+                pending.append((row, pending_time))
+        return _StagedChunk(
+            staged, pending, order, evidence.order, self.order_sensitive, self.unmapped - unmapped_before
+        )
 
     def _parse_time(self, cell: Any, order: DateOrder) -> int:
         ms = parse_conversion_time(cell, order, self.tz)
@@ -408,6 +548,7 @@ class _RowStager:
         evidence = self.evidence
         told = self.told(cell)
         if told is not None and not evidence.user_chose:
+            self.order_sensitive = True
             if evidence.order is None:
                 evidence.order = told
             elif told is not evidence.order:
@@ -419,6 +560,7 @@ class _RowStager:
         ms = self.time_ms(cell, evidence.order or DateOrder.AUTO)
         if isinstance(ms, AmbiguousDate):
             # Only reachable while the order is unknown: hold the row until the column tells.
+            self.order_sensitive = True
             return 0, str(cell)
         if isinstance(ms, ValueProblem):
             errors.append(str(ms))

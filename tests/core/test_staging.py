@@ -278,3 +278,39 @@ def test_a_mapping_that_cannot_work_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueProblem) as raised:
         run(csv_path, tmp_path / "j.capijob", RuleChoice(rule_id=1), mapping=only_email)
     assert "conversion date" in str(raised.value)
+
+
+def mdy(moment: datetime, day: int) -> str:
+    return f"{moment.month:02d}/{day:02d}/{moment.year} 10:00"
+
+
+def test_helper_processes_stage_exactly_what_this_process_stages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Small chunks so that helpers stage chunks before the column tells its order (row 31), a chunk
+    # contradicts it soon after (row 38), and unmapped event names and bad countries fall in several chunks.
+    monkeypatch.setattr("capi_desktop.core.staging.CHUNK", 7)
+    month = NOW - timedelta(days=40)
+    rows = []
+    for i in range(90):
+        day = 23 if i == 29 else (i % 12) + 1
+        when = mdy(month, 24) if i == 36 else dmy(month, day)
+        stage_name = "Webinar" if i % 17 == 5 else ("Won" if i % 2 else "Lead")
+        country = "Narnia" if i % 11 == 0 else "DE"
+        rows.append([f"u{i}@example.com", "Ann", f"Lee{i}", country, when, f"{i},5", stage_name])
+    csv_path = write_csv(tmp_path / "a.csv", ["Email", "First", "Last", "Country", "Date", "Amount EUR", "Stage"], rows)
+    table = open_table(csv_path)
+    mapping = guess_mapping(table.columns, [r.values for r in table.sample(20)])
+    options = ImportOptions(rules=parse_rule_map("WON=1,LEAD=2"), mapping=mapping, timezone="Europe/Berlin")
+    results = []
+    for helpers in (0, 2):
+        with Journal(tmp_path / f"h{helpers}.capijob", create=True) as journal:
+            summary = stage(table, options, journal, now_ms=NOW_MS, helpers=helpers)
+            results.append((summary, list(journal.rows())))
+    (alone, alone_rows), (helped, helped_rows) = results
+    assert helped == alone and helped_rows == alone_rows
+    assert alone.date_order is DateOrder.DMY and alone.unmapped_event_names == {"Webinar": 5}
+    by_row = {row.number: row for row in alone_rows}
+    assert by_row[2].state is RowState.WARNING  # held back until row 31 told the order, then sent
+    assert "different day/month order" in (by_row[38].reason or "")
+    assert not [r for r in caplog.records if "helper" in r.getMessage()]  # the helpers did the work
