@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -85,6 +87,7 @@ def measure_stage(path: str) -> dict[str, float]:
     from capi_desktop.core.reading import open_table
     from capi_desktop.core.staging import ImportOptions, stage
 
+    helpers = HelperMemory()
     start = time.perf_counter()
     table = open_table(Path(path))
     mapping = guess_mapping(table.columns, [r.values for r in table.sample(50)])
@@ -100,7 +103,45 @@ def measure_stage(path: str) -> dict[str, float]:
             now_ms=int(time.time() * 1000),
         )
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rows": summary.rows, "ok": summary.ok + summary.warnings, "errors": summary.errors}
+    helper_mb = helpers.stop()
+    return {
+        "seconds": seconds,
+        "rows": summary.rows,
+        "ok": summary.ok + summary.warnings,
+        "errors": summary.errors,
+        "helper_rss_mb": helper_mb,
+    }
+
+
+class HelperMemory:
+    """The largest peak RSS of this process's helper processes, read from /proc while they run (the
+    kernel's figure for children also counts the parent's pages they held before exec)."""
+
+    def __init__(self) -> None:
+        self._peak_kb = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        me = os.getpid()
+        while not self._done.wait(0.2):
+            for task in Path(f"/proc/{me}/task").iterdir():
+                for child in (task / "children").read_text().split():
+                    self._peak_kb = max(self._peak_kb, _vm_hwm_kb(Path(f"/proc/{child}/status")))
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self._peak_kb / 1024
+
+
+def _vm_hwm_kb(status: Path) -> int:
+    try:
+        lines = status.read_text().splitlines()
+    except OSError:  # the helper has just ended
+        return 0
+    return next((int(line.split()[1]) for line in lines if line.startswith("VmHWM:")), 0)
 
 
 def measure_openpyxl(path: str, limit: int) -> dict[str, float]:
@@ -118,10 +159,7 @@ def measure_openpyxl(path: str, limit: int) -> dict[str, float]:
 
 
 def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return _vm_hwm_kb(Path("/proc/self/status")) / 1024
 
 
 def child(args: list[str]) -> dict[str, float]:
@@ -152,7 +190,8 @@ def main() -> None:
         r = child(["stage", str(path)])
         print(
             f"{label} stage {r['rows']:>9,.0f} rows: {r['seconds']:6.1f} s, {r['rows'] / r['seconds']:>9,.0f} rows/s, "
-            f"peak RSS {r['peak_rss_mb']:6.0f} MB  ({r['ok']:,.0f} sendable, {r['errors']:,.0f} with errors)"
+            f"peak RSS {r['peak_rss_mb']:6.0f} MB, each helper process ≤ {r['helper_rss_mb']:.0f} MB  "
+            f"({r['ok']:,.0f} sendable, {r['errors']:,.0f} with errors)"
         )
     base = child(["openpyxl", str(xlsx_path), str(args.baseline_rows)])
     print(
