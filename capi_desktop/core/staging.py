@@ -158,14 +158,16 @@ def stage(
     stager = _RowStager(settings)
     journal.clear_rows()
     pending: list[tuple[JournalRow, str]] = []
+    unmapped: Counter[str] = Counter()
     done = 0
     chunks = _chunks(table.rows())
     helpers = _helpers_for(table) if helpers is None else helpers
     try:
-        for rows, staged in _staged_chunks(chunks, stager, helpers):
+        for staged in _staged_chunks(chunks, stager, helpers):
             journal.add_rows(staged.rows)
             pending += staged.pending
-            done += len(rows)
+            unmapped.update(staged.unmapped)
+            done += len(staged.rows) + len(staged.pending)
             if cancel is not None and cancel.is_set():
                 raise ImportCancelled()
             if progress is not None:
@@ -194,7 +196,7 @@ def stage(
         with_click_id=matches.with_click_id,
         date_order=stager.evidence.order,
         date_order_needed=needed,
-        unmapped_event_names=dict(stager.unmapped),
+        unmapped_event_names=dict(unmapped),
     )
 
 
@@ -225,13 +227,11 @@ class _StagedChunk(NamedTuple):
     assumed_order: DateOrder | None  # the day/month order known when the chunk started
     order: DateOrder | None  # ... and when it ended
     order_sensitive: bool  # some cell told an order, or was ambiguous: the result depends on the order
-    unmapped: Counter[str]
+    unmapped: Counter[str]  # event names no rule is mapped to, and how often
 
 
-def _staged_chunks(
-    chunks: Iterator[list[SourceRow]], stager: _RowStager, helpers: int
-) -> Iterator[tuple[list[SourceRow], _StagedChunk]]:
-    """Each chunk with its staged rows, in file order.
+def _staged_chunks(chunks: Iterator[list[SourceRow]], stager: _RowStager, helpers: int) -> Iterator[_StagedChunk]:
+    """Each chunk staged, in file order.
 
     With helpers, chunks are normalised in helper processes while this one reads the next ones and
     writes the journal. The first chunk is staged here while the helpers start, so that the day/month
@@ -241,7 +241,7 @@ def _staged_chunks(
     """
     if helpers <= 0:
         for rows in chunks:
-            yield rows, stager.stage_chunk(rows, stager.evidence.order)
+            yield stager.stage_chunk(rows, stager.evidence.order)
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe in a process with Qt's threads
     with ProcessPoolExecutor(helpers, context, initializer=_start_helper, initargs=(stager.settings,)) as pool:
@@ -251,7 +251,7 @@ def _staged_chunks(
         try:
             for number, rows in enumerate(chunks):
                 if number == 0:
-                    yield rows, stager.stage_chunk(rows, stager.evidence.order)
+                    yield stager.stage_chunk(rows, stager.evidence.order)
                     continue
                 in_flight.append((rows, _submit(pool, rows, stager.evidence.order)))
                 if len(in_flight) > 2 * helpers:
@@ -271,9 +271,7 @@ def _submit(pool: ProcessPoolExecutor, rows: list[SourceRow], order: DateOrder |
         return None  # staged in this process when its turn comes
 
 
-def _settled(
-    stager: _RowStager, rows: list[SourceRow], future: Future[_StagedChunk] | None
-) -> tuple[list[SourceRow], _StagedChunk]:
+def _settled(stager: _RowStager, rows: list[SourceRow], future: Future[_StagedChunk] | None) -> _StagedChunk:
     order = stager.evidence.order
     try:
         staged = future.result() if future is not None else None
@@ -281,10 +279,9 @@ def _settled(
         logger.warning("An import helper process stopped; staging its rows in this process instead")
         staged = None
     if staged is None or (staged.assumed_order is not order and staged.order_sensitive):
-        return rows, stager.stage_chunk(rows, order)
+        return stager.stage_chunk(rows, order)
     stager.evidence.order = staged.order or order
-    stager.unmapped.update(staged.unmapped)
-    return rows, staged
+    return staged
 
 
 _helper_stager: _RowStager | None = None
@@ -385,8 +382,8 @@ class _RowStager:
         self.tz = tz
         self.now_ms = now_ms
         self.evidence = _OrderEvidence(options.date_order)
-        self.unmapped: Counter[str] = Counter()
-        self.order_sensitive = False
+        self.unmapped: Counter[str] = Counter()  # per chunk
+        self.order_sensitive = False  # per chunk
         # Every cell type is hashable; ``typed`` keeps True apart from 1.
         self.text = functools.lru_cache(maxsize=65536, typed=True)(clean_text)
         self.missing = functools.lru_cache(maxsize=65536, typed=True)(is_missing)
@@ -408,7 +405,7 @@ class _RowStager:
         evidence = self.evidence
         if not evidence.user_chose:
             evidence.order = order
-        unmapped_before = self.unmapped.copy()
+        self.unmapped = Counter()
         self.order_sensitive = False
         staged: list[JournalRow] = []
         pending: list[tuple[JournalRow, str]] = []
@@ -419,9 +416,7 @@ class _RowStager:
                 staged.append(row)
             else:
                 pending.append((row, pending_time))
-        return _StagedChunk(
-            staged, pending, order, evidence.order, self.order_sensitive, self.unmapped - unmapped_before
-        )
+        return _StagedChunk(staged, pending, order, evidence.order, self.order_sensitive, self.unmapped)
 
     def _parse_time(self, cell: Any, order: DateOrder) -> int:
         ms = parse_conversion_time(cell, order, self.tz)
