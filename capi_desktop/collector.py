@@ -23,7 +23,7 @@ def collector_paused() -> Iterator[None]:
 
     When the last pause ends, what survived is moved to the permanent generation (``gc.freeze``):
     long-lived objects such as the preview's pages then never make a later full collection slow.
-    Nested and overlapping pauses are counted.
+    Nested and overlapping pauses are counted. Collection that was off before stays off.
     """
     global _collector_pauses, _collector_was_enabled
     with _collector_lock:
@@ -36,6 +36,32 @@ def collector_paused() -> Iterator[None]:
     finally:
         with _collector_lock:
             _collector_pauses -= 1
-            if _collector_pauses == 0 and _collector_was_enabled:
+            if _collector_pauses == 0:
                 gc.freeze()
-                gc.enable()
+                if _collector_was_enabled:
+                    gc.enable()
+
+
+def collect_only_when_asked() -> None:
+    """Switch automatic collection off for good; the caller runs ``collect_if_due`` on its own thread.
+
+    The GUI needs this: automatic collection runs in whichever thread crosses a threshold, and Qt objects
+    found in a cycle must not be destroyed on a worker's thread (that crashed the app).
+    """
+    global _collector_was_enabled
+    with _collector_lock:
+        _collector_was_enabled = False  # a pause running now must not switch it back on
+        gc.disable()
+
+
+def collect_if_due() -> None:
+    """What automatic collection would do now: the oldest generation past its threshold, which takes the
+    younger ones along. Nothing while bulk work has the collector paused."""
+    with _collector_lock:
+        if _collector_pauses:
+            return
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    for generation in (2, 1, 0):
+        if counts[generation] > thresholds[generation]:
+            gc.collect(generation)
+            return

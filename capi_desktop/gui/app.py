@@ -12,6 +12,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from capi_desktop import APP_NAME, __version__, paths
+from capi_desktop.gui.collector import collect_on_gui_thread
 from capi_desktop.gui.errors import install_excepthook, log_file, show_error
 from capi_desktop.gui.icons import app_icon
 from capi_desktop.gui.pages.sign_in import UrlOpener
@@ -65,6 +66,7 @@ def _application(argv: Sequence[str] | None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     QGuiApplication.setDesktopFileName("capi-desktop")  # lets Linux desktops match the window to its icon
+    collect_on_gui_thread(app)
     return app
 
 

@@ -45,6 +45,7 @@ from capi_desktop import paths
 from capi_desktop.core.keychain import Keychain
 from capi_desktop.core.settings import SettingsStore
 from capi_desktop.gui.app import create_wizard
+from capi_desktop.gui.collector import collect_on_gui_thread
 from capi_desktop.gui.pages.sign_in import SignInState
 from capi_desktop.gui.pages.upload import UploadState
 from capi_desktop.gui.settings_dialog import SettingsDialog
@@ -71,6 +72,7 @@ def main(argv: list[str]) -> int:
 
 def render(out: Path) -> list[Path]:
     app = QApplication.instance() or QApplication([])
+    collect_on_gui_thread(app)
     runtime = open_runtime(
         env={},
         keychain=Keychain(_RunOnlyKeyring()),

@@ -5,20 +5,33 @@ The root conftest already gives every test a fresh ``CAPI_DESKTOP_HOME`` and a k
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from gui_support import ScriptedBrowser
 from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from capi_desktop.core.keychain import Keychain
 from capi_desktop.core.settings import SettingsStore
 from capi_desktop.gui.app import create_wizard
+from capi_desktop.gui.collector import collect_on_gui_thread
 from capi_desktop.gui.wizard import UploadWizard
 from capi_desktop.runtime import Mode, Runtime, open_runtime
 from capi_desktop.sandbox import SandboxServer
+
+
+@pytest.fixture(scope="package", autouse=True)
+def cycle_collector(qapp: QApplication) -> Iterator[None]:
+    """As the app does: cycles are collected on the GUI thread only; other tests keep Python's own collector."""
+    timer = collect_on_gui_thread(qapp)
+    yield
+    timer.stop()
+    timer.deleteLater()
+    gc.enable()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ The ad account and conversion rules come from the real practice sandbox, as the 
 from __future__ import annotations
 
 import csv
-import gc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
 
 from capi_desktop import paths
-from capi_desktop.collector import collector_paused
 from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.example import EXAMPLE
 from capi_desktop.core.jobs import job_meta
@@ -508,20 +506,3 @@ def test_outside_practice_mode_there_is_no_example(qtbot: QtBot) -> None:
     page.show()
     assert page.example_button.isHidden() and page.example_hint.isHidden()
     assert page.browse_button.isVisible()
-
-
-def test_the_garbage_collector_pause_is_counted_and_restored() -> None:
-    assert gc.isenabled()
-    with collector_paused():
-        assert not gc.isenabled()
-        with collector_paused():  # a second import overlapping the first one's end
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with collector_paused():
-            pass
-        assert not gc.isenabled()  # it was off before: it stays off
-    finally:
-        gc.enable()

@@ -82,3 +82,32 @@ def test_a_worker_runs_only_once(qtbot: QtBot) -> None:
         worker.start()
     with pytest.raises(RuntimeError):
         worker.start()
+
+
+def test_workers_nobody_holds_any_more_still_deliver_on_the_gui_thread(qtbot: QtBot) -> None:
+    # A page drops its job when the user goes back or forward; the task still ends on its pool thread.
+    # Before the relay, the pool thread could destroy such a Worker while its result was queued: a crash.
+    gui_thread = threading.get_ident()
+    delivered: list[tuple[int, int]] = []
+    progressed: list[int] = []
+
+    def start(number: int) -> None:
+        def task(cancel: threading.Event, progress: Progress) -> int:
+            for done in range(3):
+                progress(done, 3)
+            return number
+
+        worker = Worker(task)
+        worker.progress.connect(lambda done, total: progressed.append(done))
+        worker.finished.connect(lambda result: delivered.append((result, threading.get_ident())))
+        worker.start()  # and the only reference ends with this function
+
+    jobs = 3000
+    for number in range(jobs):
+        start(number)
+        if number % 100 == 0:
+            qtbot.wait(1)
+    qtbot.waitUntil(lambda: len(delivered) == jobs, timeout=30_000)
+    assert sorted(result for result, _ in delivered) == list(range(jobs))
+    assert {thread for _, thread in delivered} == {gui_thread}
+    assert len(progressed) == 3 * jobs
