@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from capi_desktop import collector
 from capi_desktop.collector import collect_if_due, collect_only_when_asked, collector_paused
 
 
@@ -17,7 +16,6 @@ def automatic_collection_afterwards() -> Iterator[None]:
     yield
     gc.unfreeze()  # what a pause froze goes back to be collected as usual
     gc.enable()
-    collector._collector_was_enabled = True
 
 
 class _Cycle:

@@ -24,13 +24,13 @@ from capi_desktop.runtime import Mode, Runtime, open_runtime
 from capi_desktop.sandbox import SandboxServer
 
 
-@pytest.fixture(scope="package", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def cycle_collector(qapp: QApplication) -> Iterator[None]:
     """As the app does: cycles are collected on the GUI thread only; other tests keep Python's own collector."""
     timer = collect_on_gui_thread(qapp)
     yield
     timer.stop()
-    timer.deleteLater()
+    timer.setParent(None)  # gone with this reference, so the next module installs its own
     gc.enable()
 
 
