@@ -94,7 +94,9 @@ class SentLedger:
                 self._db.execute("UPDATE jobs SET copied = 1 WHERE job_id = ?", (job_id,))
             return
         self._db.execute("ATTACH DATABASE ? AS job", (str(journal_path),))
-        self._db.execute("PRAGMA job.cache_size=-16384")  # the default 2 MB makes the copy 40% slower
+        # As the journal's own connection: the copy looks up each event's delivery row in key order, so it
+        # runs faster the more of the delivery table stays cached (1M events: 2.2 s, against 2.5-3.4 s at 16 MB).
+        self._db.execute("PRAGMA job.cache_size=-65536")
         try:
             with self._db:
                 self._db.execute(
