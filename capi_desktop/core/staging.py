@@ -248,36 +248,48 @@ def _staged_chunks(chunks: Iterator[list[SourceRow]], stager: _RowStager, helper
         for _ in range(helpers):
             pool.submit(int)  # starts a helper now, while the first chunk is staged here
         in_flight: deque[tuple[list[SourceRow], Future[_StagedChunk] | None]] = deque()
+        helper_stopped = False
+
+        def fallen_back() -> None:
+            nonlocal helper_stopped
+            if not helper_stopped:  # every chunk sent to the helpers now fails the same way: say it once
+                logger.warning("An import helper process stopped; staging its rows in this process instead")
+            helper_stopped = True
+
+        def submitted(rows: list[SourceRow]) -> Future[_StagedChunk] | None:
+            try:
+                return pool.submit(_stage_in_helper, rows, stager.evidence.order)
+            except BrokenProcessPool:
+                fallen_back()
+                return None  # staged in this process when its turn comes
+
+        def settled(rows: list[SourceRow], future: Future[_StagedChunk] | None) -> _StagedChunk:
+            try:
+                staged = future.result() if future is not None else None
+            except BrokenProcessPool:
+                fallen_back()
+                staged = None
+            return _adopted(stager, rows, staged)
+
         try:
             for number, rows in enumerate(chunks):
                 if number == 0:
                     yield stager.stage_chunk(rows, stager.evidence.order)
                     continue
-                in_flight.append((rows, _submit(pool, rows, stager.evidence.order)))
+                in_flight.append((rows, submitted(rows)))
                 if len(in_flight) > 2 * helpers:
-                    yield _settled(stager, *in_flight.popleft())
+                    yield settled(*in_flight.popleft())
             while in_flight:
-                yield _settled(stager, *in_flight.popleft())
+                yield settled(*in_flight.popleft())
         finally:
             for _, future in in_flight:
                 if future is not None:
                     future.cancel()
 
 
-def _submit(pool: ProcessPoolExecutor, rows: list[SourceRow], order: DateOrder | None) -> Future[_StagedChunk] | None:
-    try:
-        return pool.submit(_stage_in_helper, rows, order)
-    except BrokenProcessPool:
-        return None  # staged in this process when its turn comes
-
-
-def _settled(stager: _RowStager, rows: list[SourceRow], future: Future[_StagedChunk] | None) -> _StagedChunk:
+def _adopted(stager: _RowStager, rows: list[SourceRow], staged: _StagedChunk | None) -> _StagedChunk:
+    """A helper's chunk as this process would have staged it (``None``: no helper staged it)."""
     order = stager.evidence.order
-    try:
-        staged = future.result() if future is not None else None
-    except BrokenProcessPool:
-        logger.warning("An import helper process stopped; staging its rows in this process instead")
-        staged = None
     if staged is None or (staged.assumed_order is not order and staged.order_sensitive):
         return stager.stage_chunk(rows, order)
     stager.evidence.order = staged.order or order

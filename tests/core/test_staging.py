@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import multiprocessing
+import os
+import signal
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +24,7 @@ from capi_desktop.core.journal import Journal, RowState
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, guess_mapping, parse_rule_map
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import open_table
+from capi_desktop.core.reading.model import SourceRow, Table
 from capi_desktop.core.staging import ImportCancelled, ImportOptions, StageSummary, stage
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -314,3 +319,39 @@ def test_helper_processes_stage_exactly_what_this_process_stages(
     assert by_row[2].state is RowState.WARNING  # held back until row 31 told the order, then sent
     assert "different day/month order" in (by_row[38].reason or "")
     assert not [r for r in caplog.records if "helper" in r.getMessage()]  # the helpers did the work
+
+
+def test_a_helper_killed_mid_import_costs_speed_not_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("capi_desktop.core.staging.CHUNK", 7)
+    month = NOW - timedelta(days=40)
+    rows = [[f"u{i}@example.com", "Ann", f"Lee{i}", dmy(month, (i % 12) + 1), f"{i},5"] for i in range(400)]
+    table = open_table(write_csv(tmp_path / "a.csv", ["Email", "First", "Last", "Date", "Amount EUR"], rows))
+    mapping = guess_mapping(table.columns, [r.values for r in table.sample(20)])
+    options = ImportOptions(rules=RuleChoice(rule_id=1), mapping=mapping, timezone="Europe/Berlin")
+    with Journal(tmp_path / "alone.capijob", create=True) as journal:
+        alone = stage(table, options, journal, now_ms=NOW_MS, helpers=0)
+        alone_rows = list(journal.rows())
+
+    killed: list[int] = []
+    read_rows = Table.rows
+
+    def rows_killing_a_helper(self: Table) -> Iterator[SourceRow]:
+        for row in read_rows(self):
+            if row.number == 100:  # chunks are with the helpers by now, and more will follow
+                (helper, _) = multiprocessing.active_children()
+                assert helper.pid is not None
+                os.kill(helper.pid, signal.SIGKILL)
+                killed.append(helper.pid)
+            yield row
+
+    monkeypatch.setattr(Table, "rows", rows_killing_a_helper)
+    with Journal(tmp_path / "helped.capijob", create=True) as journal:
+        helped = stage(table, options, journal, now_ms=NOW_MS, helpers=2)
+        helped_rows = list(journal.rows())
+    assert len(killed) == 1
+    assert alone.rows == 400 and helped == alone and helped_rows == alone_rows
+    assert [r.getMessage() for r in caplog.records if "helper" in r.getMessage()] == [
+        "An import helper process stopped; staging its rows in this process instead"
+    ]
