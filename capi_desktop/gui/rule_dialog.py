@@ -23,14 +23,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
 from capi_desktop.gui.errors import show_error
-from capi_desktop.gui.widgets import small_label, wrapped_label
+from capi_desktop.gui.widgets import side_button, small_label, wrapped_label
 from capi_desktop.gui.worker import Task, Worker
 from capi_desktop.linkedin.errors import LinkedInError
 from capi_desktop.linkedin.models import (
@@ -181,9 +180,7 @@ class NewRuleDialog(QDialog):
         campaign_row = QHBoxLayout()
         self.campaign_status = small_label()
         campaign_row.addWidget(self.campaign_status, 1)
-        self.campaign_retry = QPushButton("Load campaigns again")
-        self.campaign_retry.setAutoDefault(False)
-        self.campaign_retry.clicked.connect(self._load_campaigns)
+        self.campaign_retry = side_button("Load campaigns again", self._load_campaigns)
         self.campaign_retry.hide()
         campaign_row.addWidget(self.campaign_retry)
         layout.addLayout(campaign_row)

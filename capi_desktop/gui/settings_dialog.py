@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from capi_desktop.core.keychain import KeychainError
 from capi_desktop.core.settings import Settings, SettingsError
-from capi_desktop.gui.widgets import Notice, small_label, wrapped_label
+from capi_desktop.gui.widgets import Notice, side_button, small_label, wrapped_label
 from capi_desktop.runtime import Mode, Runtime, client_secret_entry
 
 logger = logging.getLogger(__name__)
@@ -153,9 +153,7 @@ class SettingsDialog(QDialog):
         self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)  # never on screen
         self.client_secret.setAccessibleName("Client secret")
         self.client_secret.textChanged.connect(self._update_restart_notice)
-        self.forget_secret_button = QPushButton("Forget")
-        self.forget_secret_button.setAutoDefault(False)
-        self.forget_secret_button.clicked.connect(self._forget_secret)
+        self.forget_secret_button = side_button("Forget", self._forget_secret)
         row = QWidget()
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)

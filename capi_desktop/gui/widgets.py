@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
@@ -73,6 +75,15 @@ def primary_button(text: str) -> QPushButton:
         "#primary:focus { border-color: #00254D; outline: none; }"
         "#primary:disabled { background: #9DB8D6; border-color: #9DB8D6; }"
     )
+    return button
+
+
+def side_button(text: str, on_click: Callable[[], object] | SignalInstance) -> QPushButton:
+    """A button beside the wizard's own: Enter never presses it, even when it has focus. Enter stays with
+    Next or Finish, so a user typing and pressing Enter never stops, cancels or signs out by accident."""
+    button = QPushButton(text)
+    button.setAutoDefault(False)
+    button.clicked.connect(on_click)
     return button
 
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QPushButton,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 from capi_desktop.gui.errors import describe
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.session import UploadSession
-from capi_desktop.gui.widgets import Notice, busy_bar, heading_label, small_label, wrapped_label
+from capi_desktop.gui.widgets import Notice, busy_bar, heading_label, side_button, small_label, wrapped_label
 from capi_desktop.linkedin.models import AdAccount
 from capi_desktop.runtime import Mode, Runtime
 
@@ -110,9 +109,7 @@ class LoadingStack(QStackedWidget):
         layout.addWidget(self.failed_label)
         self.failed_hint = wrapped_label()
         layout.addWidget(self.failed_hint)
-        self.retry_button = QPushButton("Try again")
-        self.retry_button.setAutoDefault(False)  # Enter stays with the wizard's Next button
-        self.retry_button.clicked.connect(self.retry)
+        self.retry_button = side_button("Try again", self.retry)
         row = QHBoxLayout()
         row.addWidget(self.retry_button)
         row.addStretch(1)

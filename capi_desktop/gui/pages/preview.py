@@ -34,7 +34,7 @@ from capi_desktop.core.staging import StageSummary
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.preview_model import Column, PreviewModel, RowFilter, state_colour
 from capi_desktop.gui.session import UploadSession
-from capi_desktop.gui.widgets import Notice, heading_label, small_label, wrapped_label
+from capi_desktop.gui.widgets import Notice, heading_label, side_button, small_label, wrapped_label
 from capi_desktop.gui.worker import Progress
 from capi_desktop.runtime import Mode
 
@@ -163,10 +163,8 @@ class PreviewPage(WizardPage):
         self.filter_buttons[RowFilter.PROBLEMS].setToolTip("Rows with errors: these are not sent.")
         self.filter_buttons[RowFilter.WARNINGS].setToolTip("Rows sent with a note, e.g. matched on name only.")
         bar.addStretch(1)
-        self.report_button = QPushButton("Save problems report…")
-        self.report_button.setAutoDefault(False)
+        self.report_button = side_button("Save problems report…", self.save_problems_report)
         self.report_button.setToolTip("Your own rows and columns, with a Problem column saying what is wrong.")
-        self.report_button.clicked.connect(self.save_problems_report)
         bar.addWidget(self.report_button)
         self.body.addLayout(bar)
 

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QRadioButton,
     QScrollArea,
     QStackedWidget,
@@ -37,7 +36,7 @@ from capi_desktop.gui.pages.account import LoadingStack, choice_list, failure_hi
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.rule_dialog import NewRuleDialog, type_label
 from capi_desktop.gui.session import UploadSession
-from capi_desktop.gui.widgets import Notice, small_label, wrapped_label
+from capi_desktop.gui.widgets import Notice, side_button, small_label, wrapped_label
 from capi_desktop.linkedin.models import AdAccount, ConversionRule
 from capi_desktop.runtime import Mode, Runtime
 
@@ -176,10 +175,8 @@ class RulesPage(WizardPage):
         layout.addWidget(self.problems_label)
 
         row = QHBoxLayout()
-        self.new_rule_button = QPushButton("New rule…")
-        self.new_rule_button.setAutoDefault(False)  # Enter stays with the wizard's Next button
+        self.new_rule_button = side_button("New rule…", self.open_new_rule_dialog)
         self.new_rule_button.setToolTip("Create a Conversions API rule in this ad account")
-        self.new_rule_button.clicked.connect(self.open_new_rule_dialog)
         row.addWidget(self.new_rule_button)
         row.addStretch(1)
         layout.addLayout(row)
@@ -228,9 +225,7 @@ class RulesPage(WizardPage):
         scroll.setWidget(self.rows_widget)
         layout.addWidget(scroll, 1)
 
-        self.add_row_button = QPushButton("Add event name")
-        self.add_row_button.setAutoDefault(False)
-        self.add_row_button.clicked.connect(lambda: self.add_row(focus=True))
+        self.add_row_button = side_button("Add event name", lambda: self.add_row(focus=True))
         row = QHBoxLayout()
         row.addWidget(self.add_row_button)
         row.addStretch(1)

@@ -34,6 +34,7 @@ from capi_desktop.gui.widgets import (
     busy_bar,
     heading_label,
     primary_button,
+    side_button,
     small_label,
     wrapped_label,
 )
@@ -139,12 +140,8 @@ class SignInPage(WizardPage):
         self.waiting_hint = wrapped_label()
         layout.addWidget(self.waiting_hint)
         buttons = QHBoxLayout()
-        self.cancel_button = QPushButton("Cancel sign-in")
-        self.cancel_button.setAutoDefault(False)
-        self.cancel_button.clicked.connect(self._cancel_browser_sign_in)
-        self.copy_link_button = QPushButton("Copy sign-in link")
-        self.copy_link_button.setAutoDefault(False)
-        self.copy_link_button.clicked.connect(self._copy_link)
+        self.cancel_button = side_button("Cancel sign-in", self._cancel_browser_sign_in)
+        self.copy_link_button = side_button("Copy sign-in link", self._copy_link)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.copy_link_button)
         buttons.addStretch(1)
@@ -235,10 +232,7 @@ class SignInPage(WizardPage):
         form.addRow("Permissions:", permissions)
         form.addRow("Remembered:", self.storage_label)
         layout.addLayout(form)
-        self.sign_out_button = QPushButton("Sign out")
-        # Enter must mean Next on this page, never "sign out" because the button happened to have focus.
-        self.sign_out_button.setAutoDefault(False)
-        self.sign_out_button.clicked.connect(self._sign_out)
+        self.sign_out_button = side_button("Sign out", self._sign_out)
         row = QHBoxLayout()
         row.addWidget(self.sign_out_button)
         row.addStretch(1)

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -56,6 +55,7 @@ from capi_desktop.gui.widgets import (
     busy_bar,
     heading_label,
     primary_button,
+    side_button,
     small_label,
     wrapped_label,
 )
@@ -188,9 +188,7 @@ class SpreadsheetPage(WizardPage):
         row.addStretch(1)
         zone.addSpacing(6)
         zone.addLayout(row)
-        self.example_button = QPushButton("Use an example spreadsheet")
-        self.example_button.setAutoDefault(False)
-        self.example_button.clicked.connect(self.use_example)
+        self.example_button = side_button("Use an example spreadsheet", self.use_example)
         self.example_hint = small_label(
             "Practice with a made-up CRM export: 200 conversions, a few of them with typical mistakes."
         )
@@ -241,9 +239,7 @@ class SpreadsheetPage(WizardPage):
         top.addSpacing(8)
         top.addWidget(header_label)
         top.addWidget(self.header_spin)
-        self.other_file_button = QPushButton("Other file…")
-        self.other_file_button.setAutoDefault(False)
-        self.other_file_button.clicked.connect(self._browse)
+        self.other_file_button = side_button("Other file…", self._browse)
         top.addSpacing(8)
         top.addWidget(self.other_file_button)
         layout.addLayout(top)
@@ -336,9 +332,7 @@ class SpreadsheetPage(WizardPage):
         layout.setContentsMargins(0, 0, 0, 0)
         self.progress_label = wrapped_label()
         self.progress_bar = busy_bar(260)  # how many rows a file has is only known at its end
-        self.cancel_button = QPushButton("Stop")
-        self.cancel_button.setAutoDefault(False)
-        self.cancel_button.clicked.connect(self.cancel_staging)
+        self.cancel_button = side_button("Stop", self.cancel_staging)
         layout.addWidget(self.progress_label, 1)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.cancel_button)
