@@ -213,10 +213,16 @@ class Journal:
 
     def add_rows(self, rows: Iterable[JournalRow]) -> None:
         """Insert a chunk of rows in one transaction (the caller chunks; SQLite is fast in bulk)."""
+        self._insert_rows((r.number, r.state.value, r.reason, r.event_id, r.rule_id, r.event_json) for r in rows)
+
+    def add_columns(self, columns: Sequence[Sequence[Any]]) -> None:
+        """Insert rows given as columns: number, state (its value), reason, event id, rule id, event JSON."""
+        self._insert_rows(zip(*columns, strict=True))
+
+    def _insert_rows(self, values: Iterable[tuple[Any, ...]]) -> None:
         with self._db:
             self._db.executemany(
-                "INSERT INTO rows(number, state, reason, event_id, rule_id, event_json) VALUES (?,?,?,?,?,?)",
-                ((r.number, r.state.value, r.reason, r.event_id, r.rule_id, r.event_json) for r in rows),
+                "INSERT INTO rows(number, state, reason, event_id, rule_id, event_json) VALUES (?,?,?,?,?,?)", values
             )
 
     def update_rows(self, rows: Iterable[JournalRow]) -> None:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from capi_desktop.core import columns
 from capi_desktop.core.dates import (
     AmbiguousDate,
     DateOrder,
@@ -139,11 +140,14 @@ def stage(
     progress: Callable[[int], None] | None = None,
     cancel: CancelToken | None = None,
     helpers: int | None = None,
+    by_column: bool | None = None,
 ) -> StageSummary:
     """Stage every row of ``table`` into ``journal`` (replacing earlier rows) and summarise.
 
-    ``helpers`` is how many helper processes normalise rows while this one reads the file and writes
-    the journal; None decides by the file's size and the computer's cores, 0 does everything here.
+    ``by_column`` stages a delimited text file a batch of columns at a time (see ``columns``); None
+    decides by the file. Otherwise ``helpers`` is how many helper processes normalise rows while this
+    one reads the file and writes the journal; None decides by the file's size and the computer's
+    cores, 0 does everything here.
     """
     problems = options.mapping.problems(table.columns)
     if problems:
@@ -155,29 +159,31 @@ def stage(
         else None
     )
     settings = _StagerSettings(table.columns, options, resolve_timezone(options.timezone), now_ms, decimal_comma)
+    by_column = columns.suitable(table) if by_column is None else by_column
     stager = _RowStager(settings)
     journal.clear_rows()
-    pending: list[tuple[JournalRow, str]] = []
-    unmapped: Counter[str] = Counter()
-    done = 0
-    chunks = _chunks(table.rows())
-    helpers = _helpers_for(table) if helpers is None else helpers
     try:
-        for staged in _staged_chunks(chunks, stager, helpers):
-            journal.add_rows(staged.rows)
-            pending += staged.pending
-            unmapped.update(staged.unmapped)
-            done += len(staged.rows) + len(staged.pending)
-            if cancel is not None and cancel.is_set():
-                raise ImportCancelled()
-            if progress is not None:
-                progress(done)
+        if by_column:
+            try:
+                done, pending, unmapped = _stage_chunks(columns.staged_batches(table, stager), journal, progress, cancel)
+            except columns.NotColumnar as exc:
+                logger.info("Staging %s row by row: %s", table.path.name, exc)
+                journal.clear_rows()
+                stager.close()
+                stager = _RowStager(settings)
+                by_column = False
+        if not by_column:
+            chunks = _chunks(table.rows())
+            helpers = _helpers_for(table) if helpers is None else helpers
+            try:
+                done, pending, unmapped = _stage_chunks(_staged_chunks(chunks, stager, helpers), journal, progress, cancel)
+            finally:
+                chunks.close()
         needed = _resolve_pending(journal, pending, stager)
     except ImportCancelled:
         journal.clear_rows()
         raise
     finally:
-        chunks.close()
         journal.index_rows()
         stager.close()
     duplicates = journal.flag_duplicates()
@@ -198,6 +204,32 @@ def stage(
         date_order_needed=needed,
         unmapped_event_names=dict(unmapped),
     )
+
+
+def _stage_chunks(
+    staged_chunks: Iterator[_StagedChunk | columns.ColumnChunk],
+    journal: Journal,
+    progress: Callable[[int], None] | None,
+    cancel: CancelToken | None,
+) -> tuple[int, list[tuple[JournalRow, str]], Counter[str]]:
+    """Write each staged chunk to the journal; returns the rows seen, the held-back rows and the
+    unmapped event names."""
+    pending: list[tuple[JournalRow, str]] = []
+    unmapped: Counter[str] = Counter()
+    done = 0
+    for staged in staged_chunks:
+        if isinstance(staged, columns.ColumnChunk):
+            journal.add_columns(staged.columns)
+            done += len(staged.columns[0])
+        journal.add_rows(staged.rows)
+        pending += staged.pending
+        unmapped.update(staged.unmapped)
+        done += len(staged.rows) + len(staged.pending)
+        if cancel is not None and cancel.is_set():
+            raise ImportCancelled()
+        if progress is not None:
+            progress(done)
+    return done, pending, unmapped
 
 
 def _chunks(rows: Iterator[SourceRow]) -> Generator[list[SourceRow], None, None]:

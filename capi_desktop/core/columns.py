@@ -1,0 +1,790 @@
+"""Column-at-a-time staging of big delimited text files: the same journal rows as the row stager in
+``staging``, an order of magnitude faster.
+
+The file is parsed by polars (native code, both cores) in batches, and each column is normalised as a
+whole: common shapes (plain ASCII emails, "23/11/2026 14:05" and ISO dates, "1234.56" amounts, tidy
+names) by vectorised expressions, every other value by the row stager's own cached functions, called
+once per distinct value. Rows whose outcome is anything but OK, a warning, or the no-rule and
+no-identifier errors are staged by the row stager itself. So each rule lives in one place, and
+``tests/core/test_staging_columns.py`` checks both ways give the same journal.
+
+When the text is something only Python's csv module reads this way (stray quotes, line breaks inside
+quotes, old Mac line ends), ``NotColumnar`` is raised and the file is staged row by row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from capi_desktop.core.dates import AmbiguousDate, DateOrder
+from capi_desktop.core.events import EVENT_ID_PREFIX, RULE_URN
+from capi_desktop.core.journal import JournalRow, RowState
+from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
+from capi_desktop.core.money import format_amount, minor_units
+from capi_desktop.core.problems import PLACEHOLDERS, ValueProblem
+from capi_desktop.core.reading import FileKind, SourceRow, Table
+from capi_desktop.core.reading.formats import CHUNK as READ_CHUNK
+from capi_desktop.core.reading.text import TextSource
+
+if TYPE_CHECKING:
+    import polars as pl
+
+BATCH = 100_000
+MIN_BYTES = 1_000_000  # below this, importing polars costs more than it saves
+EVENT_ID_MAX = 64
+_ID_TYPES = (
+    (Field.CLICK_ID, "LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID"),
+    (Field.ACXIOM_ID, "ACXIOM_ID"),
+)
+# Cells in these fields enter the derived event id (see ``_RowStager.process``), in this order.
+_ID_CONTENT = (
+    Field.FIRST_NAME,
+    Field.LAST_NAME,
+    Field.COMPANY,
+    Field.CLICK_ID,
+    Field.EXTERNAL_ID,
+    Field.ACXIOM_ID,
+    Field.CONVERSION_TIME,
+    Field.VALUE,
+    Field.CURRENCY,
+    Field.EVENT_NAME,
+)
+_TEXT_FIELDS = (
+    Field.FIRST_NAME,
+    Field.LAST_NAME,
+    Field.COMPANY,
+    Field.TITLE,
+    Field.CLICK_ID,
+    Field.ACXIOM_ID,
+    Field.EXTERNAL_ID,
+    Field.EVENT_ID,
+)
+# Vectorised shapes, each a strict subset of what the Python normaliser reads the same way.
+_TIDY_TEXT = r"^[!-~]+(?: [!-~]+)*$"  # printable ASCII, single inner spaces: clean_text keeps it as it is
+_PLAIN_EMAIL = (
+    r"^[ \t]*[a-zA-Z0-9!#$%&'*+/=?^_`{|}~\-]+(?:\.[a-zA-Z0-9!#$%&'*+/=?^_`{|}~\-]+)*@"
+    r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z][a-zA-Z0-9\-]*[a-zA-Z0-9][ \t]*$"
+)
+_DAY_MONTH = r"^[ \t]*([0-9]{1,2})([/.\-])([0-9]{1,2})([/.\-])([0-9]{4})(?:[ T]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?[ \t]*$"
+_ISO = r"^[ \t]*([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?[ \t]*$"
+_PLAIN_AMOUNT = r"^[ \t]*(-?)([0-9]{1,15})(?:\.([0-9]{1,20}))?[ \t]*$"
+_PLAIN_AMOUNT_THOUSANDS = r"^[ \t]*-?[0-9]{1,15}\.[0-9]{3}[ \t]*$"  # "1.234": the row stager decides
+_BLANK = r"^[\s\x1c-\x1f]*$"
+
+
+class NotColumnar(Exception):
+    """This text file must be read row by row to read it exactly as the row reader does."""
+
+
+class RowStager(Protocol):
+    """What column staging uses of ``staging._RowStager``: its cached normalisers and its row path."""
+
+    mapping: ColumnMapping
+    rules: RuleChoice
+    names: dict[Field, str]
+    emails: tuple[tuple[int, str], ...]
+    now_ms: int
+    unmapped: Counter[str]
+    text: Callable[[Any], str | None]
+    missing: Callable[[Any], bool]
+    told: Callable[[Any], DateOrder | None]
+    money: Callable[[Any], Any]
+    country: Callable[[Any], Any]
+    currency: Callable[[Any], Any]
+    time_ms: Callable[[Any, DateOrder], Any]
+
+    @property
+    def evidence(self) -> Any: ...
+
+    @property
+    def settings(self) -> Any: ...
+
+    def process(self, row: SourceRow) -> tuple[JournalRow, str | None]: ...
+
+
+class ColumnChunk(NamedTuple):
+    """A batch of rows staged: the common ones as columns ready for the journal, the rest as rows."""
+
+    columns: tuple[list[Any], ...]  # number, state, reason, event_id, rule_id, event_json
+    rows: list[JournalRow]
+    pending: list[tuple[JournalRow, str]]
+    unmapped: Counter[str]
+
+
+def suitable(table: Table) -> bool:
+    """True for a big UTF-8 delimited text file, which column staging reads as the row reader does."""
+    return (
+        table.kind is FileKind.CSV
+        and isinstance(table.source, TextSource)
+        and table.source.codec in ("utf-8", "utf-8-sig")
+        and len(table.source.delimiter) == 1
+        and not table.preview_complete
+        and table.stamp.size >= MIN_BYTES
+    )
+
+
+def staged_batches(table: Table, stager: RowStager) -> Iterator[ColumnChunk]:
+    """Stage ``table`` batch by batch; ``NotColumnar`` (possibly after some batches) means: start over
+    row by row."""
+    import polars as pl
+
+    source = table.source
+    assert isinstance(source, TextSource)
+    width = len(table.columns)
+    skip = max(table.header_row, 1 if source.skip_first_line else 0)
+    lines = _line_count(table)
+    frame = pl.scan_csv(
+        table.path,
+        separator=source.delimiter,
+        has_header=False,
+        skip_rows=skip,
+        # One column more than the table: a row with data only right of its columns is not blank.
+        schema={f"c{i}": pl.String for i in range(width + 1)},
+        truncate_ragged_lines=True,
+        infer_schema=False,
+    )
+    batch_stager = _BatchStager(stager, table.columns)
+    number = skip + 1
+    try:
+        for batch in frame.collect_batches(chunk_size=BATCH):
+            yield batch_stager.stage(batch, number)
+            number += batch.height
+    except pl.exceptions.PolarsError as exc:
+        raise NotColumnar(str(exc)) from exc
+    if number - 1 != lines:
+        raise NotColumnar(f"{number - 1} records on {lines} lines: some value spans lines")
+
+
+def _line_count(table: Table) -> int:
+    count, last = 0, b"\n"
+    with open(table.path, "rb") as handle:
+        while chunk := handle.read(READ_CHUNK):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+class _BatchStager:
+    def __init__(self, stager: RowStager, columns: tuple[str, ...]) -> None:
+        self.stager = stager
+        self.columns = columns
+        self.index = {name: i for i, name in enumerate(columns)}
+        self.placeholders = list(PLACEHOLDERS)
+
+    def stage(self, batch: pl.DataFrame, first_number: int) -> ColumnChunk:
+        import polars as pl
+
+        width = len(self.columns) + 1
+        batch = batch.with_columns(
+            [pl.when(pl.col(f"c{i}") != "").then(pl.col(f"c{i}")).alias(f"c{i}") for i in range(width)]
+        ).with_row_index("number", offset=first_number)
+        blank = pl.all_horizontal(
+            [pl.col(f"c{i}").is_null() | pl.col(f"c{i}").str.contains(_BLANK) for i in range(width)]
+        )
+        batch = batch.filter(~blank)
+        return _Batch(self, batch).staged()
+
+    def cell_column(self, batch: pl.DataFrame, f: Field) -> pl.Series | None:
+        name = self.stager.mapping.column(f)
+        return None if name is None else batch[f"c{self.index[name]}"]
+
+
+class _Batch:
+    """One batch's columns, normalised."""
+
+    def __init__(self, owner: _BatchStager, frame: pl.DataFrame) -> None:
+        self.owner = owner
+        self.stager = owner.stager
+        self.frame = frame
+        self.height = frame.height
+
+    def staged(self) -> ColumnChunk:
+        import polars as pl
+
+        stager, frame = self.stager, self.frame
+        names = stager.names
+        text = {f: self._text(f) for f in _TEXT_FIELDS}
+        event_name = self._text(Field.EVENT_NAME)
+        if stager.mapping.event_name is not None:
+            event_name = event_name.fill_null(stager.mapping.event_name)
+        rule_id = _per_value(event_name, stager.rules.rule_for, pl.Int64)
+        country, country_warning = self._country()
+        email, bad_email = self._email()
+        ms, time_state = self._time()
+        amount, currency, value_ok, negative = self._value()
+        first, last = text[Field.FIRST_NAME], text[Field.LAST_NAME]
+        full_name = first.is_not_null() & last.is_not_null()
+        company = text[Field.COMPANY]
+        other_ids = text[Field.CLICK_ID].is_not_null() | text[Field.ACXIOM_ID].is_not_null()
+        matchable = email.is_not_null() | other_ids | text[Field.EXTERNAL_ID].is_not_null() | full_name
+        event_id_text = text[Field.EVENT_ID]
+        long_id = event_id_text.str.len_chars() > EVENT_ID_MAX
+
+        columns = pl.DataFrame(
+            {
+                "number": frame["number"],
+                "rule_id": rule_id,
+                "event_name": event_name,
+                "email": email,
+                "bad_email": bad_email,
+                "full_name": full_name,
+                "company": company,
+                "matchable": matchable,
+                "country_warning": country_warning,
+                "one_name": first.is_not_null() != last.is_not_null(),
+                "ms": ms,
+                "time_state": time_state,
+                "value_ok": value_ok,
+                "amount": amount,
+                "negative": negative,
+                "long_id": long_id,
+            }
+        )
+        # Rows whose outcome is rare (an unreadable date or amount, a long event id) go the row way.
+        slow = ~columns["value_ok"] | columns["long_id"].fill_null(False) | (columns["time_state"] == _TIME_PROBLEM)
+        rule_error = (
+            pl.when(pl.col("rule_id").is_not_null())
+            .then(None)
+            .when(pl.col("event_name").is_null())
+            .then(pl.lit(f"No event name in “{names[Field.EVENT_NAME]}”, so no conversion rule applies."))
+            .otherwise(pl.format("The event name “{}” is not mapped to a conversion rule.", "event_name"))
+        )
+        what = (
+            pl.when(pl.col("bad_email").is_not_null())
+            .then(pl.format("The value in “{}” is not a valid email address", "bad_email"))
+            .otherwise(pl.lit("There is no email"))
+        )
+        identity_error = pl.when(~pl.col("matchable")).then(
+            pl.format("{}, and there is no first and last name or click id LinkedIn could match instead.", what)
+        )
+        basis = (
+            pl.when(pl.col("full_name") & pl.col("company").is_not_null())
+            .then(pl.lit("name and company"))
+            .otherwise(pl.lit("the other identifiers"))
+        )
+        no_email = pl.col("matchable") & pl.col("email").is_null()
+        identity_warning = (
+            pl.when(no_email & pl.col("bad_email").is_not_null())
+            .then(
+                pl.format(
+                    "The value in “{}” is not a valid email address; LinkedIn will match on {}.", "bad_email", basis
+                )
+            )
+            .when(no_email & pl.lit(bool(stager.emails)))
+            .then(pl.format("No email; LinkedIn will match on {} only.", basis))
+        )
+        outcome = columns.select(
+            pl.concat_str([rule_error, identity_error], separator=" ", ignore_nulls=True).alias("errors"),
+            pl.concat_str(
+                [
+                    pl.col("country_warning"),
+                    identity_warning,
+                    pl.when(pl.col("one_name")).then(
+                        pl.lit("Only one of first and last name is filled in, so the name is not sent.")
+                    ),
+                    pl.when(pl.col("negative")).then(pl.lit("The value is negative (a refund?); it is sent as it is.")),
+                ],
+                separator=" ",
+                ignore_nulls=True,
+            ).alias("warnings"),
+        )
+        errors, warnings = outcome["errors"], outcome["warnings"]
+        failed = errors != ""
+        event_id = self._event_id(event_id_text, email, rule_id)
+        event_json = self._event_json(rule_id, ms, event_id, email, text, country, amount, currency)
+        state = (
+            pl.select(
+                pl.when(pl.lit(failed))
+                .then(pl.lit("error"))
+                .when(pl.lit(warnings) != "")
+                .then(pl.lit("warning"))
+                .otherwise(pl.lit("ok"))
+            )
+            .to_series()
+            .alias("state")
+        )
+        reason = pl.select(
+            pl.when(pl.lit(failed)).then(pl.lit(errors)).when(pl.lit(warnings) != "").then(pl.lit(warnings))
+        ).to_series()
+        # A failed row sends nothing, and an ambiguous date waits for the column's order (see staging).
+        event_json = pl.select(pl.when(pl.lit(failed)).then(None).otherwise(pl.lit(event_json))).to_series()
+        pending_mask = ~failed & (columns["time_state"] == _TIME_PENDING) & ~slow
+        fast = ~slow & ~pending_mask
+        table = pl.DataFrame(
+            {
+                "number": frame["number"],
+                "state": state,
+                "reason": reason,
+                "event_id": event_id,
+                "rule_id": rule_id,
+                "event_json": event_json,
+            }
+        )
+        done = table.filter(fast)
+        unmapped: Counter[str] = Counter()
+        unmapped_names = event_name.filter(fast & rule_id.is_null() & event_name.is_not_null())
+        unmapped.update(dict(unmapped_names.value_counts().iter_rows()))
+        pending = [
+            (JournalRow(number, _STATES[state], reason, event_id, rule, body), raw)
+            for (number, state, reason, event_id, rule, body), raw in zip(
+                table.filter(pending_mask).iter_rows(),
+                self._raw(Field.CONVERSION_TIME).filter(pending_mask).to_list(),
+                strict=True,
+            )
+        ]
+        rows = self._row_way(slow, unmapped, pending)
+        return ColumnChunk(tuple(done[name].to_list() for name in done.columns), rows, pending, unmapped)
+
+    # -- per field -------------------------------------------------------------------------------
+
+    def _raw(self, f: Field) -> pl.Series:
+        import polars as pl
+
+        series = self.owner.cell_column(self.frame, f)
+        return pl.Series(f.value, [None] * self.height, pl.String) if series is None else series
+
+    def _text(self, f: Field) -> pl.Series:
+        """``clean_text`` of a column: tidy ASCII as it is, anything else through the cached function."""
+        import polars as pl
+
+        raw = self._raw(f)
+        lowered = raw.str.to_lowercase()
+        tidy = raw.str.contains(_TIDY_TEXT) & ~((raw.str.len_chars() <= 15) & lowered.is_in(self.owner.placeholders))
+        return _fast_or_per_value(raw, raw, tidy.fill_null(False), self.stager.text, pl.String)
+
+    def _country(self) -> tuple[pl.Series, pl.Series]:
+        import polars as pl
+
+        raw = self._raw(Field.COUNTRY)
+
+        def read(cell: str | None) -> tuple[str | None, str | None]:
+            if self.stager.missing(cell):
+                return None, None
+            country = self.stager.country(cell)
+            if isinstance(country, ValueProblem):
+                return None, f"{country} It is sent without a country."
+            return str(country), None
+
+        return _per_value_pair(raw, read, pl.String, pl.String)
+
+    def _email(self) -> tuple[pl.Series, pl.Series]:
+        """The first valid email's hash, and the first email column holding something invalid."""
+        import polars as pl
+
+        found = pl.Series("email", [None] * self.height, pl.String)
+        bad = pl.Series("bad", [None] * self.height, pl.String)
+        for _, name in self.stager.emails:
+            raw = self.frame[f"c{self.owner.index[name]}"]
+            plain = raw.str.contains(_PLAIN_EMAIL).fill_null(False)
+            cleaned = raw.str.strip_chars(" \t").str.to_lowercase()
+            # The contract's length limits: 254 in all, 64 before the "@".
+            plain = plain & (cleaned.str.len_bytes() <= 254) & (cleaned.str.find("@") <= 64)
+            hashed = _sha256(cleaned.filter(plain))
+            fast = pl.Series("email", [None] * self.height, pl.String).scatter(plain.arg_true(), hashed)
+
+            def read(cell: str | None) -> tuple[str | None, bool]:
+                if self.stager.missing(cell):
+                    return None, False
+                try:
+                    return _normalise_email(cell), False
+                except ValueProblem:
+                    return None, True
+
+            rest = raw.filter(~plain)
+            slow_hash, slow_bad = _per_value_pair(rest, read, pl.String, pl.Boolean)
+            hash_column = fast.scatter((~plain).arg_true(), slow_hash)
+            bad_here = pl.Series([False] * self.height).scatter((~plain).arg_true(), slow_bad)
+            frame = pl.DataFrame({"found": found, "bad": bad, "hash": hash_column, "bad_here": bad_here})
+            step = frame.select(
+                pl.coalesce("found", "hash").alias("found"),
+                pl.when(pl.col("found").is_null() & pl.col("bad").is_null() & pl.col("bad_here"))
+                .then(pl.lit(name))
+                .otherwise(pl.col("bad"))
+                .alias("bad"),
+            )
+            found, bad = step["found"], step["bad"]
+        return found, bad
+
+    def _time(self) -> tuple[pl.Series, pl.Series]:
+        """Epoch ms and a state per row; the column's day/month order as the row stager learns it."""
+        import polars as pl
+
+        stager = self.stager
+        evidence = stager.evidence
+        raw = self._raw(Field.CONVERSION_TIME)
+        tz = stager.settings.tz.key
+        options = stager.settings.options
+        if not evidence.user_chose:
+            told = _per_value(raw, lambda cell: _ORDER_CODES[stager.told(cell)], pl.Int8)
+            if evidence.order is None:
+                first = told.drop_nulls()
+                if first.len():
+                    evidence.order = _CODE_ORDERS[first[0]]
+            known = _ORDER_CODES[evidence.order]
+            contradicts = told.is_not_null() & (told != known) if known is not None else told.is_not_null() & False
+        else:
+            contradicts = pl.Series([False] * self.height)
+        order = evidence.order or DateOrder.AUTO
+        frame = pl.DataFrame({"raw": raw})
+        parts = frame.select(
+            pl.col("raw").str.extract_groups(_DAY_MONTH).alias("dm"),
+            pl.col("raw").str.extract_groups(_ISO).alias("iso"),
+        ).unnest("dm", "iso", separator="_")
+        # Day/month dates: which part is the day, as ``dates._numeric_parts`` decides for ``order``.
+        a, b = pl.col("dm_1").cast(pl.Int32), pl.col("dm_3").cast(pl.Int32)
+        if order is DateOrder.DMY:
+            day, month = a, b
+        elif order is DateOrder.MDY:
+            day, month = b, a
+        else:
+            day = pl.when((b <= 12) & (a > 12)).then(a).when((a <= 12) & (b > 12)).then(b).when(a == b).then(a)
+            month = pl.when((b <= 12) & (a > 12)).then(b).when((a <= 12) & (b > 12)).then(a).when(a == b).then(a)
+        ambiguous = (a != b) & (a <= 12) & (b <= 12) & pl.lit(order not in (DateOrder.DMY, DateOrder.MDY))
+        same_sep = pl.col("dm_2") == pl.col("dm_4")
+        moment = parts.select(
+            pl.when(pl.col("dm_1").is_not_null() & same_sep)
+            .then(pl.struct(y=pl.col("dm_5"), m=month, d=day, hh=pl.col("dm_6"), mm=pl.col("dm_7"), ss=pl.col("dm_8")))
+            .when(pl.col("iso_1").is_not_null())
+            .then(
+                pl.struct(
+                    y=pl.col("iso_1"), m=pl.col("iso_2"), d=pl.col("iso_3"),
+                    hh=pl.col("iso_4"), mm=pl.col("iso_5"), ss=pl.col("iso_6"),
+                )  # fmt: skip
+            )
+            .alias("t"),
+            (pl.col("dm_1").is_not_null() & same_sep & ambiguous).alias("ambiguous"),
+        ).unnest("t")
+        number = {k: moment[k].cast(pl.Int32, strict=False) for k in ("y", "m", "d", "hh", "mm", "ss")}
+        in_range = (
+            number["m"].is_between(1, 12)
+            & number["d"].is_between(1, 31)
+            & number["hh"].fill_null(0).is_between(0, 23)
+            & number["mm"].fill_null(0).is_between(0, 59)
+            & number["ss"].fill_null(0).is_between(0, 59)
+            & number["y"].is_between(1, 9999)
+        ).fill_null(False)
+        # Rows that are not a real date get a stand-in (1 January 2000) and are read by Python instead.
+        fields = pl.DataFrame({k: v.fill_null(0) for k, v in number.items()}).with_columns(
+            pl.when(pl.lit(in_range)).then(pl.col(k)).otherwise(stand_in).alias(k)
+            for k, stand_in in (("y", 2000), ("m", 1), ("d", 1))
+        )
+        month_days = fields.select(pl.date("y", "m", 1).dt.month_end().dt.day()).to_series()
+        real = in_range & (fields["d"] <= month_days)
+        local = fields.with_columns(pl.when(pl.lit(real)).then(pl.col("d")).otherwise(1).alias("d")).select(
+            pl.datetime("y", "m", "d", "hh", "mm", "ss", time_unit="ms")
+        )
+        try:
+            # A time that a daylight-saving change skips or repeats is left to Python's reading.
+            instant = local.to_series().dt.replace_time_zone(tz, ambiguous="null", non_existent="null").dt.epoch("ms")
+        except pl.exceptions.PolarsError:  # a zone polars does not know: every time is read by Python
+            instant = pl.Series([None] * self.height, dtype=pl.Int64)
+        low = stager.now_ms - options.max_age_days * 86_400_000
+        high = stager.now_ms + options.future_grace_seconds * 1000
+        fast = real & ~moment["ambiguous"] & instant.is_between(low, high).fill_null(False) & ~contradicts
+        fast_ms = pl.select(pl.when(pl.lit(fast)).then(pl.lit(instant))).to_series()
+
+        def read(cell: str | None) -> tuple[int | None, int]:
+            if stager.missing(cell):
+                return None, _TIME_PROBLEM
+            ms = stager.time_ms(cell, order)
+            if isinstance(ms, AmbiguousDate):
+                return 0, _TIME_PENDING
+            if isinstance(ms, ValueProblem):
+                return None, _TIME_PROBLEM
+            return int(ms), _TIME_OK
+
+        rest = raw.filter(~fast)
+        slow_ms, slow_state = _per_value_pair(rest, read, pl.Int64, pl.Int8)
+        ms = fast_ms.scatter((~fast).arg_true(), slow_ms)
+        state = pl.Series([_TIME_OK] * self.height, dtype=pl.Int8).scatter((~fast).arg_true(), slow_state)
+        state = pl.select(pl.when(pl.lit(contradicts)).then(_TIME_PROBLEM).otherwise(pl.lit(state))).to_series()
+        return ms, state
+
+    def _value(self) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
+        """Amount text as sent, currency, whether the row's value is settled (else: the row way), and
+        whether it is below zero."""
+        import polars as pl
+
+        stager = self.stager
+        mapping = stager.mapping
+        raw = self._raw(Field.VALUE)
+        currency_raw = self._raw(Field.CURRENCY)
+
+        def read_currency(cell: str | None) -> tuple[str | None, bool]:
+            if stager.missing(cell):
+                return None, True
+            code = stager.currency(cell)
+            return (None, False) if isinstance(code, ValueProblem) else (str(code), True)
+
+        column_currency, currency_ok = _per_value_pair(currency_raw, read_currency, pl.String, pl.Boolean)
+        parts = raw.str.extract_groups(_PLAIN_AMOUNT).struct.unnest()
+        plain = (parts["1"].is_not_null() & ~raw.str.contains(_PLAIN_AMOUNT_THOUSANDS)).fill_null(False)
+
+        def read_amount(cell: str | None) -> tuple[str | None, str | None, bool]:
+            """(plain decimal text, currency from a symbol, ok)."""
+            if stager.missing(cell):
+                value = mapping.value
+                return (None if value is None else format(value, "f")), None, True
+            money = stager.money(cell)
+            if isinstance(money, ValueProblem):
+                return None, None, False
+            amount, symbol = money
+            return format(amount, "f"), symbol, True
+
+        plain_text = pl.concat_str([parts["1"], parts["2"], pl.lit("."), parts["3"].fill_null("")])
+        rest = raw.filter(~plain)
+        slow = _per_value_triple(rest, read_amount, pl.String, pl.String, pl.Boolean)
+        rest_index = (~plain).arg_true()
+        amount_text = pl.select(plain_text).to_series().scatter(rest_index, slow[0])
+        symbol = pl.Series([None] * self.height, dtype=pl.String).scatter(rest_index, slow[1])
+        amount_ok = pl.Series([True] * self.height).scatter(rest_index, slow[2])
+        frame = pl.DataFrame(
+            {"amount": amount_text, "symbol": symbol, "column": column_currency, "ok": amount_ok & currency_ok}
+        )
+        frame = frame.with_columns(
+            pl.coalesce("column", "symbol", pl.lit(mapping.currency, pl.String)).alias("currency")
+        ).with_columns(
+            # What the row stager refuses (a currency clash, no currency at all) goes the row way.
+            (
+                pl.col("ok")
+                & (pl.col("amount").is_null() | pl.col("currency").is_not_null())
+                & (pl.col("symbol").is_null() | (pl.col("symbol") == pl.col("currency")))
+            ).alias("ok"),
+        )
+        sent = frame.filter(pl.col("ok") & pl.col("amount").is_not_null())
+        formatted = _format_amounts(sent["amount"], sent["currency"])
+        index = (frame["ok"] & frame["amount"].is_not_null()).arg_true()
+        amount = pl.Series([None] * self.height, dtype=pl.String).scatter(index, formatted)
+        currency = pl.select(pl.when(pl.lit(amount).is_not_null()).then(pl.lit(frame["currency"]))).to_series()
+        negative = amount_text.str.starts_with("-") & ~amount_text.str.contains(r"^-?0*\.?0*$")
+        return amount, currency, frame["ok"], negative
+
+    # -- per row ---------------------------------------------------------------------------------
+
+    def _event_id(self, given: pl.Series, email: pl.Series, rule_id: pl.Series) -> pl.Series:
+        """The event id column, else one derived from the row's content exactly as ``derive_event_id``."""
+        import polars as pl
+
+        reprs = [_repr(email)] + [_repr(self._raw(f)) for f in _ID_CONTENT]
+        content = pl.select(
+            pl.concat_str(
+                [pl.lit(rule_id.cast(pl.String)), pl.lit("\x1f("), pl.concat_str([pl.lit(r) for r in reprs], separator=", "), pl.lit(")")]
+            )
+        ).to_series()
+        wanted = given.is_null() & rule_id.is_not_null()
+        digests = _sha256(content.filter(wanted))
+        derived = pl.Series([None] * self.height, dtype=pl.String).scatter(
+            wanted.arg_true(), EVENT_ID_PREFIX + digests.str.slice(0, 40)
+        )
+        return pl.select(pl.coalesce(pl.lit(given), pl.lit(derived))).to_series()
+
+    def _event_json(
+        self,
+        rule_id: pl.Series,
+        ms: pl.Series,
+        event_id: pl.Series,
+        email: pl.Series,
+        text: dict[Field, pl.Series],
+        country: pl.Series,
+        amount: pl.Series,
+        currency: pl.Series,
+    ) -> pl.Series:
+        """The event as ``events.build_event`` writes it."""
+        import polars as pl
+
+        def q(series: pl.Series) -> pl.Expr:
+            return pl.concat_str([pl.lit('"'), pl.lit(_json_escaped(series)), pl.lit('"')])
+
+        def id_object(series: pl.Series, id_type: str) -> pl.Expr:
+            return pl.when(pl.lit(series).is_not_null()).then(
+                pl.concat_str([pl.lit(f'{{"idType":"{id_type}","idValue":'), q(series), pl.lit("}")])
+            )
+
+        first, last = text[Field.FIRST_NAME], text[Field.LAST_NAME]
+        ids = pl.concat_str(
+            [id_object(email, "SHA256_EMAIL")] + [id_object(text[f], kind) for f, kind in _ID_TYPES],
+            separator=",",
+            ignore_nulls=True,
+        )
+
+        def optional(key: str, series: pl.Series) -> pl.Expr:
+            return pl.when(pl.lit(series).is_not_null()).then(pl.concat_str([pl.lit(f',"{key}":'), q(series)]))
+
+        info = pl.concat_str(
+            [
+                pl.lit('"firstName":'),
+                q(first),
+                pl.lit(',"lastName":'),
+                q(last),
+                optional("companyName", text[Field.COMPANY]).fill_null(""),
+                optional("title", text[Field.TITLE]).fill_null(""),
+                optional("countryCode", country).fill_null(""),
+            ]
+        )
+        full_name = pl.lit(first).is_not_null() & pl.lit(last).is_not_null()
+        user = pl.concat_str(
+            [
+                pl.lit('{"userIds":['),
+                ids,
+                pl.lit("]"),
+                pl.when(full_name).then(pl.concat_str([pl.lit(',"userInfo":{'), info, pl.lit("}")])).otherwise(pl.lit("")),
+                pl.when(pl.lit(text[Field.EXTERNAL_ID]).is_not_null())
+                .then(pl.concat_str([pl.lit(',"externalIds":['), q(text[Field.EXTERNAL_ID]), pl.lit("]")]))
+                .otherwise(pl.lit("")),
+            ]
+        )
+        value = (
+            pl.when(pl.lit(amount).is_not_null())
+            .then(
+                pl.concat_str(
+                    [pl.lit(',"conversionValue":{"currencyCode":'), q(currency), pl.lit(',"amount":'), q(amount), pl.lit("}")]
+                )
+            )
+            .otherwise(pl.lit(""))
+        )
+        urn = RULE_URN.format("")
+        return pl.select(
+            pl.concat_str(
+                [
+                    pl.lit(f'{{"conversion":"{urn}'),
+                    pl.lit(rule_id.cast(pl.String)),
+                    pl.lit('","conversionHappenedAt":'),
+                    pl.lit(ms.fill_null(0).cast(pl.String)),
+                    value,
+                    pl.lit(',"eventId":'),
+                    q(event_id),
+                    pl.lit(',"user":'),
+                    user,
+                    pl.lit("}}"),
+                ]
+            )
+        ).to_series()
+
+    def _row_way(self, slow: pl.Series, unmapped: Counter[str], pending: list[tuple[JournalRow, str]]) -> list[JournalRow]:
+        """The rare rows, staged by the row stager itself (its counter of unmapped names is per chunk)."""
+        stager = self.stager
+        if not slow.any():
+            return []
+        frame = self.frame.filter(slow)
+        width = len(self.owner.columns)
+        rows: list[JournalRow] = []
+        stager.unmapped = Counter()
+        for values in frame.iter_rows():
+            row, pending_time = stager.process(SourceRow(values[0], tuple(values[1 : width + 1])))
+            if pending_time is None:
+                rows.append(row)
+            else:
+                pending.append((row, pending_time))
+        unmapped.update(stager.unmapped)
+        return rows
+
+
+_TIME_OK, _TIME_PENDING, _TIME_PROBLEM = 0, 1, 2
+_ORDER_CODES: dict[DateOrder | None, int | None] = {None: None, DateOrder.DMY: 1, DateOrder.MDY: 2}
+_CODE_ORDERS = {1: DateOrder.DMY, 2: DateOrder.MDY}
+_STATES = {state.value: state for state in RowState}
+
+
+def _normalise_email(cell: str | None) -> str:
+    from capi_desktop.core.identity import normalise_email
+
+    return normalise_email(cell)
+
+
+def _sha256(series: pl.Series) -> pl.Series:
+    import polars as pl
+
+    sha = hashlib.sha256
+    return pl.Series([sha(text.encode()).hexdigest() for text in series.to_list()], dtype=pl.String)
+
+
+def _json_escaped(series: pl.Series) -> pl.Series:
+    """``encode_basestring`` without its quotes, for text ``clean_text`` made (no control characters)."""
+    return series.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
+
+
+def _repr(series: pl.Series) -> pl.Series:
+    """``repr()`` of each cell: quoted plain ASCII directly, anything else through Python."""
+    import polars as pl
+
+    simple = series.str.contains(r"^[ !#-&(-\[\]-~]*$").fill_null(False)
+    fast = pl.select(pl.concat_str([pl.lit("'"), pl.lit(series), pl.lit("'")])).to_series()
+    return _fast_or_per_value(series, fast, simple, repr, pl.String)
+
+
+def _format_amounts(amount: pl.Series, currency: pl.Series) -> pl.Series:
+    """``format_amount`` of plain decimal text ("-12.5"): padded to the currency's decimal places; text
+    with more places (to round) or in another form goes through ``format_amount`` itself."""
+    import polars as pl
+
+    places = _per_value(currency, minor_units, pl.Int32)
+    widest = int(places.max() or 0)  # type: ignore[arg-type]
+    parts = amount.str.extract_groups(r"^(-?)0*([0-9]+?)\.([0-9]*)$").struct.unnest()
+    frame = pl.DataFrame({"sign": parts["1"], "whole": parts["2"], "fraction": parts["3"], "places": places})
+    fits = (frame["fraction"].str.len_chars() <= frame["places"]).fill_null(False)
+    zero = (pl.col("whole") == "0") & pl.col("fraction").str.contains("^0*$")
+    fast = frame.select(
+        pl.concat_str(
+            [
+                pl.when(zero).then(pl.lit("")).otherwise(pl.col("sign")),  # "-0.00" is "0.00"
+                pl.col("whole"),
+                pl.when(pl.col("places") > 0).then(pl.lit(".")).otherwise(pl.lit("")),
+                pl.col("fraction").str.pad_end(widest, "0").str.slice(0, pl.col("places")),
+            ]
+        )
+    ).to_series()
+    rest = ~fits
+    if not rest.any():
+        return fast
+    formatted = [
+        format_amount(Decimal(text), code)
+        for text, code in zip(amount.filter(rest).to_list(), currency.filter(rest).to_list(), strict=True)
+    ]
+    return fast.scatter(rest.arg_true(), pl.Series(formatted, dtype=pl.String))
+
+
+def _per_value(series: pl.Series, fn: Callable[[Any], Any], dtype: Any) -> pl.Series:
+    """``fn`` of every cell, called once per distinct value."""
+    import polars as pl
+
+    keys = series.unique(maintain_order=True).to_list()
+    return series.replace_strict(keys, pl.Series([fn(key) for key in keys], dtype=dtype), return_dtype=dtype)
+
+
+def _per_value_pair(series: pl.Series, fn: Callable[[Any], tuple[Any, Any]], first: Any, second: Any) -> tuple[pl.Series, pl.Series]:
+    import polars as pl
+
+    keys = series.unique(maintain_order=True).to_list()
+    results = [fn(key) for key in keys]
+    one = pl.Series([r[0] for r in results], dtype=first)
+    two = pl.Series([r[1] for r in results], dtype=second)
+    return (
+        series.replace_strict(keys, one, return_dtype=first),
+        series.replace_strict(keys, two, return_dtype=second),
+    )
+
+
+def _per_value_triple(series: pl.Series, fn: Callable[[Any], tuple[Any, Any, Any]], *dtypes: Any) -> list[pl.Series]:
+    import polars as pl
+
+    keys = series.unique(maintain_order=True).to_list()
+    results = [fn(key) for key in keys]
+    return [
+        series.replace_strict(keys, pl.Series([r[i] for r in results], dtype=dtype), return_dtype=dtype)
+        for i, dtype in enumerate(dtypes)
+    ]
+
+
+def _fast_or_per_value(
+    series: pl.Series, fast: pl.Series, handled: pl.Series, fn: Callable[[Any], Any], dtype: Any
+) -> pl.Series:
+    """``fast`` where ``handled``, else ``fn`` once per distinct remaining value."""
+    rest = ~handled
+    if not rest.any():
+        return fast
+    return fast.cast(dtype).scatter(rest.arg_true(), _per_value(series.filter(rest), fn, dtype))
+
