@@ -73,6 +73,10 @@ _DAY_MONTH = r"^[ \t]*([0-9]{1,2})([/.\-])([0-9]{1,2})([/.\-])([0-9]{4})(?:[ T]+
 _ISO = r"^[ \t]*([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?[ \t]*$"
 _PLAIN_AMOUNT = r"^[ \t]*(-?)([0-9]{1,15})(?:\.([0-9]{1,20}))?[ \t]*$"
 _PLAIN_AMOUNT_THOUSANDS = r"^[ \t]*-?[0-9]{1,15}\.[0-9]{3}[ \t]*$"  # "1.234": the row stager decides
+# ``dates._DATE_HEAD`` for ASCII text (Python's \s also matches \x1c-\x1f); the separators must agree.
+_DATE_HEAD = r"^[\t\n\x0b\x0c\r \x1c-\x1f]*([0-9]{1,4})([/.\-])([0-9]{1,2})([/.\-])([0-9]{1,4})(?:[^0-9]|$)"
+# "1 234,56", "-5,49": a decimal comma, thousands grouped by spaces; "1,234" alone is ambiguous.
+_COMMA_AMOUNT = r"^[ \t]*(-?)([1-9][0-9]{0,2}(?: [0-9]{3})+|[0-9]{1,15}),([0-9]{1,20})[ \t]*$"
 _BLANK = r"^[\s\x1c-\x1f]*$"
 
 
@@ -145,6 +149,7 @@ def staged_batches(table: Table, stager: RowStager) -> Iterator[ColumnChunk]:
         # One column more than the table: a row with data only right of its columns is not blank.
         schema={f"c{i}": pl.String for i in range(width + 1)},
         truncate_ragged_lines=True,
+        missing_columns="insert",
         infer_schema=False,
     )
     batch_stager = _BatchStager(stager, table.columns)
@@ -419,7 +424,7 @@ class _Batch:
         tz = stager.settings.tz.key
         options = stager.settings.options
         if not evidence.user_chose:
-            told = _per_value(raw, lambda cell: _ORDER_CODES[stager.told(cell)], pl.Int8)
+            told = self._told(raw)
             if evidence.order is None:
                 first = told.drop_nulls()
                 if first.len():
@@ -504,6 +509,25 @@ class _Batch:
         state = pl.select(pl.when(pl.lit(contradicts)).then(_TIME_PROBLEM).otherwise(pl.lit(state))).to_series()
         return ms, state
 
+    def _told(self, raw: pl.Series) -> pl.Series:
+        """``telling_order`` of each cell as a code (1 DMY, 2 MDY), ASCII cells vectorised."""
+        import polars as pl
+
+        head = raw.str.extract_groups(_DATE_HEAD).struct.unnest()
+        a, b = head["1"].cast(pl.Int32), head["3"].cast(pl.Int32)
+        frame = pl.DataFrame({"a": a, "b": b, "la": head["1"].str.len_bytes(), "same": head["2"] == head["4"]})
+        told = frame.select(
+            pl.when(~pl.col("same") | (pl.col("la") > 2) | ~pl.col("a").is_between(1, 31) | ~pl.col("b").is_between(1, 31))
+            .then(None)
+            .when((pl.col("a") > 12) & (pl.col("b") <= 12))
+            .then(1)
+            .when((pl.col("b") > 12) & (pl.col("a") <= 12))
+            .then(2)
+            .cast(pl.Int8)
+        ).to_series()
+        ascii_text = raw.str.contains(r"^[\x00-\x7f]*$").fill_null(False)
+        return _fast_or_per_value(raw, told, ascii_text, lambda cell: _ORDER_CODES[self.stager.told(cell)], pl.Int8)
+
     def _value(self) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
         """Amount text as sent, currency, whether the row's value is settled (else: the row way), and
         whether it is below zero."""
@@ -522,6 +546,13 @@ class _Batch:
 
         column_currency, currency_ok = _per_value_pair(currency_raw, read_currency, pl.String, pl.Boolean)
         parts = raw.str.extract_groups(_PLAIN_AMOUNT).struct.unnest()
+        comma = raw.str.extract_groups(_COMMA_AMOUNT).struct.unnest()
+        comma_whole = comma["2"].str.replace_all(" ", "", literal=True)
+        comma_ok = (
+            comma["2"].is_not_null()
+            & (comma_whole.str.len_bytes() <= 15)
+            & ~(comma["2"].str.contains("^[1-9][0-9]{0,2}$") & (comma["3"].str.len_bytes() == 3))
+        ).fill_null(False)
         plain = (parts["1"].is_not_null() & ~raw.str.contains(_PLAIN_AMOUNT_THOUSANDS)).fill_null(False)
 
         def read_amount(cell: str | None) -> tuple[str | None, str | None, bool]:
@@ -535,7 +566,10 @@ class _Batch:
             amount, symbol = money
             return format(amount, "f"), symbol, True
 
-        plain_text = pl.concat_str([parts["1"], parts["2"], pl.lit("."), parts["3"].fill_null("")])
+        plain_text = pl.when(pl.lit(plain)).then(
+            pl.concat_str([parts["1"], parts["2"], pl.lit("."), parts["3"].fill_null("")])
+        ).otherwise(pl.concat_str([comma["1"], pl.lit(comma_whole), pl.lit("."), comma["3"]]))
+        plain = plain | comma_ok
         rest = raw.filter(~plain)
         slow = _per_value_triple(rest, read_amount, pl.String, pl.String, pl.Boolean)
         rest_index = (~plain).arg_true()
