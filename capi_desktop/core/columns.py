@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from capi_desktop.core.dates import AmbiguousDate, DateOrder
-from capi_desktop.core.events import EVENT_ID_PREFIX, RULE_URN
+from capi_desktop.core.events import EVENT_ID_PREFIX, MATCH_KEYS, RULE_URN
 from capi_desktop.core.journal import JournalRow, RowState
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
 from capi_desktop.core.money import format_amount, minor_units
@@ -117,6 +117,7 @@ class ColumnChunk(NamedTuple):
     rows: list[JournalRow]
     pending: list[tuple[JournalRow, str]]
     unmapped: Counter[str]
+    matches: Counter[str]  # how many of the columns' events hold each of ``MATCH_KEYS``
 
 
 def suitable(table: Table) -> bool:
@@ -342,7 +343,9 @@ class _Batch:
             )
         ]
         rows = self._row_way(slow, unmapped, pending)
-        return ColumnChunk(tuple(done[name].to_list() for name in done.columns), rows, pending, unmapped)
+        events = done["event_json"]
+        matches = Counter({key: int(events.str.contains(key, literal=True).sum()) for key in MATCH_KEYS})
+        return ColumnChunk(tuple(done[name].to_list() for name in done.columns), rows, pending, unmapped, matches)
 
     # -- per field -------------------------------------------------------------------------------
 

@@ -12,6 +12,9 @@ from typing import NamedTuple
 
 RULE_URN = "urn:lla:llaPartnerConversion:{}"
 EVENT_ID_PREFIX = "cd-"
+# What the import's match readiness counts: sendable events whose JSON holds each of these (userInfo,
+# and so the company, is only sent with both names).
+MATCH_KEYS = ('"SHA256_EMAIL"', '"companyName"', '"LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID"')
 
 
 class Person(NamedTuple):

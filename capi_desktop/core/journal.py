@@ -90,13 +90,6 @@ class StateCounts:
         return self.ok + self.warning + self.error
 
 
-@dataclass(frozen=True)
-class MatchCounts:
-    with_email: int
-    with_name_company: int  # userInfo is only sent with both names, so a company implies the names
-    with_click_id: int
-
-
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rows (
@@ -232,30 +225,31 @@ class Journal:
                 ((r.state.value, r.reason, r.event_id, r.rule_id, r.event_json, r.number) for r in rows),
             )
 
-    def flag_duplicates(self) -> int:
-        """Mark every later row whose rule and event id repeat an earlier sendable row; returns how many."""
+    def flag_duplicates(self) -> list[str]:
+        """Mark every later row whose rule and event id repeat an earlier sendable row; returns the event
+        JSON of the rows marked."""
         with self._db:
+            # One pass over the (rule, event id) index finds the repeated ids (usually none), so only
+            # their rows are read, not the whole table.
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS repeated (rule_id INTEGER, event_id TEXT)")
+            self._db.execute("DELETE FROM temp.repeated")
+            self._db.execute(
+                "INSERT INTO temp.repeated SELECT rule_id, event_id FROM rows WHERE event_id IS NOT NULL "
+                "GROUP BY rule_id, event_id HAVING COUNT(*) > 1"
+            )
             cursor = self._db.execute(
                 """
                 UPDATE rows SET state = 'error',
                     reason = 'Duplicate of row ' || first.number || ' (same event); it is sent only once.'
-                FROM (SELECT rule_id, event_id, MIN(number) AS number FROM rows
-                      WHERE state != 'error' GROUP BY rule_id, event_id HAVING COUNT(*) > 1) AS first
+                FROM (SELECT r.rule_id, r.event_id, MIN(r.number) AS number
+                      FROM temp.repeated d JOIN rows r ON r.rule_id = d.rule_id AND r.event_id = d.event_id
+                      WHERE r.state != 'error' GROUP BY r.rule_id, r.event_id HAVING COUNT(*) > 1) AS first
                 WHERE rows.rule_id = first.rule_id AND rows.event_id = first.event_id
                   AND rows.number != first.number AND rows.state != 'error'
+                RETURNING rows.event_json
                 """
             )
-            return cursor.rowcount
-
-    def match_counts(self) -> MatchCounts:
-        """How many sendable events carry each kind of identifier LinkedIn matches on."""
-        email, name_company, click_id = self._db.execute(
-            """SELECT COALESCE(SUM(event_json LIKE '%"SHA256_EMAIL"%'), 0),
-                      COALESCE(SUM(event_json LIKE '%"companyName"%'), 0),
-                      COALESCE(SUM(event_json LIKE '%"LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID"%'), 0)
-               FROM rows WHERE state != 'error'"""
-        ).fetchone()
-        return MatchCounts(with_email=email, with_name_company=name_company, with_click_id=click_id)
+            return [event_json for (event_json,) in cursor]
 
     def counts(self) -> StateCounts:
         found = dict(self._db.execute("SELECT state, COUNT(*) FROM rows GROUP BY state").fetchall())

@@ -14,7 +14,7 @@ import multiprocessing
 import operator
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -31,7 +31,7 @@ from capi_desktop.core.dates import (
     resolve_timezone,
     telling_order,
 )
-from capi_desktop.core.events import Person, build_event, derive_event_id
+from capi_desktop.core.events import MATCH_KEYS, Person, build_event, derive_event_id
 from capi_desktop.core.identity import clean_text, normalise_country, normalise_email
 from capi_desktop.core.journal import Journal, JournalRow, RowState
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
@@ -162,24 +162,26 @@ def stage(
     by_column = columns.suitable(table) if by_column is None else by_column
     stager = _RowStager(settings)
     journal.clear_rows()
+    staged = _Staged()
     try:
         if by_column:
             try:
-                done, pending, unmapped = _stage_chunks(columns.staged_batches(table, stager), journal, progress, cancel)
+                staged.write(columns.staged_batches(table, stager), journal, progress, cancel)
             except columns.NotColumnar as exc:
                 logger.info("Staging %s row by row: %s", table.path.name, exc)
                 journal.clear_rows()
                 stager.close()
                 stager = _RowStager(settings)
+                staged = _Staged()
                 by_column = False
         if not by_column:
             chunks = _chunks(table.rows())
             helpers = _helpers_for(table) if helpers is None else helpers
             try:
-                done, pending, unmapped = _stage_chunks(_staged_chunks(chunks, stager, helpers), journal, progress, cancel)
+                staged.write(_staged_chunks(chunks, stager, helpers), journal, progress, cancel)
             finally:
                 chunks.close()
-        needed = _resolve_pending(journal, pending, stager)
+        needed = _resolve_pending(journal, staged, stager)
     except ImportCancelled:
         journal.clear_rows()
         raise
@@ -187,49 +189,66 @@ def stage(
         journal.index_rows()
         stager.close()
     duplicates = journal.flag_duplicates()
+    staged.matches.subtract(_matches(duplicates))
     if progress is not None:
-        progress(done)
+        progress(staged.done)
     counts = journal.counts()
-    matches = journal.match_counts()
     return StageSummary(
         rows=counts.total,
         ok=counts.ok,
         warnings=counts.warning,
         errors=counts.error,
-        duplicates=duplicates,
-        with_email=matches.with_email,
-        with_name_company=matches.with_name_company,
-        with_click_id=matches.with_click_id,
+        duplicates=len(duplicates),
+        with_email=staged.matches[_EMAIL_ID],
+        with_name_company=staged.matches[_COMPANY_NAME],
+        with_click_id=staged.matches[_CLICK_ID],
         date_order=stager.evidence.order,
         date_order_needed=needed,
-        unmapped_event_names=dict(unmapped),
+        unmapped_event_names=dict(staged.unmapped),
     )
 
 
-def _stage_chunks(
-    staged_chunks: Iterator[_StagedChunk | columns.ColumnChunk],
-    journal: Journal,
-    progress: Callable[[int], None] | None,
-    cancel: CancelToken | None,
-) -> tuple[int, list[tuple[JournalRow, str]], Counter[str]]:
-    """Write each staged chunk to the journal; returns the rows seen, the held-back rows and the
-    unmapped event names."""
-    pending: list[tuple[JournalRow, str]] = []
-    unmapped: Counter[str] = Counter()
-    done = 0
-    for staged in staged_chunks:
-        if isinstance(staged, columns.ColumnChunk):
-            journal.add_columns(staged.columns)
-            done += len(staged.columns[0])
-        journal.add_rows(staged.rows)
-        pending += staged.pending
-        unmapped.update(staged.unmapped)
-        done += len(staged.rows) + len(staged.pending)
-        if cancel is not None and cancel.is_set():
-            raise ImportCancelled()
-        if progress is not None:
-            progress(done)
-    return done, pending, unmapped
+_EMAIL_ID, _COMPANY_NAME, _CLICK_ID = MATCH_KEYS
+
+
+def _matches(events: Iterable[str | None]) -> Counter[str]:
+    events = [event for event in events if event is not None]
+    return Counter({key: sum(key in event for event in events) for key in MATCH_KEYS})
+
+
+@dataclass
+class _Staged:
+    """What has been written to the journal so far."""
+
+    done: int = 0
+    pending: list[tuple[JournalRow, str]] = field(default_factory=list)
+    unmapped: Counter[str] = field(default_factory=Counter)
+    matches: Counter[str] = field(default_factory=Counter)
+
+    def write(
+        self,
+        staged_chunks: Iterator[_StagedChunk | columns.ColumnChunk],
+        journal: Journal,
+        progress: Callable[[int], None] | None,
+        cancel: CancelToken | None,
+    ) -> None:
+        for staged in staged_chunks:
+            if isinstance(staged, columns.ColumnChunk):
+                journal.add_columns(staged.columns)
+                self.done += len(staged.columns[0])
+                self.matches.update(staged.matches)
+            self.add(journal, staged.rows)
+            self.pending += staged.pending
+            self.unmapped.update(staged.unmapped)
+            self.done += len(staged.rows) + len(staged.pending)
+            if cancel is not None and cancel.is_set():
+                raise ImportCancelled()
+            if progress is not None:
+                progress(self.done)
+
+    def add(self, journal: Journal, rows: list[JournalRow]) -> None:
+        journal.add_rows(rows)
+        self.matches.update(_matches(row.event_json for row in rows))
 
 
 def _chunks(rows: Iterator[SourceRow]) -> Generator[list[SourceRow], None, None]:
@@ -341,13 +360,13 @@ def _stage_in_helper(rows: list[SourceRow], order: DateOrder | None) -> _StagedC
     return _helper_stager.stage_chunk(rows, order)
 
 
-def _resolve_pending(journal: Journal, pending: list[tuple[JournalRow, str]], stager: _RowStager) -> bool:
+def _resolve_pending(journal: Journal, staged: _Staged, stager: _RowStager) -> bool:
     """Give held-back dates their order now that the whole column has been seen; True if still unknown."""
-    if not pending:
+    if not staged.pending:
         return False
     order = stager.evidence.order
     resolved = []
-    for row, raw in pending:
+    for row, raw in staged.pending:
         if order is None:
             resolved.append(
                 JournalRow(
@@ -369,7 +388,7 @@ def _resolve_pending(journal: Journal, pending: list[tuple[JournalRow, str]], st
         event_json = row.event_json.replace(PENDING_TIME_PLACEHOLDER, f',"conversionHappenedAt":{ms},', 1)
         resolved.append(JournalRow(row.number, row.state, row.reason, row.event_id, row.rule_id, event_json))
     for start in range(0, len(resolved), CHUNK):
-        journal.add_rows(resolved[start : start + CHUNK])
+        staged.add(journal, resolved[start : start + CHUNK])
     return order is None
 
 
