@@ -26,7 +26,11 @@ def env(sandbox: SandboxServer, app_home: Path) -> dict[str, str]:
 
 @pytest.fixture
 def leads(tmp_path: Path) -> Path:
-    when = (datetime.now(UTC) - timedelta(days=2)).strftime("%d/%m/%Y 14:05")
+    # A day above 12, so the column tells its day/month order whatever today's date is.
+    day = datetime.now(UTC) - timedelta(days=2)
+    while day.day <= 12:
+        day -= timedelta(days=1)
+    when = day.strftime("%d/%m/%Y 14:05")
     path = tmp_path / "leads.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, delimiter=";")
