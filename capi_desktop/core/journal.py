@@ -242,7 +242,7 @@ class Journal:
                 UPDATE rows SET state = 'error',
                     reason = 'Duplicate of row ' || first.number || ' (same event); it is sent only once.'
                 FROM (SELECT r.rule_id, r.event_id, MIN(r.number) AS number
-                      FROM temp.repeated d JOIN rows r ON r.rule_id = d.rule_id AND r.event_id = d.event_id
+                      FROM temp.repeated d CROSS JOIN rows r ON r.rule_id = d.rule_id AND r.event_id = d.event_id
                       WHERE r.state != 'error' GROUP BY r.rule_id, r.event_id HAVING COUNT(*) > 1) AS first
                 WHERE rows.rule_id = first.rule_id AND rows.event_id = first.event_id
                   AND rows.number != first.number AND rows.state != 'error'

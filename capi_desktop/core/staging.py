@@ -15,7 +15,7 @@ import operator
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -232,19 +232,34 @@ class _Staged:
         progress: Callable[[int], None] | None,
         cancel: CancelToken | None,
     ) -> None:
-        for staged in staged_chunks:
-            if isinstance(staged, columns.ColumnChunk):
-                journal.add_columns(staged.columns)
-                self.done += len(staged.columns[0])
-                self.matches.update(staged.matches)
-            self.add(journal, staged.rows)
-            self.pending += staged.pending
-            self.unmapped.update(staged.unmapped)
-            self.done += len(staged.rows) + len(staged.pending)
-            if cancel is not None and cancel.is_set():
-                raise ImportCancelled()
-            if progress is not None:
-                progress(self.done)
+        # SQLite writes one chunk on a thread (it lets go of the GIL) while the next one is staged.
+        writing: Future[None] | None = None
+        with ThreadPoolExecutor(1, thread_name_prefix="journal") as writer:
+            try:
+                for staged in staged_chunks:
+                    if writing is not None:
+                        writing.result()
+                    writing = writer.submit(self._write_chunk, journal, staged)
+                    self.pending += staged.pending
+                    self.unmapped.update(staged.unmapped)
+                    self.done += len(staged.rows) + len(staged.pending)
+                    self.matches.update(_matches(row.event_json for row in staged.rows))
+                    if isinstance(staged, columns.ColumnChunk):
+                        self.done += len(staged.columns[0])
+                        self.matches.update(staged.matches)
+                    if cancel is not None and cancel.is_set():
+                        raise ImportCancelled()
+                    if progress is not None:
+                        progress(self.done)
+            finally:
+                if writing is not None:
+                    writing.result()
+
+    @staticmethod
+    def _write_chunk(journal: Journal, staged: _StagedChunk | columns.ColumnChunk) -> None:
+        if isinstance(staged, columns.ColumnChunk):
+            journal.add_columns(staged.columns)
+        journal.add_rows(staged.rows)
 
     def add(self, journal: Journal, rows: list[JournalRow]) -> None:
         journal.add_rows(rows)
