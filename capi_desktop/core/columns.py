@@ -14,7 +14,6 @@ quotes, old Mac line ends), ``NotColumnar`` is raised and the file is staged row
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -733,10 +732,11 @@ def _normalise_email(cell: str | None) -> str:
 
 
 def _sha256(series: pl.Series) -> pl.Series:
+    """SHA-256 lowercase hex of each text's UTF-8, as ``identity.hash_sha256`` (native, on both cores)."""
     import polars as pl
+    import polars_hash
 
-    sha = hashlib.sha256
-    return pl.Series([sha(text.encode()).hexdigest() for text in series.to_list()], dtype=pl.String)
+    return pl.DataFrame({"text": series}).select(polars_hash.col("text").chash.sha2_256()).to_series()
 
 
 def _json_escaped(series: pl.Series) -> pl.Series:
