@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from capi_desktop.core.dates import AmbiguousDate, DateOrder
 from capi_desktop.core.events import EVENT_ID_PREFIX, MATCH_KEYS, RULE_URN
@@ -29,8 +29,12 @@ from capi_desktop.core.reading import FileKind, SourceRow, Table
 from capi_desktop.core.reading.formats import CHUNK as READ_CHUNK
 from capi_desktop.core.reading.text import TextSource
 
+# polars is imported in the functions that use it: importing it takes about half a second, and
+# opening the app or staging a small file never needs it.
 if TYPE_CHECKING:
     import polars as pl
+
+    from capi_desktop.core.staging import _RowStager
 
 BATCH = 100_000
 MIN_BYTES = 1_000_000  # below this, importing polars costs more than it saves
@@ -68,7 +72,9 @@ _PLAIN_EMAIL = (
     r"^[ \t]*[a-zA-Z0-9!#$%&'*+/=?^_`{|}~\-]+(?:\.[a-zA-Z0-9!#$%&'*+/=?^_`{|}~\-]+)*@"
     r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z][a-zA-Z0-9\-]*[a-zA-Z0-9][ \t]*$"
 )
-_DAY_MONTH = r"^[ \t]*([0-9]{1,2})([/.\-])([0-9]{1,2})([/.\-])([0-9]{4})(?:[ T]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?[ \t]*$"
+_DAY_MONTH = (
+    r"^[ \t]*([0-9]{1,2})([/.\-])([0-9]{1,2})([/.\-])([0-9]{4})(?:[ T]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?[ \t]*$"
+)
 _ISO = r"^[ \t]*([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?)?[ \t]*$"
 _PLAIN_AMOUNT = r"^[ \t]*(-?)([0-9]{1,15})(?:\.([0-9]{1,20}))?[ \t]*$"
 _PLAIN_AMOUNT_THOUSANDS = r"^[ \t]*-?[0-9]{1,15}\.[0-9]{3}[ \t]*$"  # "1.234": the row stager decides
@@ -81,32 +87,6 @@ _BLANK = r"^[\s\x1c-\x1f]*$"
 
 class NotColumnar(Exception):
     """This text file must be read row by row to read it exactly as the row reader does."""
-
-
-class RowStager(Protocol):
-    """What column staging uses of ``staging._RowStager``: its cached normalisers and its row path."""
-
-    mapping: ColumnMapping
-    rules: RuleChoice
-    names: dict[Field, str]
-    emails: tuple[tuple[int, str], ...]
-    now_ms: int
-    unmapped: Counter[str]
-    text: Callable[[Any], str | None]
-    missing: Callable[[Any], bool]
-    told: Callable[[Any], DateOrder | None]
-    money: Callable[[Any], Any]
-    country: Callable[[Any], Any]
-    currency: Callable[[Any], Any]
-    time_ms: Callable[[Any, DateOrder], Any]
-
-    @property
-    def evidence(self) -> Any: ...
-
-    @property
-    def settings(self) -> Any: ...
-
-    def process(self, row: SourceRow) -> tuple[JournalRow, str | None]: ...
 
 
 class ColumnChunk(NamedTuple):
@@ -131,7 +111,7 @@ def suitable(table: Table) -> bool:
     )
 
 
-def staged_batches(table: Table, stager: RowStager) -> Iterator[ColumnChunk]:
+def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
     """Stage ``table`` batch by batch; ``NotColumnar`` (possibly after some batches) means: start over
     row by row."""
     import polars as pl
@@ -174,7 +154,7 @@ def _line_count(table: Table) -> int:
 
 
 class _BatchStager:
-    def __init__(self, stager: RowStager, columns: tuple[str, ...]) -> None:
+    def __init__(self, stager: _RowStager, columns: tuple[str, ...]) -> None:
         self.stager = stager
         self.columns = columns
         self.index = {name: i for i, name in enumerate(columns)}
@@ -376,7 +356,8 @@ class _Batch:
                 return None, f"{country} It is sent without a country."
             return str(country), None
 
-        return _per_value_pair(raw, read, pl.String, pl.String)
+        country, warning = _per_value_many(raw, read, pl.String, pl.String)
+        return country, warning
 
     def _email(self) -> tuple[pl.Series, pl.Series]:
         """The first valid email's hash, and the first email column holding something invalid."""
@@ -402,7 +383,7 @@ class _Batch:
                     return None, True
 
             rest = raw.filter(~plain)
-            slow_hash, slow_bad = _per_value_pair(rest, read, pl.String, pl.Boolean)
+            slow_hash, slow_bad = _per_value_many(rest, read, pl.String, pl.Boolean)
             hash_column = fast.scatter((~plain).arg_true(), slow_hash)
             bad_here = pl.Series([False] * self.height).scatter((~plain).arg_true(), slow_bad)
             frame = pl.DataFrame({"found": found, "bad": bad, "hash": hash_column, "bad_here": bad_here})
@@ -458,8 +439,12 @@ class _Batch:
             .when(pl.col("iso_1").is_not_null())
             .then(
                 pl.struct(
-                    y=pl.col("iso_1"), m=pl.col("iso_2"), d=pl.col("iso_3"),
-                    hh=pl.col("iso_4"), mm=pl.col("iso_5"), ss=pl.col("iso_6"),
+                    y=pl.col("iso_1"),
+                    m=pl.col("iso_2"),
+                    d=pl.col("iso_3"),
+                    hh=pl.col("iso_4"),
+                    mm=pl.col("iso_5"),
+                    ss=pl.col("iso_6"),
                 )  # fmt: skip
             )
             .alias("t"),
@@ -505,7 +490,7 @@ class _Batch:
             return int(ms), _TIME_OK
 
         rest = raw.filter(~fast)
-        slow_ms, slow_state = _per_value_pair(rest, read, pl.Int64, pl.Int8)
+        slow_ms, slow_state = _per_value_many(rest, read, pl.Int64, pl.Int8)
         ms = fast_ms.scatter((~fast).arg_true(), slow_ms)
         state = pl.Series([_TIME_OK] * self.height, dtype=pl.Int8).scatter((~fast).arg_true(), slow_state)
         state = pl.select(pl.when(pl.lit(contradicts)).then(_TIME_PROBLEM).otherwise(pl.lit(state))).to_series()
@@ -519,7 +504,9 @@ class _Batch:
         a, b = head["1"].cast(pl.Int32), head["3"].cast(pl.Int32)
         frame = pl.DataFrame({"a": a, "b": b, "la": head["1"].str.len_bytes(), "same": head["2"] == head["4"]})
         told = frame.select(
-            pl.when(~pl.col("same") | (pl.col("la") > 2) | ~pl.col("a").is_between(1, 31) | ~pl.col("b").is_between(1, 31))
+            pl.when(
+                ~pl.col("same") | (pl.col("la") > 2) | ~pl.col("a").is_between(1, 31) | ~pl.col("b").is_between(1, 31)
+            )
             .then(None)
             .when((pl.col("a") > 12) & (pl.col("b") <= 12))
             .then(1)
@@ -546,7 +533,7 @@ class _Batch:
             code = stager.currency(cell)
             return (None, False) if isinstance(code, ValueProblem) else (str(code), True)
 
-        column_currency, currency_ok = _per_value_pair(currency_raw, read_currency, pl.String, pl.Boolean)
+        column_currency, currency_ok = _per_value_many(currency_raw, read_currency, pl.String, pl.Boolean)
         parts = raw.str.extract_groups(_PLAIN_AMOUNT).struct.unnest()
         comma = raw.str.extract_groups(_COMMA_AMOUNT).struct.unnest()
         comma_whole = comma["2"].str.replace_all(" ", "", literal=True)
@@ -568,12 +555,14 @@ class _Batch:
             amount, symbol = money
             return format(amount, "f"), symbol, True
 
-        plain_text = pl.when(pl.lit(plain)).then(
-            pl.concat_str([parts["1"], parts["2"], pl.lit("."), parts["3"].fill_null("")])
-        ).otherwise(pl.concat_str([comma["1"], pl.lit(comma_whole), pl.lit("."), comma["3"]]))
+        plain_text = (
+            pl.when(pl.lit(plain))
+            .then(pl.concat_str([parts["1"], parts["2"], pl.lit("."), parts["3"].fill_null("")]))
+            .otherwise(pl.concat_str([comma["1"], pl.lit(comma_whole), pl.lit("."), comma["3"]]))
+        )
         plain = plain | comma_ok
         rest = raw.filter(~plain)
-        slow = _per_value_triple(rest, read_amount, pl.String, pl.String, pl.Boolean)
+        slow = _per_value_many(rest, read_amount, pl.String, pl.String, pl.Boolean)
         rest_index = (~plain).arg_true()
         amount_text = pl.select(plain_text).to_series().scatter(rest_index, slow[0])
         symbol = pl.Series([None] * self.height, dtype=pl.String).scatter(rest_index, slow[1])
@@ -608,7 +597,12 @@ class _Batch:
         reprs = [_repr(email)] + [_repr(self._raw(f)) for f in _ID_CONTENT]
         content = pl.select(
             pl.concat_str(
-                [pl.lit(rule_id.cast(pl.String)), pl.lit("\x1f("), pl.concat_str([pl.lit(r) for r in reprs], separator=", "), pl.lit(")")]
+                [
+                    pl.lit(rule_id.cast(pl.String)),
+                    pl.lit("\x1f("),
+                    pl.concat_str([pl.lit(r) for r in reprs], separator=", "),
+                    pl.lit(")"),
+                ]
             )
         ).to_series()
         wanted = given.is_null() & rule_id.is_not_null()
@@ -667,7 +661,9 @@ class _Batch:
                 pl.lit('{"userIds":['),
                 ids,
                 pl.lit("]"),
-                pl.when(full_name).then(pl.concat_str([pl.lit(',"userInfo":{'), info, pl.lit("}")])).otherwise(pl.lit("")),
+                pl.when(full_name)
+                .then(pl.concat_str([pl.lit(',"userInfo":{'), info, pl.lit("}")]))
+                .otherwise(pl.lit("")),
                 pl.when(pl.lit(text[Field.EXTERNAL_ID]).is_not_null())
                 .then(pl.concat_str([pl.lit(',"externalIds":['), q(text[Field.EXTERNAL_ID]), pl.lit("]")]))
                 .otherwise(pl.lit("")),
@@ -677,7 +673,13 @@ class _Batch:
             pl.when(pl.lit(amount).is_not_null())
             .then(
                 pl.concat_str(
-                    [pl.lit(',"conversionValue":{"currencyCode":'), q(currency), pl.lit(',"amount":'), q(amount), pl.lit("}")]
+                    [
+                        pl.lit(',"conversionValue":{"currencyCode":'),
+                        q(currency),
+                        pl.lit(',"amount":'),
+                        q(amount),
+                        pl.lit("}"),
+                    ]
                 )
             )
             .otherwise(pl.lit(""))
@@ -700,7 +702,9 @@ class _Batch:
             )
         ).to_series()
 
-    def _row_way(self, slow: pl.Series, unmapped: Counter[str], pending: list[tuple[JournalRow, str]]) -> list[JournalRow]:
+    def _row_way(
+        self, slow: pl.Series, unmapped: Counter[str], pending: list[tuple[JournalRow, str]]
+    ) -> list[JournalRow]:
         """The rare rows, staged by the row stager itself (its counter of unmapped names is per chunk)."""
         stager = self.stager
         if not slow.any():
@@ -786,26 +790,11 @@ def _format_amounts(amount: pl.Series, currency: pl.Series) -> pl.Series:
 
 def _per_value(series: pl.Series, fn: Callable[[Any], Any], dtype: Any) -> pl.Series:
     """``fn`` of every cell, called once per distinct value."""
-    import polars as pl
-
-    keys = series.unique(maintain_order=True).to_list()
-    return series.replace_strict(keys, pl.Series([fn(key) for key in keys], dtype=dtype), return_dtype=dtype)
+    return _per_value_many(series, lambda cell: (fn(cell),), dtype)[0]
 
 
-def _per_value_pair(series: pl.Series, fn: Callable[[Any], tuple[Any, Any]], first: Any, second: Any) -> tuple[pl.Series, pl.Series]:
-    import polars as pl
-
-    keys = series.unique(maintain_order=True).to_list()
-    results = [fn(key) for key in keys]
-    one = pl.Series([r[0] for r in results], dtype=first)
-    two = pl.Series([r[1] for r in results], dtype=second)
-    return (
-        series.replace_strict(keys, one, return_dtype=first),
-        series.replace_strict(keys, two, return_dtype=second),
-    )
-
-
-def _per_value_triple(series: pl.Series, fn: Callable[[Any], tuple[Any, Any, Any]], *dtypes: Any) -> list[pl.Series]:
+def _per_value_many(series: pl.Series, fn: Callable[[Any], tuple[Any, ...]], *dtypes: Any) -> list[pl.Series]:
+    """``fn`` of every cell, called once per distinct value; one series per item of its result."""
     import polars as pl
 
     keys = series.unique(maintain_order=True).to_list()
@@ -824,4 +813,3 @@ def _fast_or_per_value(
     if not rest.any():
         return fast
     return fast.cast(dtype).scatter(rest.arg_true(), _per_value(series.filter(rest), fn, dtype))
-

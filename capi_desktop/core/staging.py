@@ -212,8 +212,8 @@ _EMAIL_ID, _COMPANY_NAME, _CLICK_ID = MATCH_KEYS
 
 
 def _matches(events: Iterable[str | None]) -> Counter[str]:
-    events = [event for event in events if event is not None]
-    return Counter({key: sum(key in event for event in events) for key in MATCH_KEYS})
+    sent = [event for event in events if event is not None]
+    return Counter({key: sum(key in event for event in sent) for key in MATCH_KEYS})
 
 
 @dataclass

@@ -60,7 +60,8 @@ def ago(days: float, fmt: str) -> str:
 EMAILS = [
     " Anna.Schmidt@Example.COM ", "bob@example.org", "n/a", "-", "", "   ", "kaputt@", "a b@example.com",
     "mailto:Eve@Example.com", "Mike Smith <mike@example.com>", "ÄRGER@beispiel.de", "x@xn--80ak6aa92e.com",
-    "A" * 64 + "@example.com", "a" * 65 + "@example.com", "9551F6FF6935F400D1422E75827EE012BAAD045DAA3B733E3369FEF22B0C9B4E",
+    "A" * 64 + "@example.com", "a" * 65 + "@example.com",
+    "9551F6FF6935F400D1422E75827EE012BAAD045DAA3B733E3369FEF22B0C9B4E",
     "\u200bzero@width.com", "tab\t@example.com", "dots..twice@example.com", "@example.com", "user@localhost",
 ]  # fmt: skip
 NAMES = ["Anna", "  Bernd  ", "Chloé", "Chloe\u0301", "O'Brien", 'Say "hi"', "back\\slash", "n/a", "", "Ñ", "NA",
@@ -96,11 +97,19 @@ def random_rows(rng: random.Random, count: int, date_pool: list[str]) -> list[li
     for i in range(count):
         rows.append(
             [
-                pick(EMAILS, f" User{i}@Example{i % 7}.com"), pick(EMAILS, ""), pick(NAMES, "Anna"),
-                pick(NAMES, "Schmidt"), pick(NAMES, "Acme GmbH"), pick(NAMES, ""), pick(COUNTRIES, "DE"),
-                pick(["click-1", "AQE" + str(i)], ""), pick([f"crm-{i}", "crm-1"], ""),
+                pick(EMAILS, f" User{i}@Example{i % 7}.com"),
+                pick(EMAILS, ""),
+                pick(NAMES, "Anna"),
+                pick(NAMES, "Schmidt"),
+                pick(NAMES, "Acme GmbH"),
+                pick(NAMES, ""),
+                pick(COUNTRIES, "DE"),
+                pick(["click-1", "AQE" + str(i)], ""),
+                pick([f"crm-{i}", "crm-1"], ""),
                 pick(date_pool, ago(rng.uniform(0.1, 80), "%d/%m/%Y %H:%M")),
-                pick(AMOUNTS, f"{rng.uniform(-10, 5000):.2f}"), pick(CURRENCIES, "EUR"), pick(STAGES, "Won"),
+                pick(AMOUNTS, f"{rng.uniform(-10, 5000):.2f}"),
+                pick(CURRENCIES, "EUR"),
+                pick(STAGES, "Won"),
                 pick(IDS, ""),
             ]  # fmt: skip
         )
@@ -192,8 +201,9 @@ def test_constants_fill_missing_columns_the_same_way(tmp_path: Path) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     cells=st.lists(
-        st.lists(st.text(alphabet=" \t-.,/:;'\"\\$€0123456789aAeZz@éß\u00a0\u200b", max_size=14), min_size=14,
-                 max_size=14),
+        st.lists(
+            st.text(alphabet=" \t-.,/:;'\"\\$€0123456789aAeZz@éß\u00a0\u200b", max_size=14), min_size=14, max_size=14
+        ),
         min_size=1,
         max_size=25,
     ),  # fmt: skip
