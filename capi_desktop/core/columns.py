@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from capi_desktop.core.dates import AmbiguousDate, DateOrder
 from capi_desktop.core.events import EVENT_ID_PREFIX, MATCH_KEYS, RULE_URN
 from capi_desktop.core.journal import JournalRow, RowState
-from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
+from capi_desktop.core.mapping import Field
 from capi_desktop.core.money import format_amount, minor_units
 from capi_desktop.core.problems import PLACEHOLDERS, ValueProblem
 from capi_desktop.core.reading import FileKind, SourceRow, Table
