@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,35 @@ def check_spreadsheets() -> str:
     return " and ".join(read) + " read"
 
 
+def check_column_import() -> str:
+    """Big text files are staged a column at a time by polars and its hashing plugin, native code that an
+    installer has to carry."""
+    import hashlib
+
+    from capi_desktop.core.journal import Journal
+    from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
+    from capi_desktop.core.reading import open_table
+    from capi_desktop.core.staging import ImportOptions, stage
+
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="capi-self-test-") as folder:
+        csv = Path(folder) / "check.csv"
+        csv.write_text(f"Email;Date\nAda@Example.com;{now - timedelta(days=1):%Y-%m-%d %H:%M}\n", encoding="utf-8")
+        mapping = ColumnMapping(columns={Field.EMAIL: ("Email",), Field.CONVERSION_TIME: ("Date",)})
+        with Journal(Path(folder) / "check.capijob", create=True) as journal:
+            summary = stage(
+                open_table(csv),
+                ImportOptions(rules=RuleChoice(rule_id=1), mapping=mapping, timezone="UTC"),
+                journal,
+                now_ms=int(now.timestamp() * 1000),
+                by_column=True,
+            )
+            event = next(journal.rows()).event_json or ""
+    if summary.ok != 1 or hashlib.sha256(b"ada@example.com").hexdigest() not in event:
+        raise CheckFailed(f"the check file was staged as {summary.ok} OK rows: {event[:80]}")
+    return "a text file was staged a column at a time and its email hashed"
+
+
 def check_import_helpers() -> str:
     """Big imports are normalised in helper processes: a frozen app has to be able to start them."""
     from concurrent.futures import ProcessPoolExecutor
@@ -152,6 +182,7 @@ CHECKS: tuple[Check, ...] = (
     Check("Credential store", check_keyring),
     Check("LinkedIn sandbox round trip", check_sandbox),
     Check("Spreadsheet reading", check_spreadsheets),
+    Check("Column import", check_column_import),
     Check("Import helper processes", check_import_helpers),
     Check("Qt window", check_qt_window),
 )
