@@ -14,9 +14,9 @@ import logging
 import os
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
