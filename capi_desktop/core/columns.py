@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from capi_desktop.core.dates import AmbiguousDate, DateOrder
@@ -26,7 +29,6 @@ from capi_desktop.core.mapping import Field
 from capi_desktop.core.money import format_amount, minor_units
 from capi_desktop.core.problems import PLACEHOLDERS, ValueProblem
 from capi_desktop.core.reading import FileKind, SourceRow, Table
-from capi_desktop.core.reading.formats import CHUNK as READ_CHUNK
 from capi_desktop.core.reading.text import TextSource
 
 # polars is imported in the functions that use it: importing it takes about half a second, and
@@ -36,7 +38,8 @@ if TYPE_CHECKING:
 
     from capi_desktop.core.staging import _RowStager
 
-BATCH = 100_000
+BOM = b"\xef\xbb\xbf"
+PIECE_BYTES = 8 << 20  # of the file, parsed and staged at a time (about 50,000 rows of ten columns)
 MIN_BYTES = 1_000_000  # below this, importing polars costs more than it saves
 EVENT_ID_MAX = 64
 _ID_TYPES = (
@@ -114,43 +117,93 @@ def suitable(table: Table) -> bool:
 def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
     """Stage ``table`` batch by batch; ``NotColumnar`` (possibly after some batches) means: start over
     row by row."""
-    import polars as pl
-
     source = table.source
     assert isinstance(source, TextSource)
-    width = len(table.columns)
     skip = max(table.header_row, 1 if source.skip_first_line else 0)
-    lines = _line_count(table)
-    frame = pl.scan_csv(
-        table.path,
-        separator=source.delimiter,
-        has_header=False,
-        skip_rows=skip,
-        # One column more than the table: a row with data only right of its columns is not blank.
-        schema={f"c{i}": pl.String for i in range(width + 1)},
-        truncate_ragged_lines=True,
-        missing_columns="insert",
-        infer_schema=False,
-    )
     batch_stager = _BatchStager(stager, table.columns)
     number = skip + 1
-    try:
-        for batch in frame.collect_batches(chunk_size=BATCH):
+    # The next piece is read and parsed (native code, without the GIL) while this one is staged; at
+    # most two pieces are in memory, however big the file.
+    pieces = _pieces(table.path, source.delimiter, skip)
+    with closing(pieces), ThreadPoolExecutor(1, thread_name_prefix="csv") as reader:
+        parsing = reader.submit(_parsed, next(pieces, None), source.delimiter, len(table.columns), skip)
+        while (batch := parsing.result()) is not None:
+            parsing = reader.submit(_parsed, next(pieces, None), source.delimiter, len(table.columns), 0)
             yield batch_stager.stage(batch, number)
             number += batch.height
+
+
+def _pieces(path: Path, delimiter: str, skip: int) -> Iterator[bytes]:
+    """The file in pieces of about ``PIECE_BYTES``, each ending at a line end outside quotes; the first
+    holds at least the ``skip`` lines before the rows."""
+    with open(path, "rb") as handle:
+        buffer = b""
+        while chunk := handle.read(PIECE_BYTES):
+            buffer += chunk
+            cut = _cut(buffer, skip)
+            if cut:
+                skip = 0
+                yield buffer[:cut]
+                buffer = buffer[cut:]
+            elif len(buffer) > 8 * PIECE_BYTES:
+                raise NotColumnar("no line end outside quotes in a long stretch of the file")
+        if buffer:
+            yield buffer
+
+
+def _cut(buffer: bytes, skip: int) -> int:
+    """Where ``buffer`` can be cut: after its last line end with an even number of quote marks before
+    it (and at least ``skip`` line ends), or 0."""
+    cut = buffer.rfind(b"\n") + 1
+    quotes = buffer.count(b'"', 0, cut)
+    while cut and quotes % 2:
+        earlier = buffer.rfind(b"\n", 0, cut - 1) + 1
+        quotes -= buffer.count(b'"', earlier, cut)
+        cut = earlier
+    return cut if buffer.count(b"\n", 0, cut) >= skip else 0
+
+
+def _parsed(piece: bytes | None, delimiter: str, width: int, skip: int) -> pl.DataFrame | None:
+    """One piece as a frame of text columns (one more than the table's: a row with data only right of
+    its columns is not blank), checked to be read as Python's csv module reads it."""
+    import polars as pl
+
+    if piece is None:
+        return None
+    _check_quotes(piece, delimiter.encode())
+    try:
+        frame = pl.read_csv(
+            piece,
+            separator=delimiter,
+            has_header=False,
+            skip_rows=skip,
+            schema={f"c{i}": pl.String for i in range(width + 1)},
+            truncate_ragged_lines=True,
+            missing_columns="insert",
+            infer_schema=False,
+            raise_if_empty=False,
+        )
     except pl.exceptions.PolarsError as exc:
         raise NotColumnar(str(exc)) from exc
-    if number - 1 != lines:
-        raise NotColumnar(f"{number - 1} records on {lines} lines: some value spans lines")
+    lines = piece.count(b"\n") + (not piece.endswith(b"\n"))
+    if skip + frame.height != lines:
+        raise NotColumnar(f"{frame.height:,} records on {lines - skip:,} lines: some value spans lines")
+    return frame
 
 
-def _line_count(table: Table) -> int:
-    count, last = 0, b"\n"
-    with open(table.path, "rb") as handle:
-        while chunk := handle.read(READ_CHUNK):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")
+def _check_quotes(piece: bytes, delimiter: bytes) -> None:
+    """Every quote mark opens a value (after a delimiter or a line end), closes one (before them), or is
+    doubled; with any other ("5\" screen") a piece's end may be inside quotes, so the file is read
+    row by row."""
+    quotes = piece.count(b'"')
+    if not quotes:
+        return
+    piece = piece.replace(b'""', b"")
+    quotes = piece.count(b'"')
+    opening = piece.count(delimiter + b'"') + piece.count(b'\n"') + piece.startswith((b'"', BOM + b'"'))
+    closing = piece.count(b'"' + delimiter) + piece.count(b'"\r') + piece.count(b'"\n') + piece.endswith(b'"')
+    if opening != closing or opening + closing != quotes:
+        raise NotColumnar("quote marks inside values")
 
 
 class _BatchStager:
@@ -171,6 +224,8 @@ class _BatchStager:
             [pl.col(f"c{i}").is_null() | pl.col(f"c{i}").str.contains(_BLANK) for i in range(width)]
         )
         batch = batch.filter(~blank)
+        if not batch.height:  # (typeless empty series would not combine)
+            return ColumnChunk(((),) * 6, [], [], Counter(), Counter())
         return _Batch(self, batch).staged()
 
     def cell_column(self, batch: pl.DataFrame, f: Field) -> pl.Series | None:
@@ -459,10 +514,10 @@ class _Batch:
             & number["ss"].fill_null(0).is_between(0, 59)
             & number["y"].is_between(1, 9999)
         ).fill_null(False)
-        # Rows that are not a real date get a stand-in (1 January 2000) and are read by Python instead.
+        # Rows that are not a real date get a stand-in (1 January 2000, midnight) and are read by Python.
         fields = pl.DataFrame({k: v.fill_null(0) for k, v in number.items()}).with_columns(
             pl.when(pl.lit(in_range)).then(pl.col(k)).otherwise(stand_in).alias(k)
-            for k, stand_in in (("y", 2000), ("m", 1), ("d", 1))
+            for k, stand_in in (("y", 2000), ("m", 1), ("d", 1), ("hh", 0), ("mm", 0), ("ss", 0))
         )
         month_days = fields.select(pl.date("y", "m", 1).dt.month_end().dt.day()).to_series()
         real = in_range & (fields["d"] <= month_days)
@@ -797,6 +852,8 @@ def _per_value_many(series: pl.Series, fn: Callable[[Any], tuple[Any, ...]], *dt
     """``fn`` of every cell, called once per distinct value; one series per item of its result."""
     import polars as pl
 
+    if not series.len():
+        return [pl.Series(series.name, [], dtype=dtype) for dtype in dtypes]
     keys = series.unique(maintain_order=True).to_list()
     results = [fn(key) for key in keys]
     return [

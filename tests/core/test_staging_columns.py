@@ -168,12 +168,12 @@ def test_ambiguous_dates_wait_for_the_row_that_tells_the_order(tmp_path: Path) -
     rows = [[*row[:9], rng.choice(ambiguous), *row[10:]] for row in random_rows(rng, 3000, ambiguous)]
     rows[2500][9] = telling[0]  # the only telling date comes late, in another batch
     path = write(tmp_path / "late.csv", rows)
-    original = columns.BATCH
-    columns.BATCH = 700  # several batches in a small file
+    original = columns.PIECE_BYTES
+    columns.PIECE_BYTES = 50_000  # several pieces in a small file
     try:
         summary, _ = both_ways(path, tmp_path)
     finally:
-        columns.BATCH = original
+        columns.PIECE_BYTES = original
     assert summary.date_order is DateOrder.DMY and not summary.date_order_needed
 
 
@@ -243,6 +243,44 @@ def test_text_only_the_row_reader_reads_exactly_falls_back_to_it(
     assert "row by row" in caplog.text
 
 
+@pytest.fixture
+def small_pieces() -> Any:
+    original = columns.PIECE_BYTES
+    columns.PIECE_BYTES = 20_000  # many pieces in a small file
+    yield
+    columns.PIECE_BYTES = original
+
+
+def test_quoted_values_cut_into_pieces_are_read_by_column(
+    tmp_path: Path, small_pieces: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    rows = random_rows(random.Random(9), 2000, dates())
+    for row in rows[::7]:
+        row[4] = 'The "Best"; Co'  # doubled quotes and the delimiter inside quotes
+    path = tmp_path / "quoted.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL).writerows([HEADER, *rows])
+    with caplog.at_level(logging.INFO, logger="capi_desktop.core.staging"):
+        summary, _ = both_ways(path, tmp_path)
+    assert "row by row" not in caplog.text and summary.rows == 2000
+
+
+def test_a_stray_quote_before_a_quoted_line_break_far_on_is_read_row_by_row(
+    tmp_path: Path, small_pieces: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Counting quote marks would put a piece's end inside the quoted value that follows the stray one.
+    date = ago(2, "%Y-%m-%d %H:%M")
+    lines = ["Email;Note;Date"] + [f"user{i}@example.com;Ann;{date}" for i in range(3000)]
+    lines[10] = f'stray@example.com;5" screen;{date}'
+    lines[2000] = f'wrapped@example.com;"two\nlines";{date}'
+    path = tmp_path / "stray.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mapping = ColumnMapping(columns={Field.EMAIL: ("Email",), Field.CONVERSION_TIME: ("Date",)})
+    with caplog.at_level(logging.INFO, logger="capi_desktop.core.staging"):
+        both_ways(path, tmp_path, mapping=mapping, rules=RuleChoice(rule_id=5))
+    assert "row by row" in caplog.text
+
+
 def test_only_big_utf8_text_files_are_staged_by_column(tmp_path: Path) -> None:
     rows = random_rows(random.Random(1), 12000, dates())
     big = write(tmp_path / "big.csv", rows)
@@ -264,8 +302,8 @@ def test_an_import_by_column_reports_progress_and_can_be_cancelled(tmp_path: Pat
             self.asked += 1
             return self.asked > 1
 
-    original = columns.BATCH
-    columns.BATCH = 2000
+    original = columns.PIECE_BYTES
+    columns.PIECE_BYTES = 100_000
     try:
         with Journal(tmp_path / "cancelled.capijob", create=True) as journal:
             options = ImportOptions(rules=RULES, mapping=MAPPING, timezone="Europe/Berlin")
@@ -274,5 +312,5 @@ def test_an_import_by_column_reports_progress_and_can_be_cancelled(tmp_path: Pat
             assert journal.counts().total == 0
             summary = stage(open_table(path), options, journal, now_ms=NOW_MS, by_column=True, progress=seen.append)
     finally:
-        columns.BATCH = original
+        columns.PIECE_BYTES = original
     assert seen == sorted(seen) and seen[-1] == summary.rows == 9000 and len(seen) >= 3
