@@ -15,7 +15,7 @@ quotes, old Mac line ends), ``NotColumnar`` is raised and the file is staged row
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from decimal import Decimal
@@ -124,7 +124,7 @@ def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
     number = skip + 1
     # The next piece is read and parsed (native code, without the GIL) while this one is staged; at
     # most two pieces are in memory, however big the file.
-    pieces = _pieces(table.path, source.delimiter, skip)
+    pieces = _pieces(table.path, skip)
     with closing(pieces), ThreadPoolExecutor(1, thread_name_prefix="csv") as reader:
         parsing = reader.submit(_parsed, next(pieces, None), source.delimiter, len(table.columns), skip)
         while (batch := parsing.result()) is not None:
@@ -133,7 +133,7 @@ def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
             number += batch.height
 
 
-def _pieces(path: Path, delimiter: str, skip: int) -> Iterator[bytes]:
+def _pieces(path: Path, skip: int) -> Generator[bytes, None, None]:
     """The file in pieces of about ``PIECE_BYTES``, each ending at a line end outside quotes; the first
     holds at least the ``skip`` lines before the rows."""
     with open(path, "rb") as handle:
@@ -225,7 +225,7 @@ class _BatchStager:
         )
         batch = batch.filter(~blank)
         if not batch.height:  # (typeless empty series would not combine)
-            return ColumnChunk(((),) * 6, [], [], Counter(), Counter())
+            return ColumnChunk(tuple([] for _ in range(6)), [], [], Counter(), Counter())
         return _Batch(self, batch).staged()
 
     def cell_column(self, batch: pl.DataFrame, f: Field) -> pl.Series | None:
