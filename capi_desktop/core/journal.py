@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SUFFIX = ".capijob"
 
 
@@ -116,12 +116,13 @@ CREATE INDEX IF NOT EXISTS delivery_batch ON delivery(batch);
 # random index inserts.
 _ROW_INDEXES = """
 CREATE INDEX IF NOT EXISTS rows_state ON rows(state);
-CREATE INDEX IF NOT EXISTS rows_event ON rows(rule_id, event_id);
 """
 
 # Each step brings a journal from the previous version to the next (statements run before _SCHEMA,
 # which creates any table a version added).
-_MIGRATIONS: dict[int, tuple[str, ...]] = {2: ()}
+# Version 3: duplicates are found from the rows staging names (``flag_duplicates``), not an index
+# whose build read the whole table again.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {2: (), 3: ("DROP INDEX IF EXISTS rows_event",)}
 _SENDABLE = "state != 'error'"
 # (rule id, event id, accepted at) of every accepted row; ``db`` names the attached journal.
 ACCEPTED_EVENTS = (
@@ -199,7 +200,6 @@ class Journal:
             self._db.execute("DELETE FROM rows")
             self._db.execute("DELETE FROM delivery")
             self._db.execute("DROP INDEX IF EXISTS rows_state")
-            self._db.execute("DROP INDEX IF EXISTS rows_event")
 
     def index_rows(self) -> None:
         self._db.executescript(_ROW_INDEXES)
@@ -225,27 +225,29 @@ class Journal:
                 ((r.state.value, r.reason, r.event_id, r.rule_id, r.event_json, r.number) for r in rows),
             )
 
-    def flag_duplicates(self) -> list[str]:
+    def flag_duplicates(self, candidates: Iterable[int]) -> list[str]:
         """Mark every later row whose rule and event id repeat an earlier sendable row; returns the event
-        JSON of the rows marked."""
+        JSON of the rows marked. ``candidates`` are the numbers of the rows that may repeat another's
+        (staging knows them; any superset will do): only they are read."""
         with self._db:
-            # One pass over the (rule, event id) index finds the repeated ids (usually none), so only
-            # their rows are read, not the whole table.
-            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS repeated (rule_id INTEGER, event_id TEXT)")
-            self._db.execute("DELETE FROM temp.repeated")
-            self._db.execute(
-                "INSERT INTO temp.repeated SELECT rule_id, event_id FROM rows WHERE event_id IS NOT NULL "
-                "GROUP BY rule_id, event_id HAVING COUNT(*) > 1"
-            )
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS candidates (number INTEGER PRIMARY KEY, earlier INTEGER)")
+            self._db.execute("DELETE FROM temp.candidates")
+            self._db.executemany("INSERT OR IGNORE INTO temp.candidates(number) VALUES (?)", ((n,) for n in candidates))
+            first: dict[tuple[int, str], int] = {}
+            repeats = []
+            for number, rule_id, event_id in self._db.execute(
+                "SELECT r.number, r.rule_id, r.event_id FROM temp.candidates c JOIN rows r ON r.number = c.number "
+                f"WHERE r.{_SENDABLE} AND r.event_id IS NOT NULL ORDER BY r.number"
+            ):
+                earlier = first.setdefault((rule_id, event_id), number)
+                if earlier != number:
+                    repeats.append((earlier, number))
+            self._db.executemany("UPDATE temp.candidates SET earlier = ? WHERE number = ?", repeats)
             cursor = self._db.execute(
                 """
                 UPDATE rows SET state = 'error',
-                    reason = 'Duplicate of row ' || first.number || ' (same event); it is sent only once.'
-                FROM (SELECT r.rule_id, r.event_id, MIN(r.number) AS number
-                      FROM temp.repeated d CROSS JOIN rows r ON r.rule_id = d.rule_id AND r.event_id = d.event_id
-                      WHERE r.state != 'error' GROUP BY r.rule_id, r.event_id HAVING COUNT(*) > 1) AS first
-                WHERE rows.rule_id = first.rule_id AND rows.event_id = first.event_id
-                  AND rows.number != first.number AND rows.state != 'error'
+                    reason = 'Duplicate of row ' || c.earlier || ' (same event); it is sent only once.'
+                FROM temp.candidates c WHERE rows.number = c.number AND c.earlier IS NOT NULL
                 RETURNING rows.event_json
                 """
             )

@@ -13,12 +13,14 @@ import logging
 import multiprocessing
 import operator
 import os
+from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -188,7 +190,7 @@ def stage(
     finally:
         journal.index_rows()
         stager.close()
-    duplicates = journal.flag_duplicates()
+    duplicates = journal.flag_duplicates(staged.candidates())
     staged.matches.subtract(_matches(duplicates))
     if progress is not None:
         progress(staged.done)
@@ -224,6 +226,11 @@ class _Staged:
     pending: list[tuple[JournalRow, str]] = field(default_factory=list)
     unmapped: Counter[str] = field(default_factory=Counter)
     matches: Counter[str] = field(default_factory=Counter)
+    # A hash of (rule, event id) of each row and the row's number: the rows that may repeat another's,
+    # found without an index over the whole journal.
+    keys: array[int] = field(default_factory=lambda: array("q"))
+    numbers: array[int] = field(default_factory=lambda: array("q"))
+    without_id: set[int] = field(default_factory=set)  # the keys of rows without an event id
 
     def write(
         self,
@@ -244,8 +251,12 @@ class _Staged:
                     self.unmapped.update(staged.unmapped)
                     self.done += len(staged.rows) + len(staged.pending)
                     self.matches.update(_matches(row.event_json for row in staged.rows))
+                    rows = staged.rows + [row for row, _ in staged.pending]
+                    self._track([r.number for r in rows], [r.rule_id for r in rows], [r.event_id for r in rows])
                     if isinstance(staged, columns.ColumnChunk):
-                        self.done += len(staged.columns[0])
+                        number, _, _, event_id, rule_id, _ = staged.columns
+                        self._track(number, rule_id, event_id)
+                        self.done += len(number)
                         self.matches.update(staged.matches)
                     if cancel is not None and cancel.is_set():
                         raise ImportCancelled()
@@ -260,6 +271,17 @@ class _Staged:
         if isinstance(staged, columns.ColumnChunk):
             journal.add_columns(staged.columns)
         journal.add_rows(staged.rows)
+
+    def _track(self, numbers: Sequence[int], rule_ids: Sequence[int | None], event_ids: Sequence[str | None]) -> None:
+        self.numbers.extend(numbers)
+        self.keys.extend(map(hash, zip(rule_ids, event_ids, strict=True)))
+        self.without_id.update(hash((rule_id, None)) for rule_id in set(rule_ids))
+
+    def candidates(self) -> list[int]:
+        """The numbers of the rows whose key hash is not unique (a superset of the repeated rows)."""
+        ordered = sorted(self.keys)
+        repeated = {key for key, following in pairwise(ordered) if key == following} - self.without_id
+        return [number for number, key in zip(self.numbers, self.keys, strict=True) if key in repeated]
 
     def add(self, journal: Journal, rows: list[JournalRow]) -> None:
         journal.add_rows(rows)

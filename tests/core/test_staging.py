@@ -355,3 +355,40 @@ def test_a_helper_killed_mid_import_costs_speed_not_rows(
     assert [r.getMessage() for r in caplog.records if "helper" in r.getMessage()] == [
         "An import helper process stopped; staging its rows in this process instead"
     ]
+
+
+def test_duplicates_name_the_first_sendable_copy_under_the_same_rule(tmp_path: Path) -> None:
+    rows = [[f"user{i}@example.com", days_ago(1), f"id-{i}", "Lead"] for i in range(30)]
+    rows[3][1] = days_ago(400)  # an error: the next copy of its event is the one sent
+    rows[20][2] = rows[25][2] = rows[27][2] = rows[28][2] = rows[3][2] = "id-same"
+    rows[28][3] = "Won"  # the same event id under another rule is another event
+    rows[10][2] = "id-1"
+    csv_path = write_csv(tmp_path / "dups.csv", ["Email", "Date", "Event id", "Stage"], rows)
+    summary, journal = run(csv_path, tmp_path / "j.capijob", parse_rule_map("LEAD=1,WON=2"))
+    reasons = {row.number: row.reason or "" for row in journal.rows() if row.state is RowState.ERROR}
+    # Row numbers are the file's: rows[i] is row i + 2.
+    assert reasons == {
+        5: reasons[5],
+        12: "Duplicate of row 3 (same event); it is sent only once.",
+        27: "Duplicate of row 22 (same event); it is sent only once.",
+        29: "Duplicate of row 22 (same event); it is sent only once.",
+    }
+    assert "older than 90 days" in reasons[5]
+    assert summary.duplicates == 3 and summary.errors == 4
+
+
+def test_a_journal_of_the_previous_version_opens_without_its_duplicate_index(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.capijob"
+    with Journal(path, create=True) as journal:
+        journal.add_rows([])
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE INDEX rows_event ON rows(rule_id, event_id)")
+        db.execute("PRAGMA user_version=2")
+    with Journal(path) as journal:
+        assert journal.counts().total == 0
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "rows_event" not in indexes and "rows_state" in indexes
