@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from capi_desktop.core.staging import _RowStager
 
 BOM = b"\xef\xbb\xbf"
-PIECE_BYTES = 8 << 20  # of the file, parsed and staged at a time (about 50,000 rows of ten columns)
+PIECE_BYTES = 4 << 20  # of the file, parsed and staged at a time (about 27,000 rows of ten columns)
 MIN_BYTES = 1_000_000  # below this, importing polars costs more than it saves
 EVENT_ID_MAX = 64
 _ID_TYPES = (
@@ -95,7 +95,7 @@ class NotColumnar(Exception):
 class ColumnChunk(NamedTuple):
     """A batch of rows staged: the common ones as columns ready for the journal, the rest as rows."""
 
-    columns: tuple[list[Any], ...]  # number, state, reason, event_id, rule_id, event_json
+    frame: pl.DataFrame  # number, state (its value), reason, event_id, rule_id, event_json
     rows: list[JournalRow]
     pending: list[tuple[JournalRow, str]]
     unmapped: Counter[str]
@@ -129,7 +129,9 @@ def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
         parsing = reader.submit(_parsed, next(pieces, None), source.delimiter, len(table.columns), skip)
         while (batch := parsing.result()) is not None:
             parsing = reader.submit(_parsed, next(pieces, None), source.delimiter, len(table.columns), 0)
-            yield batch_stager.stage(batch, number)
+            staged = batch_stager.stage(batch, number)
+            if staged is not None:
+                yield staged
             number += batch.height
 
 
@@ -213,7 +215,8 @@ class _BatchStager:
         self.index = {name: i for i, name in enumerate(columns)}
         self.placeholders = list(PLACEHOLDERS)
 
-    def stage(self, batch: pl.DataFrame, first_number: int) -> ColumnChunk:
+    def stage(self, batch: pl.DataFrame, first_number: int) -> ColumnChunk | None:
+        """The batch's rows staged, or None if every row is blank."""
         import polars as pl
 
         width = len(self.columns) + 1
@@ -224,9 +227,7 @@ class _BatchStager:
             [pl.col(f"c{i}").is_null() | pl.col(f"c{i}").str.contains(_BLANK) for i in range(width)]
         )
         batch = batch.filter(~blank)
-        if not batch.height:  # (typeless empty series would not combine)
-            return ColumnChunk(tuple([] for _ in range(6)), [], [], Counter(), Counter())
-        return _Batch(self, batch).staged()
+        return None if not batch.height else _Batch(self, batch).staged()
 
     def cell_column(self, batch: pl.DataFrame, f: Field) -> pl.Series | None:
         name = self.stager.mapping.column(f)
@@ -379,7 +380,7 @@ class _Batch:
         rows = self._row_way(slow, unmapped, pending)
         events = done["event_json"]
         matches = Counter({key: int(events.str.contains(key, literal=True).sum()) for key in MATCH_KEYS})
-        return ColumnChunk(tuple(done[name].to_list() for name in done.columns), rows, pending, unmapped, matches)
+        return ColumnChunk(done, rows, pending, unmapped, matches)
 
     # -- per field -------------------------------------------------------------------------------
 

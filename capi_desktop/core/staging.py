@@ -241,7 +241,7 @@ class _Staged:
     ) -> None:
         # SQLite writes one chunk on a thread (it lets go of the GIL) while the next one is staged.
         writing: Future[None] | None = None
-        with ThreadPoolExecutor(1, thread_name_prefix="journal") as writer:
+        with ThreadPoolExecutor(1, thread_name_prefix="journal") as writer, journal.staging():
             try:
                 for staged in staged_chunks:
                     if writing is not None:
@@ -254,9 +254,9 @@ class _Staged:
                     rows = staged.rows + [row for row, _ in staged.pending]
                     self._track([r.number for r in rows], [r.rule_id for r in rows], [r.event_id for r in rows])
                     if isinstance(staged, columns.ColumnChunk):
-                        number, _, _, event_id, rule_id, _ = staged.columns
-                        self._track(number, rule_id, event_id)
-                        self.done += len(number)
+                        frame = staged.frame
+                        self._track(frame["number"].to_list(), frame["rule_id"].to_list(), frame["event_id"].to_list())
+                        self.done += frame.height
                         self.matches.update(staged.matches)
                     if cancel is not None and cancel.is_set():
                         raise ImportCancelled()
@@ -269,7 +269,8 @@ class _Staged:
     @staticmethod
     def _write_chunk(journal: Journal, staged: _StagedChunk | columns.ColumnChunk) -> None:
         if isinstance(staged, columns.ColumnChunk):
-            journal.add_columns(staged.columns)
+            # Row by row from the frame: a chunk's event JSON never sits in memory as Python text at once.
+            journal.add_values(staged.frame.iter_rows(buffer_size=1000))
         journal.add_rows(staged.rows)
 
     def _track(self, numbers: Sequence[int], rule_ids: Sequence[int | None], event_ids: Sequence[str | None]) -> None:
