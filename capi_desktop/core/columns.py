@@ -248,8 +248,8 @@ class _Batch:
 
         stager, frame = self.stager, self.frame
         names = stager.names
-        text = {f: self._text(f) for f in _TEXT_FIELDS}
-        event_name = self._text(Field.EVENT_NAME)
+        text = self._texts((*_TEXT_FIELDS, Field.EVENT_NAME))
+        event_name = text.pop(Field.EVENT_NAME)
         if stager.mapping.event_name is not None:
             event_name = event_name.fill_null(stager.mapping.event_name)
         rule_id = _per_value(event_name, stager.rules.rule_for, pl.Int64)
@@ -390,14 +390,27 @@ class _Batch:
         series = self.owner.cell_column(self.frame, f)
         return pl.Series(f.value, [None] * self.height, pl.String) if series is None else series
 
-    def _text(self, f: Field) -> pl.Series:
-        """``clean_text`` of a column: tidy ASCII as it is, anything else through the cached function."""
+    def _texts(self, fields: tuple[Field, ...]) -> dict[Field, pl.Series]:
+        """``clean_text`` of columns: tidy ASCII as it is, anything else through the cached function."""
         import polars as pl
 
-        raw = self._raw(f)
-        lowered = raw.str.to_lowercase()
-        tidy = raw.str.contains(_TIDY_TEXT) & ~((raw.str.len_chars() <= 15) & lowered.is_in(self.owner.placeholders))
-        return _fast_or_per_value(raw, raw, tidy.fill_null(False), self.stager.text, pl.String)
+        raw = pl.DataFrame({f.value: self._raw(f) for f in fields})
+        tidy = raw.select(
+            (
+                pl.col(name).str.contains(_TIDY_TEXT)
+                & ~(
+                    (pl.col(name).str.len_chars() <= 15)
+                    & pl.col(name).str.to_lowercase().is_in(self.owner.placeholders)
+                )
+            )
+            .fill_null(False)
+            .alias(name)
+            for name in raw.columns
+        )
+        return {
+            f: _fast_or_per_value(raw[f.value], raw[f.value], tidy[f.value], self.stager.text, pl.String)
+            for f in fields
+        }
 
     def _country(self) -> tuple[pl.Series, pl.Series]:
         import polars as pl
@@ -650,7 +663,7 @@ class _Batch:
         """The event id column, else one derived from the row's content exactly as ``derive_event_id``."""
         import polars as pl
 
-        reprs = [_repr(email)] + [_repr(self._raw(f)) for f in _ID_CONTENT]
+        reprs = _reprs([email] + [self._raw(f) for f in _ID_CONTENT])
         content = pl.select(
             pl.concat_str(
                 [
@@ -683,7 +696,7 @@ class _Batch:
         import polars as pl
 
         def q(series: pl.Series) -> pl.Expr:
-            return pl.concat_str([pl.lit('"'), pl.lit(_json_escaped(series)), pl.lit('"')])
+            return pl.concat_str([pl.lit('"'), _json_escaped(pl.lit(series)), pl.lit('"')])
 
         def id_object(series: pl.Series, id_type: str) -> pl.Expr:
             return pl.when(pl.lit(series).is_not_null()).then(
@@ -799,18 +812,24 @@ def _sha256(series: pl.Series) -> pl.Series:
     return pl.DataFrame({"text": series}).select(polars_hash.col("text").chash.sha2_256()).to_series()
 
 
-def _json_escaped(series: pl.Series) -> pl.Series:
+def _json_escaped(text: pl.Expr) -> pl.Expr:
     """``encode_basestring`` without its quotes, for text ``clean_text`` made (no control characters)."""
-    return series.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
+    return text.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
 
 
-def _repr(series: pl.Series) -> pl.Series:
-    """``repr()`` of each cell: quoted plain ASCII directly, anything else through Python."""
+# Text ``repr()`` quotes as it is: no quote mark or backslash, only characters it prints as they are
+# (ASCII and Latin letters; not the no-break space U+00A0 or the soft hyphen U+00AD).
+_REPR_PLAIN = r"^[ !#-&(-\[\]-~\u00a1-\u00ac\u00ae-\u017f]*$"
+
+
+def _reprs(series: list[pl.Series]) -> list[pl.Series]:
+    """``repr()`` of each cell of each series: plain text quoted directly, anything else through Python."""
     import polars as pl
 
-    simple = series.str.contains(r"^[ !#-&(-\[\]-~]*$").fill_null(False)
-    fast = pl.select(pl.concat_str([pl.lit("'"), pl.lit(series), pl.lit("'")])).to_series()
-    return _fast_or_per_value(series, fast, simple, repr, pl.String)
+    frame = pl.DataFrame({str(i): column for i, column in enumerate(series)})
+    plain = frame.select(pl.all().str.contains(_REPR_PLAIN).fill_null(False))
+    quoted = frame.select(pl.concat_str([pl.lit("'"), pl.col(name), pl.lit("'")]).alias(name) for name in frame.columns)
+    return [_fast_or_per_value(frame[name], quoted[name], plain[name], repr, pl.String) for name in frame.columns]
 
 
 def _format_amounts(amount: pl.Series, currency: pl.Series) -> pl.Series:
