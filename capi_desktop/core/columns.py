@@ -817,9 +817,9 @@ def _json_escaped(text: pl.Expr) -> pl.Expr:
     return text.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
 
 
-# Text ``repr()`` quotes as it is: no quote mark or backslash, only characters it prints as they are
-# (ASCII and Latin letters; not the no-break space U+00A0 or the soft hyphen U+00AD).
-_REPR_PLAIN = r"^[ !#-&(-\[\]-~\u00a1-\u00ac\u00ae-\u017f]*$"
+# A character ``repr()`` does not print as it is, or that changes its quotes: the other text it quotes
+# as it is (ASCII and Latin letters; not the no-break space U+00A0 or the soft hyphen U+00AD).
+_REPR_SPECIAL = r"[^ !#-&(-\[\]-~\u00a1-\u00ac\u00ae-\u017f]"
 
 
 def _reprs(series: list[pl.Series]) -> list[pl.Series]:
@@ -827,9 +827,18 @@ def _reprs(series: list[pl.Series]) -> list[pl.Series]:
     import polars as pl
 
     frame = pl.DataFrame({str(i): column for i, column in enumerate(series)})
-    plain = frame.select(pl.all().str.contains(_REPR_PLAIN).fill_null(False))
-    quoted = frame.select(pl.concat_str([pl.lit("'"), pl.col(name), pl.lit("'")]).alias(name) for name in frame.columns)
-    return [_fast_or_per_value(frame[name], quoted[name], plain[name], repr, pl.String) for name in frame.columns]
+    quoted = frame.select(
+        pl.when(pl.col(name).is_null())
+        .then(pl.lit("None"))
+        .when(~pl.col(name).str.contains(_REPR_SPECIAL))
+        .then(pl.concat_str([pl.lit("'"), pl.col(name), pl.lit("'")]))
+        .alias(name)
+        for name in frame.columns
+    )
+    return [
+        _fast_or_per_value(frame[name], quoted[name], quoted[name].is_not_null(), repr, pl.String)
+        for name in frame.columns
+    ]
 
 
 def _format_amounts(amount: pl.Series, currency: pl.Series) -> pl.Series:
