@@ -12,7 +12,6 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -126,7 +125,7 @@ CREATE INDEX IF NOT EXISTS rows_state ON rows(state);
 _MIGRATIONS: dict[int, tuple[str, ...]] = {2: (), 3: ("DROP INDEX IF EXISTS rows_event",)}
 _SENDABLE = "state != 'error'"
 _CACHE_KB = 65536  # the upload's batch updates and lookups run faster the more of the journal stays cached
-_STAGING_CACHE_KB = 8192  # appending rows needs little cache, and the importing process keeps the memory
+_STAGING_CACHE_KB = 8192
 # (rule id, event id, accepted at) of every accepted row; ``db`` names the attached journal.
 ACCEPTED_EVENTS = (
     "SELECT r.rule_id, r.event_id, d.at FROM {db}.delivery d JOIN {db}.rows r ON r.number = d.number "
@@ -198,23 +197,18 @@ class Journal:
     # -- rows -------------------------------------------------------------------------------------
 
     def clear_rows(self) -> None:
-        """Remove every row before staging, and the row indexes until ``index_rows``."""
+        """Remove every row before staging, and the row indexes until ``index_rows``; till then the page
+        cache is small (appending rows and building the index need little, and it is the importing
+        process's memory)."""
+        self._db.execute(f"PRAGMA cache_size=-{_STAGING_CACHE_KB}")
         with self._db:
             self._db.execute("DELETE FROM rows")
             self._db.execute("DELETE FROM delivery")
             self._db.execute("DROP INDEX IF EXISTS rows_state")
 
-    @contextmanager
-    def staging(self) -> Iterator[None]:
-        """While rows are added in bulk: a small page cache."""
-        self._db.execute(f"PRAGMA cache_size=-{_STAGING_CACHE_KB}")
-        try:
-            yield
-        finally:
-            self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
-
     def index_rows(self) -> None:
         self._db.executescript(_ROW_INDEXES)
+        self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
 
     def add_rows(self, rows: Iterable[JournalRow]) -> None:
         """Insert a chunk of rows in one transaction (the caller chunks; SQLite is fast in bulk)."""

@@ -20,7 +20,6 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import pairwise
 from typing import Any, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -241,7 +240,7 @@ class _Staged:
     ) -> None:
         # SQLite writes one chunk on a thread (it lets go of the GIL) while the next one is staged.
         writing: Future[None] | None = None
-        with ThreadPoolExecutor(1, thread_name_prefix="journal") as writer, journal.staging():
+        with ThreadPoolExecutor(1, thread_name_prefix="journal") as writer:
             try:
                 for staged in staged_chunks:
                     if writing is not None:
@@ -280,9 +279,13 @@ class _Staged:
 
     def candidates(self) -> list[int]:
         """The numbers of the rows whose key hash is not unique (a superset of the repeated rows)."""
-        ordered = sorted(self.keys)
-        repeated = {key for key, following in pairwise(ordered) if key == following} - self.without_id
-        return [number for number, key in zip(self.numbers, self.keys, strict=True) if key in repeated]
+        import polars as pl  # a million keys sorted in 0.1 s and 33 MB (Python: 0.7 s and more memory)
+
+        keys = pl.Series(memoryview(self.keys), dtype=pl.Int64)
+        ordered = keys.sort()
+        repeated = ordered.filter(ordered == ordered.shift(1)).unique()
+        repeated = repeated.filter(~repeated.is_in(list(self.without_id)))
+        return pl.Series(memoryview(self.numbers), dtype=pl.Int64).filter(keys.is_in(repeated.implode())).to_list()
 
     def add(self, journal: Journal, rows: list[JournalRow]) -> None:
         journal.add_rows(rows)
