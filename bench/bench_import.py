@@ -188,10 +188,10 @@ def main() -> None:
     print(f"  ready in {time.perf_counter() - started:.0f} s (kept for the next run)")
     for label, path in (("CSV ", csv_path), ("XLSX", xlsx_path)):
         r = child(["stage", str(path)])
+        helpers = f"each helper process ≤ {r['helper_rss_mb']:.0f} MB" if r["helper_rss_mb"] else "no helper processes"
         print(
             f"{label} stage {r['rows']:>9,.0f} rows: {r['seconds']:6.1f} s, {r['rows'] / r['seconds']:>9,.0f} rows/s, "
-            f"peak RSS {r['peak_rss_mb']:6.0f} MB, each helper process ≤ {r['helper_rss_mb']:.0f} MB  "
-            f"({r['ok']:,.0f} sendable, {r['errors']:,.0f} with errors)"
+            f"peak RSS {r['peak_rss_mb']:6.0f} MB, {helpers}  ({r['ok']:,.0f} sendable, {r['errors']:,.0f} with errors)"
         )
     base = child(["openpyxl", str(xlsx_path), str(args.baseline_rows)])
     print(
