@@ -125,10 +125,14 @@ def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
     # The next piece is read and parsed (native code, without the GIL) while this one is staged; at
     # most two pieces are in memory, however big the file.
     pieces = _pieces(table.path, skip)
+
+    def parse_next(skip: int) -> pl.DataFrame | None:
+        return _parsed(next(pieces, None), source.delimiter, len(table.columns), skip)
+
     with closing(pieces), ThreadPoolExecutor(1, thread_name_prefix="csv") as reader:
-        parsing = reader.submit(_parsed, next(pieces, None), source.delimiter, len(table.columns), skip)
+        parsing = reader.submit(parse_next, skip)
         while (batch := parsing.result()) is not None:
-            parsing = reader.submit(_parsed, next(pieces, None), source.delimiter, len(table.columns), 0)
+            parsing = reader.submit(parse_next, 0)
             staged = batch_stager.stage(batch, number)
             if staged is not None:
                 yield staged
