@@ -161,19 +161,15 @@ def test_a_chosen_date_order_is_applied_the_same_way(tmp_path: Path, order: Date
     both_ways(path, tmp_path, date_order=order)
 
 
-def test_ambiguous_dates_wait_for_the_row_that_tells_the_order(tmp_path: Path) -> None:
+def test_ambiguous_dates_wait_for_the_row_that_tells_the_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ambiguous = [ago(d, "%d/%m/%Y %H:%M") for d in range(1, 60) if int(ago(d, "%d")) <= 12]
     telling = [ago(d, "%d/%m/%Y %H:%M") for d in range(1, 60) if int(ago(d, "%d")) > 12]
     rng = random.Random(5)
     rows = [[*row[:9], rng.choice(ambiguous), *row[10:]] for row in random_rows(rng, 3000, ambiguous)]
     rows[2500][9] = telling[0]  # the only telling date comes late, in another batch
     path = write(tmp_path / "late.csv", rows)
-    original = columns.PIECE_BYTES
-    columns.PIECE_BYTES = 50_000  # several pieces in a small file
-    try:
-        summary, _ = both_ways(path, tmp_path)
-    finally:
-        columns.PIECE_BYTES = original
+    monkeypatch.setattr(columns, "PIECE_BYTES", 50_000)  # several pieces in a small file
+    summary, _ = both_ways(path, tmp_path)
     assert summary.date_order is DateOrder.DMY and not summary.date_order_needed
 
 
@@ -244,11 +240,8 @@ def test_text_only_the_row_reader_reads_exactly_falls_back_to_it(
 
 
 @pytest.fixture
-def small_pieces() -> Any:
-    original = columns.PIECE_BYTES
-    columns.PIECE_BYTES = 20_000  # many pieces in a small file
-    yield
-    columns.PIECE_BYTES = original
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columns, "PIECE_BYTES", 20_000)  # many pieces in a small file
 
 
 def test_quoted_values_cut_into_pieces_are_read_by_column(
@@ -291,7 +284,9 @@ def test_only_big_utf8_text_files_are_staged_by_column(tmp_path: Path) -> None:
     assert not columns.suitable(open_table(legacy))
 
 
-def test_an_import_by_column_reports_progress_and_can_be_cancelled(tmp_path: Path) -> None:
+def test_an_import_by_column_reports_progress_and_can_be_cancelled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write(tmp_path / "big.csv", random_rows(random.Random(2), 9000, dates()))
     seen: list[int] = []
 
@@ -302,15 +297,11 @@ def test_an_import_by_column_reports_progress_and_can_be_cancelled(tmp_path: Pat
             self.asked += 1
             return self.asked > 1
 
-    original = columns.PIECE_BYTES
-    columns.PIECE_BYTES = 100_000
-    try:
-        with Journal(tmp_path / "cancelled.capijob", create=True) as journal:
-            options = ImportOptions(rules=RULES, mapping=MAPPING, timezone="Europe/Berlin")
-            with pytest.raises(ImportCancelled):
-                stage(open_table(path), options, journal, now_ms=NOW_MS, by_column=True, cancel=StopAfterFirst())
-            assert journal.counts().total == 0
-            summary = stage(open_table(path), options, journal, now_ms=NOW_MS, by_column=True, progress=seen.append)
-    finally:
-        columns.PIECE_BYTES = original
+    monkeypatch.setattr(columns, "PIECE_BYTES", 100_000)
+    with Journal(tmp_path / "cancelled.capijob", create=True) as journal:
+        options = ImportOptions(rules=RULES, mapping=MAPPING, timezone="Europe/Berlin")
+        with pytest.raises(ImportCancelled):
+            stage(open_table(path), options, journal, now_ms=NOW_MS, by_column=True, cancel=StopAfterFirst())
+        assert journal.counts().total == 0
+        summary = stage(open_table(path), options, journal, now_ms=NOW_MS, by_column=True, progress=seen.append)
     assert seen == sorted(seen) and seen[-1] == summary.rows == 9000 and len(seen) >= 3
