@@ -190,7 +190,8 @@ def _parsed(piece: bytes | None, delimiter: str, width: int, skip: int) -> pl.Da
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError as exc:
-        raise NotColumnar(str(exc)) from exc
+        # Not polars' message: it quotes the text it stopped at, and this one is logged.
+        raise NotColumnar(f"polars could not read a piece ({type(exc).__name__})") from exc
     lines = piece.count(b"\n") + (not piece.endswith(b"\n"))
     if skip + frame.height != lines:
         raise NotColumnar(f"{frame.height:,} records on {lines - skip:,} lines: some value spans lines")
