@@ -42,9 +42,11 @@ BOM = b"\xef\xbb\xbf"
 PIECE_BYTES = 4 << 20  # of the file, parsed and staged at a time (about 27,000 rows of ten columns)
 MIN_BYTES = 1_000_000  # below this, importing polars costs more than it saves
 EVENT_ID_MAX = 64
-_ID_TYPES = (
-    (Field.CLICK_ID, "LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID"),
-    (Field.ACXIOM_ID, "ACXIOM_ID"),
+# The user ids of an event, in ``build_event``'s order, by their column in ``_event_json``.
+_ID_KEYS = (
+    ("email", "SHA256_EMAIL"),
+    ("click", "LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID"),
+    ("acxiom", "ACXIOM_ID"),
 )
 # Cells in these fields enter the derived event id (see ``_RowStager.process``), in this order.
 _ID_CONTENT = (
@@ -700,77 +702,74 @@ class _Batch:
         """The event as ``events.build_event`` writes it."""
         import polars as pl
 
-        def q(series: pl.Series) -> pl.Expr:
-            return pl.concat_str([pl.lit('"'), _json_escaped(pl.lit(series)), pl.lit('"')])
+        frame = pl.DataFrame(
+            {
+                "rule": rule_id.cast(pl.String),
+                "ms": ms.fill_null(0).cast(pl.String),
+                "event_id": event_id,
+                "email": email,
+                "first": text[Field.FIRST_NAME],
+                "last": text[Field.LAST_NAME],
+                "company": text[Field.COMPANY],
+                "title": text[Field.TITLE],
+                "country": country,
+                "click": text[Field.CLICK_ID],
+                "acxiom": text[Field.ACXIOM_ID],
+                "external": text[Field.EXTERNAL_ID],
+                "amount": amount,
+                "currency": currency,
+            }
+        )
 
-        def id_object(series: pl.Series, id_type: str) -> pl.Expr:
-            return pl.when(pl.lit(series).is_not_null()).then(
-                pl.concat_str([pl.lit(f'{{"idType":"{id_type}","idValue":'), q(series), pl.lit("}")])
-            )
+        # Escaping copies every text, so only columns holding a quote or backslash are escaped (hashes,
+        # codes and amounts never do).
+        texts = ("event_id", "first", "last", "company", "title", "click", "acxiom", "external")
+        special = frame.select(pl.col(texts).str.contains(r'["\\]').any())
+        escaped = {name for name in texts if special[name][0]}
 
-        first, last = text[Field.FIRST_NAME], text[Field.LAST_NAME]
+        # Each part is null when its value is: concat_str propagates nulls unless told to skip them.
+        def part(before: str, name: str, after: str = "") -> pl.Expr:
+            text = _json_escaped(pl.col(name)) if name in escaped else pl.col(name)
+            return pl.concat_str([pl.lit(f'{before}"'), text, pl.lit(f'"{after}')])
+
         ids = pl.concat_str(
-            [id_object(email, "SHA256_EMAIL")] + [id_object(text[f], kind) for f, kind in _ID_TYPES],
+            [part(f'{{"idType":"{kind}","idValue":', name, "}") for name, kind in _ID_KEYS],
             separator=",",
             ignore_nulls=True,
         )
-
-        def optional(key: str, series: pl.Series) -> pl.Expr:
-            return pl.when(pl.lit(series).is_not_null()).then(pl.concat_str([pl.lit(f',"{key}":'), q(series)]))
-
         info = pl.concat_str(
             [
-                pl.lit('"firstName":'),
-                q(first),
-                pl.lit(',"lastName":'),
-                q(last),
-                optional("companyName", text[Field.COMPANY]).fill_null(""),
-                optional("title", text[Field.TITLE]).fill_null(""),
-                optional("countryCode", country).fill_null(""),
-            ]
-        )
-        full_name = pl.lit(first).is_not_null() & pl.lit(last).is_not_null()
-        user = pl.concat_str(
-            [
-                pl.lit('{"userIds":['),
-                ids,
-                pl.lit("]"),
-                pl.when(full_name)
-                .then(pl.concat_str([pl.lit(',"userInfo":{'), info, pl.lit("}")]))
-                .otherwise(pl.lit("")),
-                pl.when(pl.lit(text[Field.EXTERNAL_ID]).is_not_null())
-                .then(pl.concat_str([pl.lit(',"externalIds":['), q(text[Field.EXTERNAL_ID]), pl.lit("]")]))
-                .otherwise(pl.lit("")),
-            ]
-        )
-        value = (
-            pl.when(pl.lit(amount).is_not_null())
-            .then(
+                part(',"userInfo":{"firstName":', "first"),
+                part(',"lastName":', "last"),
                 pl.concat_str(
                     [
-                        pl.lit(',"conversionValue":{"currencyCode":'),
-                        q(currency),
-                        pl.lit(',"amount":'),
-                        q(amount),
-                        pl.lit("}"),
-                    ]
-                )
-            )
-            .otherwise(pl.lit(""))
+                        part(',"companyName":', "company"),
+                        part(',"title":', "title"),
+                        part(',"countryCode":', "country"),
+                    ],
+                    ignore_nulls=True,
+                ),
+                pl.lit("}"),
+            ]
+        )
+        value = pl.concat_str(
+            [part(',"conversionValue":{"currencyCode":', "currency"), part(',"amount":', "amount", "}")]
         )
         urn = RULE_URN.format("")
-        return pl.select(
+        return frame.select(
             pl.concat_str(
                 [
                     pl.lit(f'{{"conversion":"{urn}'),
-                    pl.lit(rule_id.cast(pl.String)),
+                    pl.col("rule"),
                     pl.lit('","conversionHappenedAt":'),
-                    pl.lit(ms.fill_null(0).cast(pl.String)),
-                    value,
-                    pl.lit(',"eventId":'),
-                    q(event_id),
-                    pl.lit(',"user":'),
-                    user,
+                    pl.col("ms"),
+                    value.fill_null(""),
+                    part(',"eventId":', "event_id"),
+                    pl.lit(',"user":{"userIds":['),
+                    ids,
+                    pl.lit("]"),
+                    info.fill_null(""),
+                    part(',"externalIds":[', "external", "]").fill_null(""),
                     pl.lit("}}"),
                 ]
             )

@@ -239,19 +239,26 @@ class Journal:
             first: dict[tuple[int, str], int] = {}
             repeats = []
             for number, rule_id, event_id in self._db.execute(
-                "SELECT r.number, r.rule_id, r.event_id FROM temp.candidates c JOIN rows r ON r.number = c.number "
-                f"WHERE r.{_SENDABLE} AND r.event_id IS NOT NULL ORDER BY r.number"
+                # CROSS JOIN keeps this order: SQLite would otherwise scan every row (the temp table has no
+                # statistics) and read the whole journal.
+                "SELECT r.number, r.rule_id, r.event_id "
+                "FROM temp.candidates c CROSS JOIN rows r ON r.number = c.number "
+                f"WHERE r.{_SENDABLE} AND r.event_id IS NOT NULL ORDER BY c.number"
             ):
                 earlier = first.setdefault((rule_id, event_id), number)
                 if earlier != number:
                     repeats.append((earlier, number))
+            if not repeats:
+                return []
             self._db.executemany("UPDATE temp.candidates SET earlier = ? WHERE number = ?", repeats)
             cursor = self._db.execute(
                 """
                 UPDATE rows SET state = 'error',
-                    reason = 'Duplicate of row ' || c.earlier || ' (same event); it is sent only once.'
-                FROM temp.candidates c WHERE rows.number = c.number AND c.earlier IS NOT NULL
-                RETURNING rows.event_json
+                    reason = 'Duplicate of row '
+                        || (SELECT c.earlier FROM temp.candidates c WHERE c.number = rows.number)
+                        || ' (same event); it is sent only once.'
+                WHERE number IN (SELECT number FROM temp.candidates WHERE earlier IS NOT NULL)
+                RETURNING event_json
                 """
             )
             return [event_json for (event_json,) in cursor]
