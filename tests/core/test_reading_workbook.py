@@ -291,6 +291,17 @@ def test_far_cells_without_a_dimension_are_found_by_scanning(tmp_path: Path) -> 
         open_table(path)
 
 
+def test_a_far_row_in_a_cell_address_is_found_by_scanning(tmp_path: Path) -> None:
+    # The cell's own address counts, whatever its <row> says: calamine places the cell by it.
+    path = write_raw_xlsx(
+        tmp_path / "nodim.xlsx",
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Email</t></is></c></row>'
+        '<row r="2"><c r="B3000000"><v>1</v></c></row>',
+    )
+    with pytest.raises(SpreadsheetError, match="claims cells beyond Excel's own limits"):
+        open_table(path)
+
+
 def test_ods_repeated_cells_bomb(tmp_path: Path) -> None:
     content = (FIXTURES / "deals.ods").read_bytes()
     with zipfile.ZipFile(FIXTURES / "deals.ods") as source:

@@ -40,10 +40,11 @@ MAX_CELLS = 60_000_000
 _EXACT_INT = 2**53
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Za-z]*)(\d*)(?::([A-Za-z]*)(\d*))?\"")
-# Cell addresses past column Z, rows past 999,999, and a row's number: cheap to search for because they are
-# rare or anchored, unlike matching every one of a million cell addresses.
-_WIDE_COLUMN = re.compile(rb' r="([A-Z]{2,4})\d')
-_LONG_ROW = re.compile(rb' r="[A-Z]{0,4}(\d{7,12})"')
+# Cell addresses past column Z or row 999,999, and a row's number: cheap to search for because they are
+# rare or anchored, unlike matching every one of a million cell addresses. The search fails at the second
+# character of a common address; only what it finds is read as an address.
+_FAR_CELL = re.compile(rb' r="[A-Z](?:[A-Z]|\d{7})')
+_ADDRESS = re.compile(rb' r="([A-Z]{1,4})(\d{0,12})"')
 _ROW_NUMBER = re.compile(rb'<row [^>]*?\br="(\d{1,12})"')
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -181,10 +182,11 @@ def _grid_extent(handle: Any) -> tuple[int, int]:
         cut = max(data.rfind(b"<"), len(data) - 4096)
         body, tail = data[:cut], data[cut:]
         has_cells = has_cells or b"<c" in body
-        for letters in _WIDE_COLUMN.findall(body):  # only columns past Z
-            wide_columns = max(wide_columns, _column_index(letters))
-        for digits in _LONG_ROW.findall(body):  # only rows past 999,999
-            long_rows = max(long_rows, int(digits))
+        for far in _FAR_CELL.finditer(body):
+            address = _ADDRESS.match(body, far.start())
+            if address:
+                wide_columns = max(wide_columns, _column_index(address.group(1)))
+                long_rows = max(long_rows, int(address.group(2) or 0))
         row_numbers = max(row_numbers, _last_row_number(body))
         chunk = handle.read(1 << 20)
     columns = max(wide_columns, 26 if has_cells else 0)
