@@ -1,11 +1,14 @@
-"""Column-at-a-time staging of big delimited text files: the same journal rows as the row stager in
-``staging``, an order of magnitude faster.
+"""Column-at-a-time staging of big files: the same journal rows as the row stager in ``staging``, an
+order of magnitude faster.
 
-The file is parsed by polars (native code, both cores) in batches, and each column is normalised as a
-whole: common shapes (plain ASCII emails, "23/11/2026 14:05" and ISO dates, "1234.56" amounts, tidy
-names) by vectorised expressions, every other value by the row stager's own cached functions, called
-once per distinct value. Rows whose outcome is anything but OK, a warning, or the no-rule and
-no-identifier errors are staged by the row stager itself. So each rule lives in one place, and
+A delimited text file is parsed by polars (native code, both cores) in batches; a workbook's grid,
+which calamine has already read, is turned into columns a batch of rows at a time, its date and number
+cells into typed columns. Each column is normalised as a whole: common shapes (plain ASCII emails,
+"23/11/2026 14:05" and ISO dates, "1234.56" amounts, tidy names, date and number cells) by vectorised
+expressions, every other value by the row stager's own cached functions, called once per distinct
+value. Rows whose outcome is anything but OK, a warning, or the no-rule and no-identifier errors are
+staged by the row stager itself, and so are rows with a workbook cell of a type a field does not read
+by column (a yes/no, a time of day, a number in a name column). So each rule lives in one place, and
 ``tests/core/test_staging_columns.py`` checks both ways give the same journal.
 
 When the text is something only Python's csv module reads this way (stray quotes, line breaks inside
@@ -15,10 +18,12 @@ quotes, old Mac line ends), ``NotColumnar`` is raised and the file is staged row
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
+from datetime import date, datetime
 from decimal import Decimal
+from itertools import islice, zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -26,10 +31,12 @@ from capi_desktop.core.dates import AmbiguousDate, DateOrder
 from capi_desktop.core.events import EVENT_ID_PREFIX, MATCH_KEYS, RULE_URN
 from capi_desktop.core.journal import JournalRow, RowState
 from capi_desktop.core.mapping import Field
-from capi_desktop.core.money import format_amount, minor_units
+from capi_desktop.core.money import MAX_AMOUNT, format_amount, minor_units
 from capi_desktop.core.problems import PLACEHOLDERS, ValueProblem
 from capi_desktop.core.reading import FileKind, SourceRow, Table
+from capi_desktop.core.reading.model import shape_row
 from capi_desktop.core.reading.text import TextSource
+from capi_desktop.core.reading.workbook import WorkbookSource, to_cell
 
 # polars is imported in the functions that use it: importing it takes about half a second, and
 # opening the app or staging a small file never needs it.
@@ -40,7 +47,10 @@ if TYPE_CHECKING:
 
 BOM = b"\xef\xbb\xbf"
 PIECE_BYTES = 4 << 20  # of the file, parsed and staged at a time (about 27,000 rows of ten columns)
+GRID_ROWS = 25_000  # of a workbook, turned into columns and staged at a time
 MIN_BYTES = 1_000_000  # below this, importing polars costs more than it saves
+# Whole numbers a double holds exactly; ``to_cell`` makes them ints, which ``repr`` writes without ".0".
+_EXACT_INT = 2**53
 EVENT_ID_MAX = 64
 # The user ids of an event, in ``build_event``'s order, by their column in ``_event_json``.
 _ID_KEYS = (
@@ -61,6 +71,8 @@ _ID_CONTENT = (
     Field.CURRENCY,
     Field.EVENT_NAME,
 )
+# The workbook cells read by column from a typed column (see ``_Rows``).
+_TYPED_CONTENT = ((Field.CONVERSION_TIME, "t"), (Field.VALUE, "n"))
 _TEXT_FIELDS = (
     Field.FIRST_NAME,
     Field.LAST_NAME,
@@ -94,6 +106,16 @@ class NotColumnar(Exception):
     """This text file must be read row by row to read it exactly as the row reader does."""
 
 
+class _Rows(NamedTuple):
+    """A batch of non-blank rows as columns, and how to get any of them as the row stager reads them."""
+
+    # "number"; a text column c{i} per column of the table; for a workbook, where its cells are not all
+    # text: t{i} (a date or date and time) with d{i} (a date alone), n{i} (a number), and "odd": the row
+    # has a cell of another type. A typed cell is null in its text column.
+    frame: pl.DataFrame
+    source_rows: Callable[[pl.Series], list[SourceRow]]  # the rows a mask over ``frame`` selects
+
+
 class ColumnChunk(NamedTuple):
     """A batch of rows staged: the common ones as columns ready for the journal, the rest as rows."""
 
@@ -105,24 +127,35 @@ class ColumnChunk(NamedTuple):
 
 
 def suitable(table: Table) -> bool:
-    """True for a big UTF-8 delimited text file, which column staging reads as the row reader does."""
-    return (
+    """True for a big workbook, or a big UTF-8 delimited text file, which column staging reads as the
+    row reader does."""
+    source = table.source
+    readable = isinstance(source, WorkbookSource) or (
         table.kind is FileKind.CSV
-        and isinstance(table.source, TextSource)
-        and table.source.codec in ("utf-8", "utf-8-sig")
-        and len(table.source.delimiter) == 1
-        and not table.preview_complete
-        and table.stamp.size >= MIN_BYTES
+        and isinstance(source, TextSource)
+        and source.codec in ("utf-8", "utf-8-sig")
+        and len(source.delimiter) == 1
     )
+    return readable and not table.preview_complete and table.stamp.size >= MIN_BYTES
 
 
 def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
     """Stage ``table`` batch by batch; ``NotColumnar`` (possibly after some batches) means: start over
     row by row."""
+    batch_stager = _BatchStager(stager, table.columns)
+    batches = _grid_batches(table) if isinstance(table.source, WorkbookSource) else _text_batches(table)
+    with closing(batches):
+        for batch in batches:
+            yield batch_stager.stage(batch)
+
+
+def _text_batches(table: Table) -> Generator[_Rows, None, None]:
+    import polars as pl
+
     source = table.source
     assert isinstance(source, TextSource)
     skip = max(table.header_row, 1 if source.skip_first_line else 0)
-    batch_stager = _BatchStager(stager, table.columns)
+    width = len(table.columns) + 1
     number = skip + 1
     # The next piece is read and parsed (native code, without the GIL) while this one is staged; at
     # most two pieces are in memory, however big the file.
@@ -131,14 +164,101 @@ def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
     def parse_next(skip: int) -> pl.DataFrame | None:
         return _parsed(next(pieces, None), source.delimiter, len(table.columns), skip)
 
+    def source_rows(frame: pl.DataFrame) -> Callable[[pl.Series], list[SourceRow]]:
+        return lambda mask: [SourceRow(values[0], tuple(values[1:width])) for values in frame.filter(mask).iter_rows()]
+
     with closing(pieces), ThreadPoolExecutor(1, thread_name_prefix="csv") as reader:
         parsing = reader.submit(parse_next, skip)
         while (batch := parsing.result()) is not None:
             parsing = reader.submit(parse_next, 0)
-            staged = batch_stager.stage(batch, number)
-            if staged is not None:
-                yield staged
+            frame = batch.with_columns(
+                [pl.when(pl.col(f"c{i}") != "").then(pl.col(f"c{i}")).alias(f"c{i}") for i in range(width)]
+            ).with_row_index("number", offset=number)
+            frame = frame.filter(_filled([f"c{i}" for i in range(width)]))
             number += batch.height
+            if frame.height:
+                yield _Rows(frame, source_rows(frame))
+
+
+def _filled(texts: Sequence[str], typed: Sequence[str] = ()) -> pl.Expr:
+    """Rows with a cell that is neither empty nor only spaces."""
+    import polars as pl
+
+    blank = [pl.col(name).is_null() | pl.col(name).str.contains(_BLANK) for name in texts]
+    return ~pl.all_horizontal(blank + [pl.col(name).is_null() for name in typed])
+
+
+def _grid_batches(table: Table) -> Generator[_Rows, None, None]:
+    """A workbook's rows below the header, ``GRID_ROWS`` at a time; the grid is freed as this ends."""
+    source = table.source
+    assert isinstance(source, WorkbookSource)
+    table.check_unchanged()
+    grid = source.iter_grid()
+    with closing(grid):
+        number = 1
+        while chunk := list(islice(grid, GRID_ROWS)):
+            skip = max(0, table.header_row + 1 - number)
+            rows = _grid_rows(chunk[skip:], number + skip, len(table.columns))
+            number += len(chunk)
+            if rows is not None:
+                yield rows
+
+
+def _grid_rows(raw: list[list[Any]], first: int, width: int) -> _Rows | None:
+    """Rows of calamine cells as columns: text as text ("" as null), dates and numbers typed."""
+    import polars as pl
+
+    columns: dict[str, pl.Series] = {"number": pl.Series(range(first, first + len(raw)), dtype=pl.Int64)}
+    texts, typed, odd = [], [], []
+    for i, cells in enumerate(zip_longest(*raw, fillvalue="")):
+        kinds = set(map(type, cells))
+        if kinds == {str} and cells.count("") == len(cells):
+            if i < width:
+                columns[f"c{i}"] = pl.Series([None] * len(cells), dtype=pl.String)
+            continue  # an empty stretch of a column: the commonest case beyond the table's columns
+        if kinds == {str}:
+            text = pl.Series(cells, dtype=pl.String)
+        else:
+            text = pl.Series([cell if type(cell) is str else None for cell in cells], dtype=pl.String)
+        columns[f"c{i}"] = pl.select(pl.when(pl.lit(text) != "").then(pl.lit(text))).to_series()
+        texts.append(f"c{i}")
+        if kinds & {datetime, date}:
+            moments = [cell if type(cell) in (datetime, date) else None for cell in cells]
+            columns[f"t{i}"] = pl.Series(moments, dtype=pl.Datetime("us"), strict=False)
+            columns[f"d{i}"] = pl.Series([type(cell) is date for cell in cells], dtype=pl.Boolean)
+            typed.append(f"t{i}")
+        if kinds & {float, int}:
+            numbers = [cell if type(cell) in (float, int) else None for cell in cells]
+            columns[f"n{i}"] = pl.Series(numbers, dtype=pl.Float64, strict=False)
+            typed.append(f"n{i}")
+        if kinds - {str, float, datetime, date}:
+            # A yes/no, time of day, duration or error cell, or an int beyond a double's exact range (xlsx
+            # stores doubles; other formats may not): read by Python in this row's columns; beyond them
+            # it only makes its row not blank.
+            strange = pl.Series([_strange(cell) for cell in cells], dtype=pl.Boolean)
+            columns[f"x{i}"] = pl.select(pl.when(pl.lit(strange)).then(True)).to_series()
+            typed.append(f"x{i}")
+            if i < width:
+                odd.append(f"x{i}")
+    for i in range(width):
+        columns.setdefault(f"c{i}", pl.Series([None] * len(raw), dtype=pl.String))
+    frame = pl.DataFrame(columns).with_row_index("index")
+    frame = frame.filter(_filled(texts, typed)).with_columns(
+        pl.any_horizontal([pl.col(name).is_not_null() for name in odd] or [pl.lit(False)]).alias("odd")
+    )
+    if not frame.height:
+        return None
+
+    def source_rows(mask: pl.Series) -> list[SourceRow]:
+        chosen = frame.filter(mask).select("index", "number").iter_rows()
+        return [shape_row(number, [to_cell(cell) for cell in raw[index]], width) for index, number in chosen]
+
+    return _Rows(frame.drop([name for name in frame.columns if name[0] == "x"]), source_rows)
+
+
+def _strange(cell: Any) -> bool:
+    kind = type(cell)
+    return kind not in (str, float, datetime, date) and not (kind is int and abs(cell) < _EXACT_INT)
 
 
 def _pieces(path: Path, skip: int) -> Generator[bytes, None, None]:
@@ -222,33 +342,28 @@ class _BatchStager:
         self.index = {name: i for i, name in enumerate(columns)}
         self.placeholders = list(PLACEHOLDERS)
 
-    def stage(self, batch: pl.DataFrame, first_number: int) -> ColumnChunk | None:
-        """The batch's rows staged, or None if every row is blank."""
-        import polars as pl
+    def stage(self, rows: _Rows) -> ColumnChunk:
+        return _Batch(self, rows).staged()
 
-        width = len(self.columns) + 1
-        batch = batch.with_columns(
-            [pl.when(pl.col(f"c{i}") != "").then(pl.col(f"c{i}")).alias(f"c{i}") for i in range(width)]
-        ).with_row_index("number", offset=first_number)
-        blank = pl.all_horizontal(
-            [pl.col(f"c{i}").is_null() | pl.col(f"c{i}").str.contains(_BLANK) for i in range(width)]
-        )
-        batch = batch.filter(~blank)
-        return None if not batch.height else _Batch(self, batch).staged()
-
-    def cell_column(self, batch: pl.DataFrame, f: Field) -> pl.Series | None:
+    def cell_column(self, batch: pl.DataFrame, f: Field, kind: str = "c") -> pl.Series | None:
+        """The field's column of text cells, or with ``kind`` "t", "d" or "n" of typed ones (see ``_Rows``)."""
         name = self.stager.mapping.column(f)
-        return None if name is None else batch[f"c{self.index[name]}"]
+        key = None if name is None else f"{kind}{self.index[name]}"
+        return batch[key] if key in batch.columns else None
 
 
 class _Batch:
     """One batch's columns, normalised."""
 
-    def __init__(self, owner: _BatchStager, frame: pl.DataFrame) -> None:
+    def __init__(self, owner: _BatchStager, rows: _Rows) -> None:
         self.owner = owner
         self.stager = owner.stager
-        self.frame = frame
-        self.height = frame.height
+        self.frame = rows.frame
+        self.source_rows = rows.source_rows
+        self.height = rows.frame.height
+        # Where this batch's dates first told the day/month order the column had not told before: the
+        # rows above were read without an order (see ``_row_way``).
+        self.learnt_at = 0
 
     def staged(self) -> ColumnChunk:
         import polars as pl
@@ -293,7 +408,13 @@ class _Batch:
             }
         )
         # Rows whose outcome is rare (an unreadable date or amount, a long event id) go the row way.
-        slow = ~columns["value_ok"] | columns["long_id"].fill_null(False) | (columns["time_state"] == _TIME_PROBLEM)
+        slow = (
+            ~columns["value_ok"]
+            | columns["long_id"].fill_null(False)
+            | (columns["time_state"] == _TIME_PROBLEM)
+            | self._typed_elsewhere()
+            | (pl.int_range(self.height, eager=True) < self.learnt_at)
+        )
         rule_error = (
             pl.when(pl.col("rule_id").is_not_null())
             .then(None)
@@ -391,6 +512,27 @@ class _Batch:
 
     # -- per field -------------------------------------------------------------------------------
 
+    def _typed_elsewhere(self) -> pl.Series:
+        """Rows with a workbook cell the column way does not read: a date or number where neither is
+        read by column (only dates are, as conversion times, and numbers, as values), or another type."""
+        import polars as pl
+
+        frame = self.frame
+        index = self.owner.index
+        read = set(_TYPED_CONTENT)
+        unread = [
+            frame[f"{kind}{index[name]}"].is_not_null()
+            for f, names in self.stager.mapping.columns.items()
+            for name in names
+            for kind in "tn"
+            if (f, kind) not in read and f"{kind}{index[name]}" in frame.columns
+        ]
+        if "odd" in frame.columns:
+            unread.append(frame["odd"])
+        if not unread:
+            return pl.Series([False] * self.height)
+        return pl.select(pl.any_horizontal([pl.lit(mask) for mask in unread])).to_series()
+
     def _raw(self, f: Field) -> pl.Series:
         import polars as pl
 
@@ -485,9 +627,10 @@ class _Batch:
         if not evidence.user_chose:
             told = self._told(raw)
             if evidence.order is None:
-                first = told.drop_nulls()
-                if first.len():
-                    evidence.order = _CODE_ORDERS[first[0]]
+                telling = told.is_not_null().arg_true()
+                if telling.len():
+                    self.learnt_at = int(telling[0])
+                    evidence.order = _CODE_ORDERS[told[self.learnt_at]]
             known = _ORDER_CODES[evidence.order]
             contradicts = told.is_not_null() & (told != known) if known is not None else told.is_not_null() & False
         else:
@@ -570,7 +713,24 @@ class _Batch:
         ms = fast_ms.scatter((~fast).arg_true(), slow_ms)
         state = pl.Series([_TIME_OK] * self.height, dtype=pl.Int8).scatter((~fast).arg_true(), slow_state)
         state = pl.select(pl.when(pl.lit(contradicts)).then(_TIME_PROBLEM).otherwise(pl.lit(state))).to_series()
-        return ms, state
+        moments = self.owner.cell_column(self.frame, Field.CONVERSION_TIME, "t")
+        if moments is None:
+            return ms, state
+        # Date cells: wall-clock time in the zone, as ``parse_conversion_time`` reads them.
+        try:
+            instant = moments.dt.replace_time_zone(tz, ambiguous="null", non_existent="null").dt.epoch("ms")
+        except pl.exceptions.PolarsError:
+            instant = pl.Series([None] * self.height, dtype=pl.Int64)
+        typed = pl.DataFrame({"moment": moments, "instant": instant, "ms": ms, "state": state}).select(
+            pl.when(pl.col("moment").is_null()).then(pl.col("ms")).otherwise(pl.col("instant")).alias("ms"),
+            pl.when(pl.col("moment").is_null())
+            .then(pl.col("state"))
+            .when(pl.col("instant").is_between(low, high))
+            .then(pl.lit(_TIME_OK, pl.Int8))
+            .otherwise(pl.lit(_TIME_PROBLEM, pl.Int8))  # the row stager words the problem
+            .alias("state"),
+        )
+        return typed["ms"], typed["state"]
 
     def _told(self, raw: pl.Series) -> pl.Series:
         """``telling_order`` of each cell as a code (1 DMY, 2 MDY), ASCII cells vectorised."""
@@ -643,6 +803,20 @@ class _Batch:
         amount_text = pl.select(plain_text).to_series().scatter(rest_index, slow[0])
         symbol = pl.Series([None] * self.height, dtype=pl.String).scatter(rest_index, slow[1])
         amount_ok = pl.Series([True] * self.height).scatter(rest_index, slow[2])
+        numbers = self.owner.cell_column(self.frame, Field.VALUE, "n")
+        if numbers is not None:
+            # Number cells, read as ``parse_money`` reads them: by their shortest text, and never as
+            # money with a symbol; the few other than plain digits there go the row way.
+            written, _ = _number_texts(numbers)
+            readable = written.is_not_null() & (numbers.abs() < float(MAX_AMOUNT))
+            typed = pl.DataFrame(
+                {"number": numbers, "written": written, "ok": readable, "text": amount_text, "symbol": symbol}
+            ).select(
+                pl.when(pl.col("number").is_null()).then(pl.col("text")).otherwise(pl.col("written")).alias("text"),
+                pl.when(pl.col("number").is_null()).then(pl.col("symbol")).alias("symbol"),
+                (pl.col("number").is_null() | pl.col("ok")).alias("ok"),
+            )
+            amount_text, symbol, amount_ok = typed["text"], typed["symbol"], amount_ok & typed["ok"]
         frame = pl.DataFrame(
             {"amount": amount_text, "symbol": symbol, "column": column_currency, "ok": amount_ok & currency_ok}
         )
@@ -671,6 +845,17 @@ class _Batch:
         import polars as pl
 
         reprs = _reprs([email] + [self._raw(f) for f in _ID_CONTENT])
+        cell_column = self.owner.cell_column
+        moments, numbers = (cell_column(self.frame, f, kind) for f, kind in _TYPED_CONTENT)
+        dates = cell_column(self.frame, Field.CONVERSION_TIME, "d")
+        typed_reprs = (
+            None if moments is None or dates is None else _moment_reprs(moments, dates),
+            None if numbers is None else _number_texts(numbers)[1],
+        )
+        for (f, _), typed in zip(_TYPED_CONTENT, typed_reprs, strict=True):
+            if typed is not None:
+                position = 1 + _ID_CONTENT.index(f)
+                reprs[position] = pl.select(pl.coalesce(pl.lit(typed), pl.lit(reprs[position]))).to_series()
         content = pl.select(
             pl.concat_str(
                 [
@@ -782,12 +967,14 @@ class _Batch:
         stager = self.stager
         if not slow.any():
             return []
-        frame = self.frame.filter(slow)
-        width = len(self.owner.columns)
         rows: list[JournalRow] = []
         stager.unmapped = Counter()
-        for values in frame.iter_rows():
-            row, pending_time = stager.process(SourceRow(values[0], tuple(values[1 : width + 1])))
+        order = stager.evidence.order
+        for position, source in zip(slow.arg_true().to_list(), self.source_rows(slow), strict=True):
+            if self.learnt_at:
+                # As the row stager reads the file, the order is unknown until the row that tells it.
+                stager.evidence.order = None if position < self.learnt_at else order
+            row, pending_time = stager.process(source)
             if pending_time is None:
                 rows.append(row)
             else:
@@ -843,6 +1030,59 @@ def _reprs(series: list[pl.Series]) -> list[pl.Series]:
         _fast_or_per_value(frame[name], quoted[name], quoted[name].is_not_null(), repr, pl.String)
         for name in frame.columns
     ]
+
+
+def _number_texts(numbers: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Number cells as plain decimal text ("12." for twelve), and as ``repr`` writes what ``to_cell``
+    made of them ("12", "12.5"); null where ``repr`` would write something else ("1e-05")."""
+    import polars as pl
+
+    frame = pl.DataFrame({"n": numbers}).with_columns(
+        ((pl.col("n") == pl.col("n").floor()) & (pl.col("n").abs() < _EXACT_INT)).alias("whole"),
+        pl.col("n").cast(pl.Int64, strict=False).cast(pl.String).alias("int"),
+        pl.col("n").cast(pl.String).alias("float"),
+    )
+    # Both write the shortest digits that read back as the same double; repr switches to an exponent
+    # below 1e-4 and from 1e16, polars elsewhere.
+    magnitude = pl.col("n").abs()
+    plain = pl.col("float").str.contains(r"^-?[0-9]+\.[0-9]+$") & (magnitude >= 1e-4) & (magnitude < 1e16)
+    texts = frame.select(
+        pl.when(pl.col("whole"))
+        .then(pl.concat_str([pl.col("int"), pl.lit(".")]))
+        .when(plain)
+        .then(pl.col("float"))
+        .alias("written"),
+        pl.when(pl.col("whole")).then(pl.col("int")).when(plain).then(pl.col("float")).alias("repr"),
+    )
+    return texts["written"], texts["repr"]
+
+
+def _moment_reprs(moments: pl.Series, dates: pl.Series) -> pl.Series:
+    """``repr`` of date cells: datetime.date(2026, 11, 23), or datetime.datetime(2026, 11, 23, 14, 5)
+    with the second and microsecond when they are not zero."""
+    import polars as pl
+
+    t = pl.col("t")
+    second, micro = t.dt.second(), t.dt.microsecond()
+    day = pl.concat_str([t.dt.year(), t.dt.month(), t.dt.day()], separator=", ")
+    clock = pl.concat_str(
+        [
+            t.dt.hour().cast(pl.String),
+            pl.lit(", "),
+            t.dt.minute().cast(pl.String),
+            pl.when((second != 0) | (micro != 0)).then(pl.format(", {}", second)).otherwise(pl.lit("")),
+            pl.when(micro != 0).then(pl.format(", {}", micro)).otherwise(pl.lit("")),
+        ]
+    )
+    return (
+        pl.DataFrame({"t": moments, "date": dates})
+        .select(
+            pl.when(pl.col("date"))
+            .then(pl.format("datetime.date({})", day))
+            .otherwise(pl.format("datetime.datetime({}, {})", day, clock))
+        )
+        .to_series()
+    )
 
 
 def _format_amounts(amount: pl.Series, currency: pl.Series) -> pl.Series:

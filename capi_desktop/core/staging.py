@@ -463,6 +463,9 @@ _PICKED = (
     Field.EVENT_ID,
 )
 
+# The picked fields read as text (``clean_text``).
+_TEXT_FIELDS = frozenset(_PICKED) - {Field.COUNTRY, Field.CONVERSION_TIME, Field.VALUE, Field.CURRENCY}
+
 
 class _RowStager:
     """Turns one source row into a journal row.
@@ -532,6 +535,23 @@ class _RowStager:
         return money.amount, money.currency
 
     def process(self, row: SourceRow) -> tuple[JournalRow, str | None]:
+        try:
+            return self._process(row)
+        except ValueProblem:  # a workbook cell of a type its field cannot read, such as a date as a name
+            return self._not_text(row), None
+
+    def _not_text(self, row: SourceRow) -> JournalRow:
+        """The row refused, naming each text field whose cell is not text."""
+        problems = []
+        for f, cell in zip(_PICKED, self.pick((*row.values, None)), strict=True):
+            if f in _TEXT_FIELDS:
+                try:
+                    clean_text(cell)
+                except ValueProblem as problem:
+                    problems.append(f"“{self.names[f]}”: {problem}")
+        return JournalRow(row.number, RowState.ERROR, " ".join(problems), None, None, None)
+
+    def _process(self, row: SourceRow) -> tuple[JournalRow, str | None]:
         values = (*row.values, None)
         (
             event_name_cell,

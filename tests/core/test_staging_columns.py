@@ -11,7 +11,7 @@ import logging
 import random
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from capi_desktop.core import columns
 from capi_desktop.core.dates import DateOrder
@@ -305,3 +307,109 @@ def test_an_import_by_column_reports_progress_and_can_be_cancelled(
         assert journal.counts().total == 0
         summary = stage(open_table(path), options, journal, now_ms=NOW_MS, by_column=True, progress=seen.append)
     assert seen == sorted(seen) and seen[-1] == summary.rows == 9000 and len(seen) >= 3
+
+
+# -- workbooks: typed cells ----------------------------------------------------------------------
+
+
+def write_xlsx(path: Path, rows: list[list[Any]], header: list[str] = HEADER, lead: int = 0) -> Path:
+    """An Excel workbook with ``lead`` title and blank rows above the header, cells of the types given."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for i in range(lead):
+        sheet.append(["Deals export"] if i == 0 else [])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def naive(days: float) -> datetime:
+    return (NOW.astimezone(ZONE) - timedelta(days=days)).replace(tzinfo=None)
+
+
+def typed_dates() -> list[Any]:
+    return [
+        naive(2), naive(3).replace(hour=0, minute=0), naive(4).replace(second=7), naive(5).replace(microsecond=635000),
+        naive(6).date(), naive(200), naive(-30), datetime(2026, 10, 25, 2, 30), datetime(2026, 3, 29, 2, 30),
+        time(14, 5), True, 46000, 46000.5, NOW_MS - 86_400_000, timedelta(hours=30), *dates(),
+    ]  # fmt: skip
+
+
+TYPED_AMOUNTS: list[Any] = [1234.56, 12, -10.5, 0, -0.0, 0.1, 1e-05, 0.00012, 12.3456, 999999999999999.0, 1e15,
+                            2.0**53 + 2, 1e16, True, naive(1), *AMOUNTS]  # fmt: skip
+TYPED_ELSEWHERE: list[Any] = [3, 4.5, naive(1), False, time(9, 0)]
+
+
+def typed_rows(rng: random.Random, count: int) -> list[list[Any]]:
+    """Like ``random_rows``, with dates and amounts mostly typed and now and then a typed cell elsewhere."""
+    rows: list[list[Any]] = []
+    for row in random_rows(rng, count, dates()):
+        # Control characters cannot be written to a workbook.
+        typed: list[Any] = [ILLEGAL_CHARACTERS_RE.sub("", cell) or None for cell in row]
+        typed[9] = rng.choice(typed_dates()) if rng.random() < 0.2 else naive(rng.uniform(0.1, 80))
+        typed[10] = rng.choice(TYPED_AMOUNTS) if rng.random() < 0.2 else round(rng.uniform(-10, 5000), rng.choice([0, 2]))
+        if rng.random() < 0.05:
+            typed[rng.choice([0, 2, 4, 6, 8, 11, 12, 13])] = rng.choice(TYPED_ELSEWHERE)
+        rows.append(typed)
+    return rows
+
+
+def test_a_workbook_with_typed_cells_stages_the_same_by_column_and_by_row(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "typed.xlsx", typed_rows(random.Random(11), 3000), lead=2)
+    summary, rows = both_ways(path, tmp_path)
+    assert summary.ok and summary.warnings and summary.errors and summary.duplicates
+    assert len(rows) == 3000 and rows[0][0] == 4  # the title, a blank row and the header come first
+
+
+def test_workbook_rows_are_turned_into_columns_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = typed_rows(random.Random(12), 1200)
+    rows[300:310] = [[None] * len(HEADER)] * 10  # blank rows, skipped, keep the numbers after them
+    rows[400] = [None] * 13 + [None, "only right of the columns"]  # data beyond the header's columns
+    monkeypatch.setattr(columns, "GRID_ROWS", 97)
+    _, staged = both_ways(write_xlsx(tmp_path / "batches.xlsx", rows), tmp_path)
+    assert len(staged) == 1190 and 402 in {row[0] for row in staged}
+
+
+def test_a_day_month_order_told_by_text_applies_to_the_rest(tmp_path: Path) -> None:
+    rows = typed_rows(random.Random(13), 600)
+    ambiguous = [ago(d, "%d/%m/%Y") for d in range(1, 60) if int(ago(d, "%d")) <= 12]
+    for i, row in enumerate(rows):
+        row[9] = ambiguous[i % len(ambiguous)] if i < 400 else naive(i / 10)
+    rows[450][9] = next(ago(d, "%d/%m/%Y") for d in range(1, 60) if int(ago(d, "%d")) > 12)
+    summary, _ = both_ways(write_xlsx(tmp_path / "mixed.xlsx", rows), tmp_path)
+    assert summary.date_order is DateOrder.DMY
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    amounts=st.lists(
+        st.one_of(
+            st.floats(allow_nan=False, allow_infinity=False, min_value=-1e17, max_value=1e17),
+            st.floats(min_value=-1e-3, max_value=1e-3),
+            st.integers(-(10**16), 10**16),
+            st.decimals(-(10**6), 10**6, places=2).map(float),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    moments=st.lists(st.datetimes(naive(89), naive(0)), min_size=1, max_size=30),
+)
+def test_arbitrary_number_and_date_cells_stage_the_same_way(
+    tmp_path: Path, amounts: list[float], moments: list[datetime]
+) -> None:
+    base = random_rows(random.Random(14), 1, dates())[0]
+    rows = [
+        [*base[:9], moments[i % len(moments)], amounts[i % len(amounts)], *base[11:]]
+        for i in range(max(len(amounts), len(moments)))
+    ]
+    both_ways(write_xlsx(tmp_path / "arbitrary.xlsx", rows), tmp_path)
+
+
+def test_only_big_workbooks_are_staged_by_column(tmp_path: Path) -> None:
+    rows = typed_rows(random.Random(15), 20000)
+    big = write_xlsx(tmp_path / "big.xlsx", rows)
+    assert big.stat().st_size >= columns.MIN_BYTES and columns.suitable(open_table(big))
+    assert not columns.suitable(open_table(write_xlsx(tmp_path / "small.xlsx", rows[:50])))

@@ -105,12 +105,16 @@ class Table:
 
     def rows(self) -> Iterator[SourceRow]:
         """Stream the data rows, re-reading the file; fully blank rows are skipped, numbers are the user's."""
+        self.check_unchanged()
+        yield from self._shape(self.source.iter_raw())
+
+    def check_unchanged(self) -> None:
+        """Refuse to read rows of a file that changed since it was opened (and previewed)."""
         if FileStamp.of(self.path) != self.stamp:
             raise SpreadsheetError(
                 f"“{self.path.name}” has changed since it was opened. Open it again so that what is imported "
                 "is what you checked."
             )
-        yield from self._shape(self.source.iter_raw())
 
     def _shape(self, raw_rows: Iterator[tuple[int, Sequence[Cell]]]) -> Generator[SourceRow, None, None]:
         width = len(self.columns)

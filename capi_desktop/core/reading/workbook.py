@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
@@ -322,15 +322,23 @@ class WorkbookSource:
     def peek_raw(self) -> Iterator[tuple[int, Sequence[Cell]]]:
         return self._read(take=False)
 
+    def iter_grid(self) -> Generator[list[Any], None, None]:
+        """The grid's rows from row 1 as calamine gives them ("" for an empty cell, nothing converted),
+        for column staging, which converts whole columns at once."""
+        yield from _translated(self._grid_rows(take=True), self.path, self.kind)
+
     def _read(self, take: bool) -> Iterator[tuple[int, Sequence[Cell]]]:
+        yield from number_rows(self._grid_rows(take), self.path, self.kind)
+
+    def _grid_rows(self, take: bool) -> Iterator[list[Any]]:
         grid = self.handoff.sheet
         if take:
             self.handoff.sheet = None
         if grid is None:
             grid = load_sheet(self.path, self.kind, self.sheet)
         rows = grid.iter_rows()
-        del grid  # from here the iterator alone keeps the grid alive, and it dies with this generator
-        yield from number_rows(rows, self.path, self.kind)
+        del grid  # from here the iterator alone keeps the grid alive, and it dies with the caller's generator
+        return rows
 
     def lend(self, grid: python_calamine.CalamineSheet) -> None:
         self.handoff.sheet = grid
@@ -340,14 +348,19 @@ class WorkbookSource:
 
 
 def number_rows(rows: Iterator[list[Any]], path: Path, kind: FileKind) -> Iterator[tuple[int, Sequence[Cell]]]:
-    """Number the grid's rows and convert their cells; calamine converts lazily, so it can still fail here."""
+    """Number the grid's rows and convert their cells."""
+    # python-calamine pads the rows above the first used one, so the position is the sheet's row number.
+    for number, row in enumerate(_translated(rows, path, kind), start=1):
+        if row.count("") == len(row):
+            yield number, ()  # an empty row, recognised at C speed: sparse grids are mostly these
+        else:
+            yield number, [to_cell(value) for value in row]
+
+
+def _translated(rows: Iterator[list[Any]], path: Path, kind: FileKind) -> Generator[list[Any], None, None]:
+    """The grid's rows; calamine converts lazily, so reading them can still fail, said in plain words."""
     try:
-        # python-calamine pads the rows above the first used one, so the position is the sheet's row number.
-        for number, row in enumerate(rows, start=1):
-            if row.count("") == len(row):
-                yield number, ()  # an empty row, recognised at C speed: sparse grids are mostly these
-            else:
-                yield number, [to_cell(value) for value in row]
+        yield from rows
     except BaseException as exc:
         if not (isinstance(exc, Exception) or _is_panic(exc)):
             raise
