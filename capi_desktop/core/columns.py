@@ -144,8 +144,12 @@ def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
     row by row."""
     batch_stager = _BatchStager(stager, table.columns)
     batches = _grid_batches(table) if isinstance(table.source, WorkbookSource) else _text_batches(table)
-    with closing(batches):
-        for batch in batches:
+    # The next batch is read and made (much of it native code, without the GIL) on a thread while this
+    # one is staged; at most two are in memory, however big the file.
+    with closing(batches), ThreadPoolExecutor(1, thread_name_prefix="batches") as reader:
+        following = reader.submit(next, batches, None)
+        while (batch := following.result()) is not None:
+            following = reader.submit(next, batches, None)
             yield batch_stager.stage(batch)
 
 
@@ -157,20 +161,15 @@ def _text_batches(table: Table) -> Generator[_Rows, None, None]:
     skip = max(table.header_row, 1 if source.skip_first_line else 0)
     width = len(table.columns) + 1
     number = skip + 1
-    # The next piece is read and parsed (native code, without the GIL) while this one is staged; at
-    # most two pieces are in memory, however big the file.
-    pieces = _pieces(table.path, skip)
-
-    def parse_next(skip: int) -> pl.DataFrame | None:
-        return _parsed(next(pieces, None), source.delimiter, len(table.columns), skip)
 
     def source_rows(frame: pl.DataFrame) -> Callable[[pl.Series], list[SourceRow]]:
         return lambda mask: [SourceRow(values[0], tuple(values[1:width])) for values in frame.filter(mask).iter_rows()]
 
-    with closing(pieces), ThreadPoolExecutor(1, thread_name_prefix="csv") as reader:
-        parsing = reader.submit(parse_next, skip)
-        while (batch := parsing.result()) is not None:
-            parsing = reader.submit(parse_next, 0)
+    pieces = _pieces(table.path, skip)
+    with closing(pieces):
+        for piece in pieces:
+            batch = _parsed(piece, source.delimiter, len(table.columns), skip)
+            skip = 0
             frame = batch.with_columns(
                 [pl.when(pl.col(f"c{i}") != "").then(pl.col(f"c{i}")).alias(f"c{i}") for i in range(width)]
             ).with_row_index("number", offset=number)
@@ -194,14 +193,17 @@ def _grid_batches(table: Table) -> Generator[_Rows, None, None]:
     assert isinstance(source, WorkbookSource)
     table.check_unchanged()
     grid = source.iter_grid()
-    with closing(grid):
-        number = 1
-        while chunk := list(islice(grid, GRID_ROWS)):
-            skip = max(0, table.header_row + 1 - number)
-            rows = _grid_rows(chunk[skip:], number + skip, len(table.columns))
-            number += len(chunk)
-            if rows is not None:
-                yield rows
+    number = 1
+    while True:
+        with source.reading():
+            chunk = list(islice(grid, GRID_ROWS))
+        if not chunk:
+            return
+        skip = max(0, table.header_row + 1 - number)
+        rows = _grid_rows(chunk[skip:], number + skip, len(table.columns))
+        number += len(chunk)
+        if rows is not None:
+            yield rows
 
 
 def _grid_rows(raw: list[list[Any]], first: int, width: int) -> _Rows | None:
@@ -291,13 +293,11 @@ def _cut(buffer: bytes, skip: int) -> int:
     return cut if buffer.count(b"\n", 0, cut) >= skip else 0
 
 
-def _parsed(piece: bytes | None, delimiter: str, width: int, skip: int) -> pl.DataFrame | None:
+def _parsed(piece: bytes, delimiter: str, width: int, skip: int) -> pl.DataFrame:
     """One piece as a frame of text columns (one more than the table's: a row with data only right of
     its columns is not blank), checked to be read as Python's csv module reads it."""
     import polars as pl
 
-    if piece is None:
-        return None
     _check_quotes(piece, delimiter.encode())
     try:
         frame = pl.read_csv(

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
@@ -322,10 +323,13 @@ class WorkbookSource:
     def peek_raw(self) -> Iterator[tuple[int, Sequence[Cell]]]:
         return self._read(take=False)
 
-    def iter_grid(self) -> Generator[list[Any], None, None]:
+    def iter_grid(self) -> Iterator[list[Any]]:
         """The grid's rows from row 1 as calamine gives them ("" for an empty cell, nothing converted),
-        for column staging, which converts whole columns at once."""
-        yield from _translated(self._grid_rows(take=True), self.path, self.kind)
+        for column staging, which converts whole columns at once; read them within ``reading()``."""
+        return self._grid_rows(take=True)
+
+    def reading(self) -> AbstractContextManager[None]:
+        return translated_errors(self.path, self.kind)
 
     def _read(self, take: bool) -> Iterator[tuple[int, Sequence[Cell]]]:
         yield from number_rows(self._grid_rows(take), self.path, self.kind)
@@ -350,17 +354,19 @@ class WorkbookSource:
 def number_rows(rows: Iterator[list[Any]], path: Path, kind: FileKind) -> Iterator[tuple[int, Sequence[Cell]]]:
     """Number the grid's rows and convert their cells."""
     # python-calamine pads the rows above the first used one, so the position is the sheet's row number.
-    for number, row in enumerate(_translated(rows, path, kind), start=1):
-        if row.count("") == len(row):
-            yield number, ()  # an empty row, recognised at C speed: sparse grids are mostly these
-        else:
-            yield number, [to_cell(value) for value in row]
+    with translated_errors(path, kind):
+        for number, row in enumerate(rows, start=1):
+            if row.count("") == len(row):
+                yield number, ()  # an empty row, recognised at C speed: sparse grids are mostly these
+            else:
+                yield number, [to_cell(value) for value in row]
 
 
-def _translated(rows: Iterator[list[Any]], path: Path, kind: FileKind) -> Generator[list[Any], None, None]:
-    """The grid's rows; calamine converts lazily, so reading them can still fail, said in plain words."""
+@contextmanager
+def translated_errors(path: Path, kind: FileKind) -> Iterator[None]:
+    """calamine converts the grid's rows lazily, so reading them can still fail: said in plain words."""
     try:
-        yield from rows
+        yield
     except BaseException as exc:
         if not (isinstance(exc, Exception) or _is_panic(exc)):
             raise
