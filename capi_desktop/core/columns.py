@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 BOM = b"\xef\xbb\xbf"
 PIECE_BYTES = 4 << 20  # of the file, parsed and staged at a time (about 27,000 rows of ten columns)
-GRID_ROWS = 25_000  # of a workbook, turned into columns and staged at a time
+GRID_ROWS = 50_000  # of a workbook, turned into columns and staged at a time
 MIN_BYTES = 1_000_000  # below this, importing polars costs more than it saves
 # Whole numbers a double holds exactly; ``to_cell`` makes them ints, which ``repr`` writes without ".0".
 _EXACT_INT = 2**53
@@ -84,7 +84,9 @@ _TEXT_FIELDS = (
     Field.EVENT_ID,
 )
 # Vectorised shapes, each a strict subset of what the Python normaliser reads the same way.
-_TIDY_TEXT = r"^[!-~]+(?: [!-~]+)*$"  # printable ASCII, single inner spaces: clean_text keeps it as it is
+# Printable ASCII and Latin letters (which NFC keeps as they are), single inner spaces: clean_text keeps
+# it as it is. Not ß or ſ, whose casefold() is not their lowercase.
+_TIDY_TEXT = r"^[!-~\u00a1-\u00ac\u00ae-\u00de\u00e0-\u017e]+(?: [!-~\u00a1-\u00ac\u00ae-\u00de\u00e0-\u017e]+)*$"
 _PLAIN_EMAIL = (
     r"^[ \t]*[a-zA-Z0-9!#$%&'*+/=?^_`{|}~\-]+(?:\.[a-zA-Z0-9!#$%&'*+/=?^_`{|}~\-]+)*@"
     r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z][a-zA-Z0-9\-]*[a-zA-Z0-9][ \t]*$"
@@ -216,7 +218,7 @@ def _grid_rows(raw: list[list[Any]], first: int, width: int) -> _Rows | None:
         kinds = set(map(type, cells))
         if kinds == {str} and cells.count("") == len(cells):
             if i < width:
-                columns[f"c{i}"] = pl.Series([None] * len(cells), dtype=pl.String)
+                columns[f"c{i}"] = _constant(None, len(cells), pl.String)
             continue  # an empty stretch of a column: the commonest case beyond the table's columns
         if kinds == {str}:
             text = pl.Series(cells, dtype=pl.String)
@@ -243,7 +245,7 @@ def _grid_rows(raw: list[list[Any]], first: int, width: int) -> _Rows | None:
             if i < width:
                 odd.append(f"x{i}")
     for i in range(width):
-        columns.setdefault(f"c{i}", pl.Series([None] * len(raw), dtype=pl.String))
+        columns.setdefault(f"c{i}", _constant(None, len(raw), pl.String))
     frame = pl.DataFrame(columns).with_row_index("index")
     frame = frame.filter(_filled(texts, typed)).with_columns(
         pl.any_horizontal([pl.col(name).is_not_null() for name in odd] or [pl.lit(False)]).alias("odd")
@@ -530,17 +532,18 @@ class _Batch:
         if "odd" in frame.columns:
             unread.append(frame["odd"])
         if not unread:
-            return pl.Series([False] * self.height)
+            return _constant(False, self.height, pl.Boolean)
         return pl.select(pl.any_horizontal([pl.lit(mask) for mask in unread])).to_series()
 
     def _raw(self, f: Field) -> pl.Series:
         import polars as pl
 
         series = self.owner.cell_column(self.frame, f)
-        return pl.Series(f.value, [None] * self.height, pl.String) if series is None else series
+        return _constant(None, self.height, pl.String).alias(f.value) if series is None else series
 
     def _texts(self, fields: tuple[Field, ...]) -> dict[Field, pl.Series]:
-        """``clean_text`` of columns: tidy ASCII as it is, anything else through the cached function."""
+        """``clean_text`` of columns: tidy text as it is, empty cells empty, anything else through the
+        cached function."""
         import polars as pl
 
         raw = pl.DataFrame({f.value: self._raw(f) for f in fields})
@@ -552,7 +555,7 @@ class _Batch:
                     & pl.col(name).str.to_lowercase().is_in(self.owner.placeholders)
                 )
             )
-            .fill_null(False)
+            .fill_null(True)
             .alias(name)
             for name in raw.columns
         )
@@ -581,8 +584,8 @@ class _Batch:
         """The first valid email's hash, and the first email column holding something invalid."""
         import polars as pl
 
-        found = pl.Series("email", [None] * self.height, pl.String)
-        bad = pl.Series("bad", [None] * self.height, pl.String)
+        found = _constant(None, self.height, pl.String).alias("email")
+        bad = _constant(None, self.height, pl.String).alias("bad")
         for _, name in self.stager.emails:
             raw = self.frame[f"c{self.owner.index[name]}"]
             plain = raw.str.contains(_PLAIN_EMAIL).fill_null(False)
@@ -590,7 +593,7 @@ class _Batch:
             # The contract's length limits: 254 in all, 64 before the "@".
             plain = plain & (cleaned.str.len_bytes() <= 254) & (cleaned.str.find("@") <= 64)
             hashed = _sha256(cleaned.filter(plain))
-            fast = pl.Series("email", [None] * self.height, pl.String).scatter(plain.arg_true(), hashed)
+            fast = _constant(None, self.height, pl.String).alias("email").scatter(plain.arg_true(), hashed)
 
             def read(cell: str | None) -> tuple[str | None, bool]:
                 if self.stager.missing(cell):
@@ -603,7 +606,7 @@ class _Batch:
             rest = raw.filter(~plain)
             slow_hash, slow_bad = _per_value_many(rest, read, pl.String, pl.Boolean)
             hash_column = fast.scatter((~plain).arg_true(), slow_hash)
-            bad_here = pl.Series([False] * self.height).scatter((~plain).arg_true(), slow_bad)
+            bad_here = _constant(False, self.height, pl.Boolean).scatter((~plain).arg_true(), slow_bad)
             frame = pl.DataFrame({"found": found, "bad": bad, "hash": hash_column, "bad_here": bad_here})
             step = frame.select(
                 pl.coalesce("found", "hash").alias("found"),
@@ -634,7 +637,7 @@ class _Batch:
             known = _ORDER_CODES[evidence.order]
             contradicts = told.is_not_null() & (told != known) if known is not None else told.is_not_null() & False
         else:
-            contradicts = pl.Series([False] * self.height)
+            contradicts = _constant(False, self.height, pl.Boolean)
         order = evidence.order or DateOrder.AUTO
         frame = pl.DataFrame({"raw": raw})
         parts = frame.select(
@@ -692,7 +695,7 @@ class _Batch:
             # A time that a daylight-saving change skips or repeats is left to Python's reading.
             instant = local.to_series().dt.replace_time_zone(tz, ambiguous="null", non_existent="null").dt.epoch("ms")
         except pl.exceptions.PolarsError:  # a zone polars does not know: every time is read by Python
-            instant = pl.Series([None] * self.height, dtype=pl.Int64)
+            instant = _constant(None, self.height, pl.Int64)
         low = stager.now_ms - options.max_age_days * 86_400_000
         high = stager.now_ms + options.future_grace_seconds * 1000
         fast = real & ~moment["ambiguous"] & instant.is_between(low, high).fill_null(False) & ~contradicts
@@ -711,7 +714,7 @@ class _Batch:
         rest = raw.filter(~fast)
         slow_ms, slow_state = _per_value_many(rest, read, pl.Int64, pl.Int8)
         ms = fast_ms.scatter((~fast).arg_true(), slow_ms)
-        state = pl.Series([_TIME_OK] * self.height, dtype=pl.Int8).scatter((~fast).arg_true(), slow_state)
+        state = _constant(_TIME_OK, self.height, pl.Int8).scatter((~fast).arg_true(), slow_state)
         state = pl.select(pl.when(pl.lit(contradicts)).then(_TIME_PROBLEM).otherwise(pl.lit(state))).to_series()
         moments = self.owner.cell_column(self.frame, Field.CONVERSION_TIME, "t")
         if moments is None:
@@ -720,7 +723,7 @@ class _Batch:
         try:
             instant = moments.dt.replace_time_zone(tz, ambiguous="null", non_existent="null").dt.epoch("ms")
         except pl.exceptions.PolarsError:
-            instant = pl.Series([None] * self.height, dtype=pl.Int64)
+            instant = _constant(None, self.height, pl.Int64)
         typed = pl.DataFrame({"moment": moments, "instant": instant, "ms": ms, "state": state}).select(
             pl.when(pl.col("moment").is_null()).then(pl.col("ms")).otherwise(pl.col("instant")).alias("ms"),
             pl.when(pl.col("moment").is_null())
@@ -801,8 +804,8 @@ class _Batch:
         slow = _per_value_many(rest, read_amount, pl.String, pl.String, pl.Boolean)
         rest_index = (~plain).arg_true()
         amount_text = pl.select(plain_text).to_series().scatter(rest_index, slow[0])
-        symbol = pl.Series([None] * self.height, dtype=pl.String).scatter(rest_index, slow[1])
-        amount_ok = pl.Series([True] * self.height).scatter(rest_index, slow[2])
+        symbol = _constant(None, self.height, pl.String).scatter(rest_index, slow[1])
+        amount_ok = _constant(True, self.height, pl.Boolean).scatter(rest_index, slow[2])
         numbers = self.owner.cell_column(self.frame, Field.VALUE, "n")
         if numbers is not None:
             # Number cells, read as ``parse_money`` reads them: by their shortest text, and never as
@@ -833,7 +836,7 @@ class _Batch:
         sent = frame.filter(pl.col("ok") & pl.col("amount").is_not_null())
         formatted = _format_amounts(sent["amount"], sent["currency"])
         index = (frame["ok"] & frame["amount"].is_not_null()).arg_true()
-        amount = pl.Series([None] * self.height, dtype=pl.String).scatter(index, formatted)
+        amount = _constant(None, self.height, pl.String).scatter(index, formatted)
         currency = pl.select(pl.when(pl.lit(amount).is_not_null()).then(pl.lit(frame["currency"]))).to_series()
         negative = amount_text.str.starts_with("-") & ~amount_text.str.contains(r"^-?0*\.?0*$")
         return amount, currency, frame["ok"], negative
@@ -868,7 +871,7 @@ class _Batch:
         ).to_series()
         wanted = given.is_null() & rule_id.is_not_null()
         digests = _sha256(content.filter(wanted))
-        derived = pl.Series([None] * self.height, dtype=pl.String).scatter(
+        derived = _constant(None, self.height, pl.String).scatter(
             wanted.arg_true(), EVENT_ID_PREFIX + digests.str.slice(0, 40)
         )
         return pl.select(pl.coalesce(pl.lit(given), pl.lit(derived))).to_series()
@@ -1114,6 +1117,12 @@ def _format_amounts(amount: pl.Series, currency: pl.Series) -> pl.Series:
         for text, code in zip(amount.filter(rest).to_list(), currency.filter(rest).to_list(), strict=True)
     ]
     return fast.scatter(rest.arg_true(), pl.Series(formatted, dtype=pl.String))
+
+
+def _constant(value: Any, length: int, dtype: Any) -> pl.Series:
+    import polars as pl
+
+    return pl.repeat(value, length, dtype=dtype, eager=True)
 
 
 def _per_value(series: pl.Series, fn: Callable[[Any], Any], dtype: Any) -> pl.Series:

@@ -67,7 +67,7 @@ EMAILS = [
     "\u200bzero@width.com", "tab\t@example.com", "dots..twice@example.com", "@example.com", "user@localhost",
 ]  # fmt: skip
 NAMES = ["Anna", "  Bernd  ", "Chloé", "Chloe\u0301", "O'Brien", 'Say "hi"', "back\\slash", "n/a", "", "Ñ", "NA",
-         "two  spaces", "Ctrl\x01char", "x" * 80, "José María", "李"]  # fmt: skip
+         "two  spaces", "Ctrl\x01char", "x" * 80, "José María", "李", "Straße", "UNKNOWN", "Ærø", "Null"]  # fmt: skip
 COUNTRIES = ["Germany", "DE", "uk", "United Kingdom", "Atlantis", "", "n/a", "España", "U.S.A.", " fr "]
 AMOUNTS = ["1234.56", "-10", "0", "-0", "-0.00", "007.50", "1.234", "1,234", "1 234,56", "-5,49", "5,4", "0,125",
            "$99", "99 €", "EUR 99", "(12.50)", "12.345,67", "1,234.56", "abc", "10%", "", "n/a", "999999999999999",
