@@ -350,7 +350,9 @@ def typed_rows(rng: random.Random, count: int) -> list[list[Any]]:
         # Control characters cannot be written to a workbook.
         typed: list[Any] = [ILLEGAL_CHARACTERS_RE.sub("", cell) or None for cell in row]
         typed[9] = rng.choice(typed_dates()) if rng.random() < 0.2 else naive(rng.uniform(0.1, 80))
-        typed[10] = rng.choice(TYPED_AMOUNTS) if rng.random() < 0.2 else round(rng.uniform(-10, 5000), rng.choice([0, 2]))
+        typed[10] = (
+            rng.choice(TYPED_AMOUNTS) if rng.random() < 0.2 else round(rng.uniform(-10, 5000), rng.choice([0, 2]))
+        )
         if rng.random() < 0.05:
             typed[rng.choice([0, 2, 4, 6, 8, 11, 12, 13])] = rng.choice(TYPED_ELSEWHERE)
         rows.append(typed)
