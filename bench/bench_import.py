@@ -104,7 +104,9 @@ def measure_stage(path: str) -> dict[str, float]:
         )
     seconds = time.perf_counter() - start
     helper_mb = helpers.stop()
+    del table  # as the app drops it after an import: what memory it still holds shows below
     return {
+        "rss_after_mb": _status_kb(Path("/proc/self/status"), "VmRSS:") / 1024,
         "seconds": seconds,
         "rows": summary.rows,
         "ok": summary.ok + summary.warnings,
@@ -127,8 +129,12 @@ class HelperMemory:
         me = os.getpid()
         while not self._done.wait(0.2):
             for task in Path(f"/proc/{me}/task").iterdir():
-                for child in (task / "children").read_text().split():
-                    self._peak_kb = max(self._peak_kb, _vm_hwm_kb(Path(f"/proc/{child}/status")))
+                try:
+                    children = (task / "children").read_text().split()
+                except OSError:  # the thread has just ended
+                    continue
+                for child in children:
+                    self._peak_kb = max(self._peak_kb, _status_kb(Path(f"/proc/{child}/status"), "VmHWM:"))
 
     def stop(self) -> float:
         self._done.set()
@@ -136,12 +142,12 @@ class HelperMemory:
         return self._peak_kb / 1024
 
 
-def _vm_hwm_kb(status: Path) -> int:
+def _status_kb(status: Path, key: str) -> int:
     try:
         lines = status.read_text().splitlines()
     except OSError:  # the helper has just ended
         return 0
-    return next((int(line.split()[1]) for line in lines if line.startswith("VmHWM:")), 0)
+    return next((int(line.split()[1]) for line in lines if line.startswith(key)), 0)
 
 
 def measure_openpyxl(path: str, limit: int) -> dict[str, float]:
@@ -159,7 +165,7 @@ def measure_openpyxl(path: str, limit: int) -> dict[str, float]:
 
 
 def peak_rss_mb() -> float:
-    return _vm_hwm_kb(Path("/proc/self/status")) / 1024
+    return _status_kb(Path("/proc/self/status"), "VmHWM:") / 1024
 
 
 def child(args: list[str]) -> dict[str, float]:
@@ -191,7 +197,8 @@ def main() -> None:
         helpers = f"each helper process ≤ {r['helper_rss_mb']:.0f} MB" if r["helper_rss_mb"] else "no helper processes"
         print(
             f"{label} stage {r['rows']:>9,.0f} rows: {r['seconds']:6.1f} s, {r['rows'] / r['seconds']:>9,.0f} rows/s, "
-            f"peak RSS {r['peak_rss_mb']:6.0f} MB, {helpers}  ({r['ok']:,.0f} sendable, {r['errors']:,.0f} with errors)"
+            f"peak RSS {r['peak_rss_mb']:6.0f} MB ({r['rss_after_mb']:.0f} MB once staged), {helpers}  "
+            f"({r['ok']:,.0f} sendable, {r['errors']:,.0f} with errors)"
         )
     base = child(["openpyxl", str(xlsx_path), str(args.baseline_rows)])
     print(

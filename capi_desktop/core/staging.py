@@ -36,6 +36,7 @@ from capi_desktop.core.events import MATCH_KEYS, Person, build_event, derive_eve
 from capi_desktop.core.identity import clean_text, normalise_country, normalise_email
 from capi_desktop.core.journal import Journal, JournalRow, RowState
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
+from capi_desktop.core.memory import release_freed_memory
 from capi_desktop.core.money import detect_decimal_comma, format_amount, normalise_currency, parse_money
 from capi_desktop.core.problems import ValueProblem, is_missing
 from capi_desktop.core.reading import SourceRow, Table
@@ -189,6 +190,7 @@ def stage(
     finally:
         journal.index_rows()
         stager.close()
+        release_freed_memory()  # the rows read and staged are gone now; so is a workbook's grid
     duplicates = journal.flag_duplicates(staged.candidates())
     staged.matches.subtract(_matches(duplicates))
     if progress is not None:
