@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import date, datetime
 from decimal import Decimal
@@ -146,12 +145,10 @@ def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
     row by row."""
     batch_stager = _BatchStager(stager, table.columns)
     batches = _grid_batches(table) if isinstance(table.source, WorkbookSource) else _text_batches(table)
-    # The next batch is read and made (much of it native code, without the GIL) on a thread while this
-    # one is staged; at most two are in memory, however big the file.
-    with closing(batches), ThreadPoolExecutor(1, thread_name_prefix="batches") as reader:
-        following = reader.submit(next, batches, None)
-        while (batch := following.result()) is not None:
-            following = reader.submit(next, batches, None)
+    # One batch at a time, however big the file. (Making the next one on a thread meanwhile was no
+    # faster, measured: the two contend for the interpreter.)
+    with closing(batches):
+        for batch in batches:
             yield batch_stager.stage(batch)
 
 
@@ -1122,7 +1119,7 @@ def _format_amounts(amount: pl.Series, currency: pl.Series) -> pl.Series:
 def _constant(value: Any, length: int, dtype: Any) -> pl.Series:
     import polars as pl
 
-    return pl.repeat(value, length, dtype=dtype, eager=True)
+    return pl.Series([value], dtype=dtype).new_from_index(0, length)  # not pl.repeat: a query, 30× slower
 
 
 def _per_value(series: pl.Series, fn: Callable[[Any], Any], dtype: Any) -> pl.Series:
