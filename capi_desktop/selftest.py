@@ -115,9 +115,11 @@ def check_spreadsheets() -> str:
 
 
 def check_column_import() -> str:
-    """Big text files are staged a column at a time by polars and its hashing plugin, native code that an
-    installer has to carry."""
+    """Big files are staged a column at a time by polars and its hashing plugin, native code that an
+    installer has to carry; a workbook's date cells go through polars' time zone rules."""
     import hashlib
+
+    from openpyxl import Workbook
 
     from capi_desktop.core.journal import Journal
     from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
@@ -125,22 +127,31 @@ def check_column_import() -> str:
     from capi_desktop.core.staging import ImportOptions, stage
 
     now = datetime.now(UTC)
+    yesterday = (now - timedelta(days=1)).replace(tzinfo=None, microsecond=0)
+    mapping = ColumnMapping(columns={Field.EMAIL: ("Email",), Field.CONVERSION_TIME: ("Date",)})
     with tempfile.TemporaryDirectory(prefix="capi-self-test-") as folder:
         csv = Path(folder) / "check.csv"
-        csv.write_text(f"Email;Date\nAda@Example.com;{now - timedelta(days=1):%Y-%m-%d %H:%M}\n", encoding="utf-8")
-        mapping = ColumnMapping(columns={Field.EMAIL: ("Email",), Field.CONVERSION_TIME: ("Date",)})
-        with Journal(Path(folder) / "check.capijob", create=True) as journal:
-            summary = stage(
-                open_table(csv),
-                ImportOptions(rules=RuleChoice(rule_id=1), mapping=mapping, timezone="UTC"),
-                journal,
-                now_ms=int(now.timestamp() * 1000),
-                by_column=True,
-            )
-            event = next(journal.rows()).event_json or ""
-    if summary.ok != 1 or hashlib.sha256(b"ada@example.com").hexdigest() not in event:
-        raise CheckFailed(f"the check file was staged as {summary.ok} OK rows: {event[:80]}")
-    return "a text file was staged a column at a time and its email hashed"
+        csv.write_text(f"Email;Date\nAda@Example.com;{yesterday:%Y-%m-%d %H:%M}\n", encoding="utf-8")
+        xlsx = Path(folder) / "check.xlsx"
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["Email", "Date"])
+        sheet.append(["Ada@Example.com", yesterday])
+        book.save(xlsx)
+        for path in (csv, xlsx):
+            with Journal(Path(folder) / f"{path.name}.capijob", create=True) as journal:
+                summary = stage(
+                    open_table(path),
+                    ImportOptions(rules=RuleChoice(rule_id=1), mapping=mapping, timezone="Europe/Berlin"),
+                    journal,
+                    now_ms=int(now.timestamp() * 1000),
+                    by_column=True,
+                )
+                event = next(journal.rows()).event_json or ""
+            if summary.ok != 1 or hashlib.sha256(b"ada@example.com").hexdigest() not in event:
+                raise CheckFailed(f"{path.name} was staged as {summary.ok} OK rows: {event[:80]}")
+    return "a text file and a workbook were staged a column at a time and their emails hashed"
 
 
 def check_import_helpers() -> str:
