@@ -209,43 +209,44 @@ def _grid_rows(raw: list[list[Any]], first: int, width: int) -> _Rows | None:
     """Rows of calamine cells as columns: text as text ("" as null), dates and numbers typed."""
     import polars as pl
 
-    columns: dict[str, pl.Series] = {"number": pl.Series(range(first, first + len(raw)), dtype=pl.Int64)}
+    height = len(raw)
+    columns: dict[str, pl.Series] = {"number": pl.Series(range(first, first + height), dtype=pl.Int64)}
     texts, typed, odd = [], [], []
     for i, cells in enumerate(zip_longest(*raw, fillvalue="")):
         kinds = set(map(type, cells))
-        if kinds == {str} and cells.count("") == len(cells):
-            if i < width:
-                columns[f"c{i}"] = _constant(None, len(cells), pl.String)
+        if kinds == {str} and cells.count("") == height:
             continue  # an empty stretch of a column: the commonest case beyond the table's columns
-        if kinds == {str}:
-            text = pl.Series(cells, dtype=pl.String)
-        else:
-            text = pl.Series([cell if type(cell) is str else None for cell in cells], dtype=pl.String)
-        columns[f"c{i}"] = pl.select(pl.when(pl.lit(text) != "").then(pl.lit(text))).to_series()
-        texts.append(f"c{i}")
+        if str in kinds:
+            text = cells if kinds == {str} else [cell if type(cell) is str else None for cell in cells]
+            columns[f"c{i}"] = pl.Series(text, dtype=pl.String)
+            texts.append(f"c{i}")
         if kinds & {datetime, date}:
-            moments = [cell if type(cell) in (datetime, date) else None for cell in cells]
+            pure = kinds == {datetime}
+            moments = cells if pure else [cell if type(cell) in (datetime, date) else None for cell in cells]
             columns[f"t{i}"] = pl.Series(moments, dtype=pl.Datetime("us"), strict=False)
-            columns[f"d{i}"] = pl.Series([type(cell) is date for cell in cells], dtype=pl.Boolean)
+            dates = [type(cell) is date for cell in cells] if date in kinds else None
+            columns[f"d{i}"] = _constant(False, height, pl.Boolean) if dates is None else pl.Series(dates)
             typed.append(f"t{i}")
         if kinds & {float, int}:
-            numbers = [cell if type(cell) in (float, int) else None for cell in cells]
+            numbers = cells if kinds == {float} else [cell if type(cell) in (float, int) else None for cell in cells]
             columns[f"n{i}"] = pl.Series(numbers, dtype=pl.Float64, strict=False)
             typed.append(f"n{i}")
         if kinds - {str, float, datetime, date}:
             # A yes/no, time of day, duration or error cell, or an int beyond a double's exact range (xlsx
             # stores doubles; other formats may not): read by Python in this row's columns; beyond them
             # it only makes its row not blank.
-            strange = pl.Series([_strange(cell) for cell in cells], dtype=pl.Boolean)
-            columns[f"x{i}"] = pl.select(pl.when(pl.lit(strange)).then(True)).to_series()
+            columns[f"x{i}"] = pl.Series([True if _strange(cell) else None for cell in cells], dtype=pl.Boolean)
             typed.append(f"x{i}")
             if i < width:
                 odd.append(f"x{i}")
     for i in range(width):
-        columns.setdefault(f"c{i}", _constant(None, len(raw), pl.String))
-    frame = pl.DataFrame(columns).with_row_index("index")
-    frame = frame.filter(_filled(texts, typed)).with_columns(
-        pl.any_horizontal([pl.col(name).is_not_null() for name in odd] or [pl.lit(False)]).alias("odd")
+        columns.setdefault(f"c{i}", _constant(None, height, pl.String))
+    frame = (
+        pl.DataFrame(columns)
+        .with_row_index("index")
+        .with_columns(pl.when(pl.col(name) != "").then(pl.col(name)).alias(name) for name in texts)
+        .filter(_filled(texts, typed))
+        .with_columns(pl.any_horizontal([pl.col(name).is_not_null() for name in odd] or [pl.lit(False)]).alias("odd"))
     )
     if not frame.height:
         return None
