@@ -625,8 +625,11 @@ class _Batch:
         raw = self._raw(Field.CONVERSION_TIME)
         tz = stager.settings.tz.key
         options = stager.settings.options
+        # Day/month dates, the commonest kind; the other patterns are only tried on the other cells.
+        dm = raw.str.extract_groups(_DAY_MONTH).struct.unnest()
+        other = pl.select(pl.when(dm["1"].is_null()).then(pl.lit(raw))).to_series()
         if not evidence.user_chose:
-            told = self._told(raw)
+            told = self._told(raw, dm, other)
             if evidence.order is None:
                 telling = told.is_not_null().arg_true()
                 if telling.len():
@@ -637,11 +640,10 @@ class _Batch:
         else:
             contradicts = _constant(False, self.height, pl.Boolean)
         order = evidence.order or DateOrder.AUTO
-        frame = pl.DataFrame({"raw": raw})
-        parts = frame.select(
-            pl.col("raw").str.extract_groups(_DAY_MONTH).alias("dm"),
-            pl.col("raw").str.extract_groups(_ISO).alias("iso"),
-        ).unnest("dm", "iso", separator="_")
+        iso = other.str.extract_groups(_ISO).struct.unnest()
+        parts = pl.DataFrame(
+            [dm[k].alias(f"dm_{k}") for k in dm.columns] + [iso[k].alias(f"iso_{k}") for k in iso.columns]
+        )
         # Day/month dates: which part is the day, as ``dates._numeric_parts`` decides for ``order``.
         a, b = pl.col("dm_1").cast(pl.Int32), pl.col("dm_3").cast(pl.Int32)
         if order is DateOrder.DMY:
@@ -733,13 +735,15 @@ class _Batch:
         )
         return typed["ms"], typed["state"]
 
-    def _told(self, raw: pl.Series) -> pl.Series:
-        """``telling_order`` of each cell as a code (1 DMY, 2 MDY), ASCII cells vectorised."""
+    def _told(self, raw: pl.Series, dm: pl.DataFrame, other: pl.Series) -> pl.Series:
+        """``telling_order`` of each cell as a code (1 DMY, 2 MDY), ASCII cells vectorised: from the parts
+        of the day/month dates ``dm`` found, else of the ``other`` cells' start."""
         import polars as pl
 
-        head = raw.str.extract_groups(_DATE_HEAD).struct.unnest()
-        a, b = head["1"].cast(pl.Int32), head["3"].cast(pl.Int32)
-        frame = pl.DataFrame({"a": a, "b": b, "la": head["1"].str.len_bytes(), "same": head["2"] == head["4"]})
+        head = other.str.extract_groups(_DATE_HEAD).struct.unnest()
+        part = {k: pl.select(pl.coalesce(pl.lit(dm[k]), pl.lit(head[k]))).to_series() for k in ("1", "2", "3", "4")}
+        a, b = part["1"].cast(pl.Int32), part["3"].cast(pl.Int32)
+        frame = pl.DataFrame({"a": a, "b": b, "la": part["1"].str.len_bytes(), "same": part["2"] == part["4"]})
         told = frame.select(
             pl.when(
                 ~pl.col("same") | (pl.col("la") > 2) | ~pl.col("a").is_between(1, 31) | ~pl.col("b").is_between(1, 31)
@@ -751,7 +755,8 @@ class _Batch:
             .then(2)
             .cast(pl.Int8)
         ).to_series()
-        ascii_text = raw.str.contains(r"^[\x00-\x7f]*$").fill_null(False)
+        # Where ``other`` is empty, the cell is empty or a day/month date (ASCII, as the pattern is).
+        ascii_text = other.str.contains(r"^[\x00-\x7f]*$").fill_null(True)
         return _fast_or_per_value(raw, told, ascii_text, lambda cell: _ORDER_CODES[self.stager.told(cell)], pl.Int8)
 
     def _value(self) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
