@@ -13,14 +13,13 @@ import logging
 import multiprocessing
 import operator
 import os
-from array import array
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from capi_desktop.core import columns
@@ -40,6 +39,9 @@ from capi_desktop.core.memory import release_freed_memory
 from capi_desktop.core.money import detect_decimal_comma, format_amount, normalise_currency, parse_money
 from capi_desktop.core.problems import ValueProblem, is_missing
 from capi_desktop.core.reading import SourceRow, Table
+
+if TYPE_CHECKING:
+    import polars as pl
 
 logger = logging.getLogger(__name__)
 
@@ -227,11 +229,9 @@ class _Staged:
     pending: list[tuple[JournalRow, str]] = field(default_factory=list)
     unmapped: Counter[str] = field(default_factory=Counter)
     matches: Counter[str] = field(default_factory=Counter)
-    # A hash of (rule, event id) of each row and the row's number: the rows that may repeat another's,
-    # found without an index over the whole journal.
-    keys: array[int] = field(default_factory=lambda: array("q"))
-    numbers: array[int] = field(default_factory=lambda: array("q"))
-    without_id: set[int] = field(default_factory=set)  # the keys of rows without an event id
+    # The number and a hash of (rule, event id) of each row with an event id: the rows that may repeat
+    # another's, found without an index over the whole journal. Frames, a million rows in 16 MB.
+    keys: list[pl.DataFrame] = field(default_factory=list)
 
     def write(
         self,
@@ -252,11 +252,10 @@ class _Staged:
                     self.unmapped.update(staged.unmapped)
                     self.done += len(staged.rows) + len(staged.pending)
                     self.matches.update(_matches(row.event_json for row in staged.rows))
-                    rows = staged.rows + [row for row, _ in staged.pending]
-                    self._track([r.number for r in rows], [r.rule_id for r in rows], [r.event_id for r in rows])
+                    self._track(_key_frame(staged.rows + [row for row, _ in staged.pending]))
                     if isinstance(staged, columns.ColumnChunk):
                         frame = staged.frame
-                        self._track(frame["number"].to_list(), frame["rule_id"].to_list(), frame["event_id"].to_list())
+                        self._track(frame)
                         self.done += frame.height
                         self.matches.update(staged.matches)
                     if cancel is not None and cancel.is_set():
@@ -274,24 +273,40 @@ class _Staged:
             journal.add_values(staged.frame.iter_rows(buffer_size=1000))
         journal.add_rows(staged.rows)
 
-    def _track(self, numbers: Sequence[int], rule_ids: Sequence[int | None], event_ids: Sequence[str | None]) -> None:
-        self.numbers.extend(numbers)
-        self.keys.extend(map(hash, zip(rule_ids, event_ids, strict=True)))
-        self.without_id.update(hash((rule_id, None)) for rule_id in set(rule_ids))
+    def _track(self, rows: pl.DataFrame) -> None:
+        """Keep the key hash of ``rows`` (number, rule_id, event_id) that have an event id."""
+        import polars as pl
+
+        with_id = rows.filter(pl.col("event_id").is_not_null())
+        key = pl.struct(pl.col("rule_id").cast(pl.Int64), pl.col("event_id")).hash(seed=0).alias("key")
+        self.keys.append(with_id.select(pl.col("number").cast(pl.Int64), key))
 
     def candidates(self) -> list[int]:
         """The numbers of the rows whose key hash is not unique (a superset of the repeated rows)."""
         import polars as pl  # a million keys sorted in 0.1 s and 33 MB (Python: 0.7 s and more memory)
 
-        keys = pl.Series(memoryview(self.keys), dtype=pl.Int64)
+        if not self.keys:
+            return []
+        tracked = pl.concat(self.keys)
+        keys = tracked["key"]
         ordered = keys.sort()
         repeated = ordered.filter(ordered == ordered.shift(1)).unique()
-        repeated = repeated.filter(~repeated.is_in(list(self.without_id)))
-        return pl.Series(memoryview(self.numbers), dtype=pl.Int64).filter(keys.is_in(repeated.implode())).to_list()
+        return tracked["number"].filter(keys.is_in(repeated.implode())).to_list()
 
     def add(self, journal: Journal, rows: list[JournalRow]) -> None:
         journal.add_rows(rows)
         self.matches.update(_matches(row.event_json for row in rows))
+
+
+def _key_frame(rows: list[JournalRow]) -> pl.DataFrame:
+    """Rows' keys as column staging has them, to be hashed alike."""
+    import polars as pl
+
+    return pl.DataFrame(
+        [(r.number, r.rule_id, r.event_id) for r in rows],
+        schema={"number": pl.Int64, "rule_id": pl.Int64, "event_id": pl.String},
+        orient="row",
+    )
 
 
 def _chunks(rows: Iterator[SourceRow]) -> Generator[list[SourceRow], None, None]:
