@@ -850,7 +850,8 @@ class _Batch:
         """The event id column, else one derived from the row's content exactly as ``derive_event_id``."""
         import polars as pl
 
-        reprs = _reprs([email] + [self._raw(f) for f in _ID_CONTENT])
+        cells = pl.DataFrame([email.alias("0")] + [self._raw(f).alias(str(i + 1)) for i, f in enumerate(_ID_CONTENT)])
+        reprs = _reprs(cells)
         cell_column = self.owner.cell_column
         moments, numbers = (cell_column(self.frame, f, kind) for f, kind in _TYPED_CONTENT)
         dates = cell_column(self.frame, Field.CONVERSION_TIME, "d")
@@ -861,22 +862,21 @@ class _Batch:
         for (f, _), typed in zip(_TYPED_CONTENT, typed_reprs, strict=True):
             if typed is not None:
                 position = 1 + _ID_CONTENT.index(f)
-                reprs[position] = pl.select(pl.coalesce(pl.lit(typed), pl.lit(reprs[position]))).to_series()
-        content = pl.select(
-            pl.concat_str(
-                [
-                    pl.lit(rule_id.cast(pl.String)),
-                    pl.lit("\x1f("),
-                    pl.concat_str([pl.lit(r) for r in reprs], separator=", "),
-                    pl.lit(")"),
-                ]
+                reprs[position] = pl.coalesce(pl.lit(typed), reprs[position])
+        # Null where the row has an event id, or no rule (concat_str propagates nulls): not hashed.
+        content = cells.select(
+            pl.when(pl.lit(given).is_null()).then(
+                pl.concat_str(
+                    [
+                        pl.lit(rule_id).cast(pl.String),
+                        pl.lit("\x1f("),
+                        pl.concat_str(reprs, separator=", "),
+                        pl.lit(")"),
+                    ]
+                )
             )
         ).to_series()
-        wanted = given.is_null() & rule_id.is_not_null()
-        digests = _sha256(content.filter(wanted))
-        derived = _constant(None, self.height, pl.String).scatter(
-            wanted.arg_true(), EVENT_ID_PREFIX + digests.str.slice(0, 40)
-        )
+        derived = EVENT_ID_PREFIX + _sha256(content).str.slice(0, 40)
         return pl.select(pl.coalesce(pl.lit(given), pl.lit(derived))).to_series()
 
     def _event_json(
@@ -1019,23 +1019,21 @@ def _json_escaped(text: pl.Expr) -> pl.Expr:
 _REPR_SPECIAL = r"[^ !#-&(-\[\]-~\u00a1-\u00ac\u00ae-\u017f]"
 
 
-def _reprs(series: list[pl.Series]) -> list[pl.Series]:
-    """``repr()`` of each cell of each series: plain text quoted directly, anything else through Python."""
+def _reprs(cells: pl.DataFrame) -> list[pl.Expr]:
+    """``repr()`` of each column's cells, as expressions over ``cells``: plain text quoted directly, and
+    in a column that also holds other text, that text through Python."""
     import polars as pl
 
-    frame = pl.DataFrame({str(i): column for i, column in enumerate(series)})
-    quoted = frame.select(
-        pl.when(pl.col(name).is_null())
-        .then(pl.lit("None"))
-        .when(~pl.col(name).str.contains(_REPR_SPECIAL))
-        .then(pl.concat_str([pl.lit("'"), pl.col(name), pl.lit("'")]))
-        .alias(name)
-        for name in frame.columns
-    )
-    return [
-        _fast_or_per_value(frame[name], quoted[name], quoted[name].is_not_null(), repr, pl.String)
-        for name in frame.columns
-    ]
+    special = cells.select(pl.all().str.contains(_REPR_SPECIAL).any())
+    reprs = []
+    for name in cells.columns:
+        cell = pl.col(name)
+        quoted = pl.when(cell.is_null()).then(pl.lit("None")).otherwise(pl.concat_str([pl.lit("'"), cell, pl.lit("'")]))
+        if special[name][0]:
+            plain = (~cells[name].str.contains(_REPR_SPECIAL)).fill_null(True)
+            quoted = pl.lit(_fast_or_per_value(cells[name], cells.select(quoted).to_series(), plain, repr, pl.String))
+        reprs.append(quoted)
+    return reprs
 
 
 def _number_texts(numbers: pl.Series) -> tuple[pl.Series, pl.Series]:
