@@ -124,21 +124,23 @@ def _check_email(cell: str, text: str) -> None:
         raise problem('the domain after the "@" is not valid')
 
 
-def clean_text(cell: Cell, max_length: int | None = None) -> str | None:
+def clean_text(cell: Cell, max_length: int | None = None, column: str | None = None) -> str | None:
     """Trimmed text with inner whitespace collapsed, or None for an empty cell or a placeholder.
 
     Used for first and last name, company and title. Text longer than ``max_length`` is cut to that
     length: LinkedIn refuses over-long fields, and a shortened company name still helps matching
     where a refused event would not. Numbers are kept as text (a company can be called "3M" or "1&1").
+    A yes/no, date or time cell is refused; the message names ``column`` when given.
     """
     if cell is None:
         return None
+    where = f" in “{column}”" if column else ""
     if isinstance(cell, str):
         text = cell
     elif isinstance(cell, bool):
-        raise ValueProblem(f"The value {shown(cell)} is a yes/no value, not text.")
+        raise ValueProblem(f"The value {shown(cell)}{where} is a yes/no value, not text.")
     elif isinstance(cell, datetime | date | time):
-        raise ValueProblem(f"The value {shown(cell)} is a date or time, not text.")
+        raise ValueProblem(f"The value {shown(cell)}{where} is a date or time, not text.")
     elif isinstance(cell, float):
         if not math.isfinite(cell):
             return None

@@ -563,9 +563,9 @@ class _RowStager:
         for f, cell in zip(_PICKED, self.pick((*row.values, None)), strict=True):
             if f in _TEXT_FIELDS:
                 try:
-                    clean_text(cell)
+                    clean_text(cell, column=self.names[f])
                 except ValueProblem as problem:
-                    problems.append(f"“{self.names[f]}”: {problem}")
+                    problems.append(str(problem))
         return JournalRow(row.number, RowState.ERROR, " ".join(problems), None, None, None)
 
     def _process(self, row: SourceRow) -> tuple[JournalRow, str | None]:

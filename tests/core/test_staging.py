@@ -264,6 +264,24 @@ def test_workbook_with_typed_dates(tmp_path: Path) -> None:
     assert event["conversionValue"] == {"currencyCode": "GBP", "amount": "2500.50"}
 
 
+def test_a_workbook_cell_a_text_field_cannot_read_is_an_error_on_its_row(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Email", "First name", "Last name", "Company", "Close Date"])
+    moment = (NOW.astimezone(BERLIN) - timedelta(days=4)).replace(tzinfo=None)
+    sheet.append(["a@example.com", moment, "Schmidt", True, moment])
+    sheet.append(["b@example.com", "Bernd", "Meyer", "Acme", moment])
+    book.save(tmp_path / "typed.xlsx")
+    summary, journal = run(tmp_path / "typed.xlsx", tmp_path / "j.capijob", RuleChoice(rule_id=3))
+    rows = by_number(journal)
+    assert (summary.errors, summary.ok) == (1, 1)
+    assert rows[2].state is RowState.ERROR  # type: ignore[attr-defined]
+    assert rows[2].reason == (  # type: ignore[attr-defined]
+        f'The value "{moment:%Y-%m-%d %H:%M:%S}" in “First name” is a date or time, not text. '
+        'The value "True" in “Company” is a yes/no value, not text.'
+    )
+
+
 def test_cancel_leaves_no_half_staged_rows(tmp_path: Path) -> None:
     csv_path = write_csv(
         tmp_path / "a.csv", ["Email", "Date"], [[f"u{i}@example.com", days_ago(1)] for i in range(12000)]
