@@ -976,15 +976,18 @@ class _Batch:
         rows: list[JournalRow] = []
         stager.unmapped = Counter()
         order = stager.evidence.order
-        for position, source in zip(slow.arg_true().to_list(), self.source_rows(slow), strict=True):
-            if self.learnt_at:
-                # As the row stager reads the file, the order is unknown until the row that tells it.
-                stager.evidence.order = None if position < self.learnt_at else order
-            row, pending_time = stager.process(source)
-            if pending_time is None:
-                rows.append(row)
-            else:
-                pending.append((row, pending_time))
+        try:
+            for position, source in zip(slow.arg_true().to_list(), self.source_rows(slow), strict=True):
+                if self.learnt_at:
+                    # As the row stager reads the file, the order is unknown until the row that tells it.
+                    stager.evidence.order = None if position < self.learnt_at else order
+                row, pending_time = stager.process(source)
+                if pending_time is None:
+                    rows.append(row)
+                else:
+                    pending.append((row, pending_time))
+        finally:
+            stager.evidence.order = order
         unmapped.update(stager.unmapped)
         return rows
 

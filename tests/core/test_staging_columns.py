@@ -175,6 +175,22 @@ def test_ambiguous_dates_wait_for_the_row_that_tells_the_order(tmp_path: Path, m
     assert summary.date_order is DateOrder.DMY and not summary.date_order_needed
 
 
+def test_the_order_told_after_ambiguous_rows_holds_for_later_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ambiguous = [ago(d, "%d/%m/%Y %H:%M") for d in range(1, 60) if int(ago(d, "%d")) <= 12]
+    telling = next(ago(d, "%d/%m/%Y %H:%M") for d in range(1, 60) if int(ago(d, "%d")) > 12)
+    # Ambiguous dates, the one that tells, plain ISO dates; the next pieces only ambiguous ones again.
+    dates_column = ambiguous[:5] + [telling] + [ago(2, "%Y-%m-%d %H:%M")] * 1500 + ambiguous * 60
+    path = tmp_path / "told.csv"
+    lines = ["Email;Date"] + [f"user{i}@example.com;{date}" for i, date in enumerate(dates_column)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(columns, "PIECE_BYTES", 40_000)
+    mapping = ColumnMapping(columns={Field.EMAIL: ("Email",), Field.CONVERSION_TIME: ("Date",)})
+    summary, _ = both_ways(path, tmp_path, mapping=mapping, rules=RuleChoice(rule_id=5))
+    assert summary.date_order is DateOrder.DMY and not summary.date_order_needed and not summary.errors
+
+
 def test_a_column_that_never_tells_its_order_asks_the_user(tmp_path: Path) -> None:
     rng = random.Random(6)
     never = ["05/06/2026 10:00", "07/08/2026", ago(3, "%Y-%m-%d")]
