@@ -149,9 +149,9 @@ def stage(
     """Stage every row of ``table`` into ``journal`` (replacing earlier rows) and summarise.
 
     ``by_column`` stages a workbook or a delimited text file a batch of columns at a time (see
-    ``columns``); None decides by the file. Otherwise ``helpers`` is how many helper processes normalise rows while this
-    one reads the file and writes the journal; None decides by the file's size and the computer's
-    cores, 0 does everything here.
+    ``columns``); None decides by the file. Otherwise ``helpers`` is how many helper processes
+    normalise rows while this one reads the file and writes the journal; None decides by the file's
+    size and the computer's cores, 0 does everything here.
     """
     problems = options.mapping.problems(table.columns)
     if problems:
