@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -401,12 +402,12 @@ def test_a_journal_of_the_previous_version_opens_without_its_duplicate_index(tmp
     path = tmp_path / "old.capijob"
     with Journal(path, create=True) as journal:
         journal.add_rows([])
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:  # closed now: otherwise only a collection frees it
         db.execute("CREATE INDEX rows_event ON rows(rule_id, event_id)")
         db.execute("PRAGMA user_version=2")
     with Journal(path) as journal:
         assert journal.counts().total == 0
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 3
         indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "rows_event" not in indexes and "rows_state" in indexes

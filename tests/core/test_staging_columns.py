@@ -10,6 +10,7 @@ import csv
 import logging
 import random
 import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -135,7 +136,7 @@ def both_ways(path: Path, tmp: Path, **options: Any) -> tuple[StageSummary, list
         base = ImportOptions(rules=RULES, mapping=MAPPING, timezone="Europe/Berlin")
         with Journal(journal_path, create=True) as journal:
             summary = stage(table, replace(base, **options), journal, now_ms=NOW_MS, helpers=0, by_column=by_column)
-        with sqlite3.connect(journal_path) as db:
+        with closing(sqlite3.connect(journal_path)) as db, db:  # closed now: otherwise only a collection frees it
             rows = db.execute("SELECT * FROM rows ORDER BY number").fetchall()
         results.append((summary, rows))
     (col_summary, col_rows), (row_summary, row_rows) = results
