@@ -17,6 +17,7 @@ quotes, old Mac line ends), ``NotColumnar`` is raised and the file is staged row
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing
@@ -340,7 +341,9 @@ class _BatchStager:
         self.stager = stager
         self.columns = columns
         self.index = {name: i for i, name in enumerate(columns)}
-        self.placeholders = list(PLACEHOLDERS)
+        # ``is_missing``'s placeholders, in any case: for tidy text, which is ASCII where it matters (no
+        # Latin letter folds to ASCII; ß and ſ are not tidy), this is its casefold() comparison.
+        self.placeholder = "(?i)^(?:" + "|".join(re.escape(text) for text in sorted(PLACEHOLDERS)) + ")$"
 
     def stage(self, rows: _Rows) -> ColumnChunk:
         return _Batch(self, rows).staged()
@@ -506,8 +509,16 @@ class _Batch:
             )
         ]
         rows = self._row_way(slow, unmapped, pending)
-        events = done["event_json"]
-        matches = Counter({key: int(events.str.contains(key, literal=True).sum()) for key in MATCH_KEYS})
+        # Which of ``MATCH_KEYS`` the events sent hold, from the columns ``_event_json`` builds them from.
+        sent = fast & ~failed
+        email_key, company_key, click_key = MATCH_KEYS
+        matches = Counter(
+            {
+                email_key: int((sent & email.is_not_null()).sum()),
+                company_key: int((sent & full_name & company.is_not_null()).sum()),
+                click_key: int((sent & text[Field.CLICK_ID].is_not_null()).sum()),
+            }
+        )
         return ColumnChunk(done, rows, pending, unmapped, matches)
 
     # -- per field -------------------------------------------------------------------------------
@@ -546,13 +557,7 @@ class _Batch:
 
         raw = pl.DataFrame({f.value: self._raw(f) for f in fields})
         tidy = raw.select(
-            (
-                pl.col(name).str.contains(_TIDY_TEXT)
-                & ~(
-                    (pl.col(name).str.len_chars() <= 15)
-                    & pl.col(name).str.to_lowercase().is_in(self.owner.placeholders)
-                )
-            )
+            (pl.col(name).str.contains(_TIDY_TEXT) & ~pl.col(name).str.contains(self.owner.placeholder))
             .fill_null(True)
             .alias(name)
             for name in raw.columns
