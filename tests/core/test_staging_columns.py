@@ -213,6 +213,33 @@ def test_constants_fill_missing_columns_the_same_way(tmp_path: Path) -> None:
     assert summary.sendable
 
 
+def test_constants_fill_the_empty_cells_of_mapped_columns_only(tmp_path: Path) -> None:
+    rows = random_rows(random.Random(10), 800, dates())
+    for i, row in enumerate(rows):
+        row[10] = ["", "n/a", "abc", "12.50", "-"][i % 5]  # empty, placeholder, unreadable, readable
+        row[11] = ["", "XXX", "usd"][i % 3]
+    mapping = replace(MAPPING, currency="EUR", value=Decimal("100"), event_name="LEAD")
+    summary, staged = both_ways(write(tmp_path / "constants.csv", rows), tmp_path, mapping=mapping)
+    reasons = " ".join(row[2] or "" for row in staged)
+    assert '"abc" is not an amount' in reasons and '"amount":"100.00"' in " ".join(row[5] or "" for row in staged)
+
+
+def test_values_are_read_once_each_and_empty_cells_keep_their_own_result() -> None:
+    import polars as pl
+
+    calls: list[str | None] = []
+
+    def read(cell: str | None) -> tuple[str | None, bool]:
+        calls.append(cell)
+        return {"a": "A", "b": None}.get(cell or "", "empty"), cell is None
+
+    cells = pl.Series(["a", None, "b", "a", None, "c"], dtype=pl.String)
+    text, empty = columns._per_value_many(cells, read, pl.String, pl.Boolean)
+    assert text.to_list() == ["A", "empty", None, "A", "empty", "empty"]
+    assert empty.to_list() == [False, True, False, False, True, False]
+    assert len(calls) == 4 and set(calls) == {"a", None, "b", "c"}
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     cells=st.lists(
