@@ -1147,10 +1147,8 @@ def _per_value_many(series: pl.Series, fn: Callable[[Any], tuple[Any, ...]], *dt
         return [pl.Series(series.name, [], dtype=dtype) for dtype in dtypes]
     keys = series.unique(maintain_order=True).to_list()
     results = [fn(key) for key in keys]
-    return [
-        series.replace_strict(keys, pl.Series([r[i] for r in results], dtype=dtype), return_dtype=dtype)
-        for i, dtype in enumerate(dtypes)
-    ]
+    places = series.replace_strict(keys, range(len(keys)), return_dtype=pl.UInt32)  # one lookup for all results
+    return [pl.Series([r[i] for r in results], dtype=dtype).gather(places) for i, dtype in enumerate(dtypes)]
 
 
 def _fast_or_per_value(
