@@ -17,6 +17,7 @@ quotes, old Mac line ends), ``NotColumnar`` is raised and the file is staged row
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -523,6 +524,12 @@ class _Batch:
 
     # -- per field -------------------------------------------------------------------------------
 
+    @functools.cached_property
+    def _value_numbers(self) -> tuple[pl.Series, pl.Series] | None:
+        """The value column's number cells as ``_number_texts`` writes them, for the amount and the id."""
+        numbers = self.owner.cell_column(self.frame, Field.VALUE, "n")
+        return None if numbers is None else _number_texts(numbers)
+
     def _typed_elsewhere(self) -> pl.Series:
         """Rows with a workbook cell the column way does not read: a date or number where neither is
         read by column (only dates are, as conversion times, and numbers, as values), or another type."""
@@ -815,10 +822,10 @@ class _Batch:
         symbol = _constant(None, self.height, pl.String).scatter(rest_index, slow[1])
         amount_ok = _constant(True, self.height, pl.Boolean).scatter(rest_index, slow[2])
         numbers = self.owner.cell_column(self.frame, Field.VALUE, "n")
-        if numbers is not None:
+        if numbers is not None and self._value_numbers is not None:
             # Number cells, read as ``parse_money`` reads them: by their shortest text, and never as
             # money with a symbol; the few other than plain digits there go the row way.
-            written, _ = _number_texts(numbers)
+            written, _ = self._value_numbers
             readable = written.is_not_null() & (numbers.abs() < float(MAX_AMOUNT))
             typed = pl.DataFrame(
                 {"number": numbers, "written": written, "ok": readable, "text": amount_text, "symbol": symbol}
@@ -858,11 +865,11 @@ class _Batch:
         cells = pl.DataFrame([email.alias("0")] + [self._raw(f).alias(str(i + 1)) for i, f in enumerate(_ID_CONTENT)])
         reprs = _reprs(cells)
         cell_column = self.owner.cell_column
-        moments, numbers = (cell_column(self.frame, f, kind) for f, kind in _TYPED_CONTENT)
+        moments = cell_column(self.frame, Field.CONVERSION_TIME, "t")
         dates = cell_column(self.frame, Field.CONVERSION_TIME, "d")
         typed_reprs = (
             None if moments is None or dates is None else _moment_reprs(moments, dates),
-            None if numbers is None else _number_texts(numbers)[1],
+            None if self._value_numbers is None else self._value_numbers[1],
         )
         for (f, _), typed in zip(_TYPED_CONTENT, typed_reprs, strict=True):
             if typed is not None:
