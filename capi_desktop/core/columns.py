@@ -155,7 +155,6 @@ def staged_batches(table: Table, stager: _RowStager) -> Iterator[ColumnChunk]:
 
 
 def _text_batches(table: Table) -> Generator[_Rows, None, None]:
-    import polars as pl
 
     source = table.source
     assert isinstance(source, TextSource)
@@ -171,21 +170,20 @@ def _text_batches(table: Table) -> Generator[_Rows, None, None]:
         for piece in pieces:
             batch = _parsed(piece, source.delimiter, len(table.columns), skip)
             skip = 0
-            frame = batch.with_columns(
-                [pl.when(pl.col(f"c{i}") != "").then(pl.col(f"c{i}")).alias(f"c{i}") for i in range(width)]
-            ).with_row_index("number", offset=number)
-            frame = frame.filter(_filled([f"c{i}" for i in range(width)]))
+            frame = _filled(batch.with_row_index("number", offset=number), [f"c{i}" for i in range(width)])
             number += batch.height
             if frame.height:
                 yield _Rows(frame, source_rows(frame))
 
 
-def _filled(texts: Sequence[str], typed: Sequence[str] = ()) -> pl.Expr:
-    """Rows with a cell that is neither empty nor only spaces."""
+def _filled(frame: pl.DataFrame, texts: Sequence[str], typed: Sequence[str] = ()) -> pl.DataFrame:
+    """The rows with a cell that is neither empty nor only spaces, empty text cells made null."""
     import polars as pl
 
     blank = [pl.col(name).is_null() | pl.col(name).str.contains(_BLANK) for name in texts]
-    return ~pl.all_horizontal(blank + [pl.col(name).is_null() for name in typed])
+    return frame.with_columns(pl.when(pl.col(name) != "").then(pl.col(name)).alias(name) for name in texts).filter(
+        ~pl.all_horizontal(blank + [pl.col(name).is_null() for name in typed])
+    )
 
 
 def _grid_batches(table: Table) -> Generator[_Rows, None, None]:
@@ -223,8 +221,9 @@ def _grid_rows(raw: list[list[Any]], first: int, width: int) -> _Rows | None:
             columns[f"c{i}"] = pl.Series(text, dtype=pl.String)
             texts.append(f"c{i}")
         if kinds & {datetime, date}:
-            pure = kinds == {datetime}
-            moments = cells if pure else [cell if type(cell) in (datetime, date) else None for cell in cells]
+            moments = (
+                cells if kinds == {datetime} else [cell if type(cell) in (datetime, date) else None for cell in cells]
+            )
             columns[f"t{i}"] = pl.Series(moments, dtype=pl.Datetime("us"), strict=False)
             dates = [type(cell) is date for cell in cells] if date in kinds else None
             columns[f"d{i}"] = _constant(False, height, pl.Boolean) if dates is None else pl.Series(dates)
@@ -243,12 +242,8 @@ def _grid_rows(raw: list[list[Any]], first: int, width: int) -> _Rows | None:
                 odd.append(f"x{i}")
     for i in range(width):
         columns.setdefault(f"c{i}", _constant(None, height, pl.String))
-    frame = (
-        pl.DataFrame(columns)
-        .with_row_index("index")
-        .with_columns(pl.when(pl.col(name) != "").then(pl.col(name)).alias(name) for name in texts)
-        .filter(_filled(texts, typed))
-        .with_columns(pl.any_horizontal([pl.col(name).is_not_null() for name in odd] or [pl.lit(False)]).alias("odd"))
+    frame = _filled(pl.DataFrame(columns).with_row_index("index"), texts, typed).with_columns(
+        pl.any_horizontal([pl.col(name).is_not_null() for name in odd] or [pl.lit(False)]).alias("odd")
     )
     if not frame.height:
         return None
