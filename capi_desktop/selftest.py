@@ -89,19 +89,23 @@ def check_sandbox() -> str:
     return f"{len(accounts)} ad accounts from the built-in sandbox on 127.0.0.1"
 
 
-def check_spreadsheets() -> str:
+def _write_workbook(path: Path, rows: Sequence[Sequence[object]]) -> Path:
     from openpyxl import Workbook
 
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+def check_spreadsheets() -> str:
     from capi_desktop.core.reading import open_table
 
     with tempfile.TemporaryDirectory(prefix="capi-self-test-") as folder:
-        xlsx = Path(folder) / "check.xlsx"
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.append(["Email", "Amount"])
-        sheet.append(["ada@example.com", 12.5])
-        book.save(xlsx)
+        xlsx = _write_workbook(Path(folder) / "check.xlsx", [["Email", "Amount"], ["ada@example.com", 12.5]])
         csv = Path(folder) / "check.csv"
         csv.write_text("Email;Amount\nada@example.com;12,50\n", encoding="utf-8")
         read = []
@@ -119,8 +123,6 @@ def check_column_import() -> str:
     installer has to carry; a workbook's date cells go through polars' time zone rules."""
     import hashlib
 
-    from openpyxl import Workbook
-
     from capi_desktop.core.journal import Journal
     from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
     from capi_desktop.core.reading import open_table
@@ -132,13 +134,7 @@ def check_column_import() -> str:
     with tempfile.TemporaryDirectory(prefix="capi-self-test-") as folder:
         csv = Path(folder) / "check.csv"
         csv.write_text(f"Email;Date\nAda@Example.com;{yesterday:%Y-%m-%d %H:%M}\n", encoding="utf-8")
-        xlsx = Path(folder) / "check.xlsx"
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.append(["Email", "Date"])
-        sheet.append(["Ada@Example.com", yesterday])
-        book.save(xlsx)
+        xlsx = _write_workbook(Path(folder) / "check.xlsx", [["Email", "Date"], ["Ada@Example.com", yesterday]])
         for path in (csv, xlsx):
             with Journal(Path(folder) / f"{path.name}.capijob", create=True) as journal:
                 summary = stage(
