@@ -554,19 +554,19 @@ class _RowStager:
     def process(self, row: SourceRow) -> tuple[JournalRow, str | None]:
         try:
             return self._process(row)
-        except ValueProblem:  # a workbook cell of a type its field cannot read, such as a date as a name
-            return self._not_text(row), None
+        except ValueProblem as problem:  # a workbook cell of a type its field cannot read, such as a date as a name
+            return self._not_text(row, problem), None
 
-    def _not_text(self, row: SourceRow) -> JournalRow:
-        """The row refused, naming each text field whose cell is not text."""
+    def _not_text(self, row: SourceRow, problem: ValueProblem) -> JournalRow:
+        """The row refused, naming each text field whose cell is not text (else saying ``problem``)."""
         problems = []
         for f, cell in zip(_PICKED, self.pick((*row.values, None)), strict=True):
             if f in _TEXT_FIELDS:
                 try:
                     clean_text(cell, column=self.names[f])
-                except ValueProblem as problem:
-                    problems.append(str(problem))
-        return JournalRow(row.number, RowState.ERROR, " ".join(problems), None, None, None)
+                except ValueProblem as refused:
+                    problems.append(str(refused))
+        return JournalRow(row.number, RowState.ERROR, " ".join(problems) or str(problem), None, None, None)
 
     def _process(self, row: SourceRow) -> tuple[JournalRow, str | None]:
         values = (*row.values, None)
