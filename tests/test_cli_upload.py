@@ -51,7 +51,7 @@ def test_upload_then_again_then_history(
     assert first.returncode == ExitCode.SOME_NOT_SENT, first.stderr  # one row of the file has an error
     summary = json.loads(first.stdout)
     assert (summary["rows"], summary["errors"], summary["accepted"], summary["rejected"]) == (26, 1, 25, 0)
-    assert summary["outcome"] == "completed" and summary["requests"] == 1 and "72 hours" in summary["message"]
+    assert summary["outcome"] == "some_refused" and summary["requests"] == 1 and "72 hours" in summary["message"]
     assert len(requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"]) == 25
     report = (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
     assert "kaputt@" in report and "E-mail" in report  # the user's own columns, for them to fix

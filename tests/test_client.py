@@ -95,11 +95,6 @@ def test_associate_campaigns_with_a_rule(client: LinkedInClient) -> None:
     assert {seed.CAMPAIGN_EUR_ACTIVE, seed.CAMPAIGN_EUR_DRAFT} <= set(rule.campaign_ids)
 
 
-def test_send_one_event(client: LinkedInClient, sandbox: SandboxServer) -> None:
-    client.send_event(event_json(seed.RULE_USD_LEAD, "single-1"))
-    assert [e["eventId"] for e in accepted_events(sandbox.url)] == ["single-1"]
-
-
 def test_send_a_batch(client: LinkedInClient, sandbox: SandboxServer) -> None:
     batch = [event_json(seed.RULE_USD_PURCHASE, f"batch-{i}") for i in range(250)]
     result = client.send_events(batch)
@@ -158,7 +153,7 @@ def test_missing_scope_is_a_permission_error(sandbox: SandboxServer, api_config:
     reader = LinkedInClient(api_config, StaticToken(sandbox.mint_token(scopes=("r_ads",))))
     assert reader.ad_accounts()  # reading is allowed
     with pytest.raises(PermissionDenied):
-        reader.send_event(event_json(seed.RULE_USD_LEAD, "no-scope"))
+        reader.send_events([event_json(seed.RULE_USD_LEAD, "no-scope")])
 
 
 def test_unknown_account_is_not_found(client: LinkedInClient) -> None:
@@ -199,14 +194,14 @@ def test_server_errors_are_retried_until_success(sandbox: SandboxServer, api_con
 def test_persistent_server_errors_are_reported(client: LinkedInClient, sandbox: SandboxServer) -> None:
     set_knobs(sandbox.url, error_rate=1.0)
     with pytest.raises(ServerError) as raised:
-        client.send_event(event_json(seed.RULE_USD_LEAD, "x"))  # writes are not retried by the client
+        client.send_events([event_json(seed.RULE_USD_LEAD, "x")])  # writes are not retried by the client
     assert raised.value.retryable and "nothing was lost" in str(raised.value)
 
 
 def test_dropped_connection(client: LinkedInClient, sandbox: SandboxServer) -> None:
     set_knobs(sandbox.url, drop_rate=1.0)
     with pytest.raises(ConnectionFailed):
-        client.send_event(event_json(seed.RULE_USD_LEAD, "dropped"))
+        client.send_events([event_json(seed.RULE_USD_LEAD, "dropped")])
 
 
 def test_unreachable_server() -> None:

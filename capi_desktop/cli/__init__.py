@@ -44,6 +44,7 @@ class ExitCode(IntEnum):
     LINKEDIN_REFUSED = 5
     NETWORK = 6
     INTERRUPTED = 7  # stopped by the user (Ctrl-C); resume with `capi-desktop resume JOB`
+    BUSY = 8  # another upload is sending to the same ad account and rule; try again when it has finished
 
 
 def exit_code(exc: Exception) -> ExitCode:

@@ -4,38 +4,45 @@ from __future__ import annotations
 
 import signal
 import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from capi_desktop import paths
+from capi_desktop.app import (
+    JobProblem,
+    JobRecord,
+    JobState,
+    Outcome,
+    Overrides,
+    PreflightFailed,
+    UploadBusy,
+    UploadReport,
+    complete_staging,
+    find_job,
+    inspect_file,
+    list_jobs,
+    open_job,
+    plan_import,
+    send_job,
+    source_table,
+    stage_job,
+)
 from capi_desktop.cli import ExitCode, emit, exit_code, main, runtime_or_exit
 from capi_desktop.cli.profiles import load_profile, save_profile_from_options
-from capi_desktop.collector import collector_paused
 from capi_desktop.core.dates import DateOrder
-from capi_desktop.core.jobs import create_job, list_jobs
-from capi_desktop.core.journal import SUFFIX as JOB_SUFFIX
-from capi_desktop.core.journal import Journal, JournalError, jobs_dir
-from capi_desktop.core.mapping import (
-    ColumnMapping,
-    Field,
-    RuleChoice,
-    guess_mapping,
-    parse_constant_value,
-    parse_rule_map,
-)
+from capi_desktop.core.journal import Journal, JournalError
+from capi_desktop.core.mapping import Field, RuleChoice, parse_constant_value, parse_rule_map
 from capi_desktop.core.money import normalise_currency
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.profiles import ProfileError
-from capi_desktop.core.reading import SpreadsheetError, Table, open_table
+from capi_desktop.core.reading import SpreadsheetError
 from capi_desktop.core.reports import write_preview, write_problems_report, write_template
-from capi_desktop.core.staging import ImportOptions, StageSummary, stage
-from capi_desktop.core.upload import MAX_BATCH, UploadConfig, UploadControl, UploadOutcome, UploadProgress
-from capi_desktop.linkedin.client import LinkedInClient
+from capi_desktop.core.staging import ImportCancelled, StageSummary
+from capi_desktop.core.upload import MAX_BATCH, UploadConfig, UploadControl, UploadProgress
 
 
 def _import_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -67,51 +74,33 @@ def _import_options(func: Callable[..., None]) -> Callable[..., None]:
     return func
 
 
-@dataclass(frozen=True)
-class _Import:
-    """What one run of `preview`/`upload` works on: the table, the choices, and the ad account."""
+def _wait_option(func: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--wait",
+        type=click.FloatRange(0),
+        default=0,
+        metavar="SECONDS",
+        help="If another upload is sending to the same rule, wait up to this long for it (default: do not wait).",
+    )(func)
 
-    table: Table
-    options: ImportOptions
-    account_id: int | None
 
-
-def _build_import(
-    file: Path,
+def _overrides(
     *,
-    profile: str | None,
-    save_profile: str | None,
     account_id: int | None,
     rule_id: int | None,
     rule_map: str | None,
     maps: tuple[str, ...],
-    sheet: str | None,
-    header_row: int | None,
     timezone: str | None,
     date_order: str | None,
     currency: str | None,
     value: str | None,
     event_name: str | None,
-) -> _Import:
-    """Combine a saved profile (if any) with the command line; the command line wins."""
-    base = load_profile(profile) if profile else None
+) -> Overrides:
+    """The command line's choices, checked; what is not given comes from the profile or the file."""
     if rule_id is not None and rule_map is not None:
         raise ValueProblem("Use either --rule or --rule-map, not both.")
-    if rule_id is not None:
-        rules = RuleChoice(rule_id=rule_id)
-    elif rule_map is not None:
-        rules = parse_rule_map(rule_map)
-    elif base is not None:
-        rules = base.rules
-    else:
-        raise ValueProblem("Choose the conversion rule: --rule ID for every row, or --rule-map 'LEAD=1,PURCHASE=2'.")
-    table = open_table(
-        file,
-        sheet=sheet or (base.sheet if base else None),
-        header_row=header_row if header_row is not None else (base.header_row if base else None),
-    )
-    mapping = base.mapping if base else guess_mapping(table.columns, [row.values for row in table.sample(50)])
-    overrides: dict[Field, list[str]] = {}
+    rules = RuleChoice(rule_id=rule_id) if rule_id is not None else parse_rule_map(rule_map) if rule_map else None
+    columns: dict[Field, list[str]] = {}
     for item in maps:
         name, sep, column = item.partition("=")
         try:
@@ -121,46 +110,63 @@ def _build_import(
             raise ValueProblem(f"“{name}” is not a field; use one of: {known}.") from None
         if not sep or not column.strip():
             raise ValueProblem(f"Write --map as FIELD=COLUMN, for example --map email='Work Email' (got “{item}”).")
-        overrides.setdefault(target, []).append(column.strip())
-    for target, columns in overrides.items():
-        mapping = mapping.with_columns(target, columns)
-    mapping = replace(
-        mapping,
-        currency=normalise_currency(currency) if currency else mapping.currency,
-        value=parse_constant_value(value) if value else mapping.value,
-        event_name=event_name or mapping.event_name,
+        columns.setdefault(target, []).append(column.strip())
+    return Overrides(
+        rules=rules,
+        account_id=account_id,
+        columns=columns,
+        currency=normalise_currency(currency) if currency else None,
+        value=parse_constant_value(value) if value else None,
+        event_name=event_name,
+        timezone=timezone,
+        date_order=DateOrder[date_order.upper()] if date_order else None,
     )
-    order = DateOrder[date_order.upper()] if date_order else (base.date_order if base else DateOrder.AUTO)
-    options = ImportOptions(
-        rules=rules, mapping=mapping, timezone=timezone or (base.timezone if base else None), date_order=order
-    )
-    account = account_id if account_id is not None else (base.account_id if base else None)
-    if save_profile:
+
+
+def _stage_file(
+    file: Path, choices: dict[str, Any], require_account: bool = False
+) -> tuple[Journal, JobRecord, StageSummary]:
+    """Read, check and stage FILE into a new job; nothing is sent."""
+    profile_name, save_as = choices.pop("profile"), choices.pop("save_profile")
+    sheet, header_row = choices.pop("sheet"), choices.pop("header_row")
+    overrides = _overrides(**choices)
+    profile = load_profile(profile_name) if profile_name else None
+    if overrides.rules is None and profile is None:
+        raise ValueProblem("Choose the conversion rule: --rule ID for every row, or --rule-map 'LEAD=1,PURCHASE=2'.")
+    if require_account and overrides.account_id is None and (profile is None or profile.account_id is None):
+        raise ValueProblem("Choose the ad account: --account ID (see `capi-desktop accounts`) or --profile.")
+    plan = plan_import(inspect_file(file, sheet=sheet, header_row=header_row, profile=profile), profile, overrides)
+    if plan.inspected.header_note:
+        click.echo(plan.inspected.header_note, err=True)
+    if save_as:
         # Saving the same name as the profile used is how a user updates it.
-        overwrite = bool(profile) and save_profile.casefold() == (profile or "").casefold()
+        overwrite = profile is not None and save_as.casefold() == profile.name.casefold()
         save_profile_from_options(
-            save_profile,
-            account_id=account,
-            sheet=table.sheet,
-            header_row=table.header_row,
-            options=options,
+            save_as,
+            account_id=plan.account_id,
+            sheet=plan.table.sheet,
+            header_row=plan.table.header_row,
+            options=plan.options,
             overwrite=overwrite,
         )
-    return _Import(table, options, account)
+    staged = stage_job(paths.data_dir(), plan.table, plan.options, account_id=plan.account_id)
+    return staged.journal, staged.record, staged.summary
 
 
-def _stage_job(
-    file: Path, choices: dict[str, Any], require_account: bool = False
-) -> tuple[Table, Journal, StageSummary]:
-    """Read, check and stage FILE into a new job journal; nothing is sent."""
-    chosen = _build_import(file, **choices)
-    if require_account and chosen.account_id is None:
-        raise ValueProblem("Choose the ad account: --account ID (see `capi-desktop accounts`) or --profile.")
-    table, options = chosen.table, chosen.options
-    journal = create_job(paths.data_dir(), table, options, chosen.account_id)
-    with collector_paused():  # see collector_paused: bulk work, no reference cycles
-        summary = stage(table, options, journal, now_ms=int(time.time() * 1000))
-    return table, journal, summary
+@contextmanager
+def _plain_errors(action: str) -> Iterator[None]:
+    """A file, a choice or a job that cannot be used: one sentence and its exit code, never a traceback."""
+    try:
+        yield
+    except (SpreadsheetError, ValueProblem, JournalError, ProfileError, JobProblem, PreflightFailed) as exc:
+        _fail(f"{action}: {exc}", ExitCode.BAD_INPUT)
+    except UploadBusy as exc:
+        _fail(f"{action}: {exc}", ExitCode.BUSY)
+
+
+def _fail(message: str, code: ExitCode) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
 
 
 @main.command()
@@ -170,18 +176,15 @@ def _stage_job(
 @click.option("--problems", type=click.Path(path_type=Path), help="Write rows with problems to this .csv or .xlsx.")
 def preview(file: Path, as_json: bool, output: Path | None, problems: Path | None, **choices: Any) -> None:
     """Show what would be sent for FILE, without sending anything."""
-    try:
-        table, journal, summary = _stage_job(file, choices)
+    with _plain_errors(f"Cannot preview {file.name}"):
+        journal, record, summary = _stage_file(file, choices)
         with journal:
             if output is not None:
                 write_preview(journal, output)
             if problems is not None:
-                write_problems_report(table, journal, problems)
-    except (SpreadsheetError, ValueProblem, JournalError, ProfileError) as exc:
-        click.echo(f"Cannot preview {file.name}: {exc}", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
-    data = {"job": journal.job_id, **summary.to_dict()}
-    emit(as_json, data, lambda: _summary_text(summary, table, journal.meta(), output))
+                write_problems_report(source_table(record), journal, problems)
+    data = {"job": record.job_id, **summary.to_dict()}
+    emit(as_json, data, lambda: _summary_text(summary, record, output))
 
 
 @main.command()
@@ -191,6 +194,7 @@ def preview(file: Path, as_json: bool, output: Path | None, problems: Path | Non
 @click.option("--batch-size", type=click.IntRange(1, MAX_BATCH), default=MAX_BATCH, show_default=True)
 @click.option("--force-resend", is_flag=True, help="Also send rows already accepted in an earlier upload.")
 @click.option("--report", type=click.Path(path_type=Path), help="Write rows not sent (with why) to .csv or .xlsx.")
+@_wait_option
 def upload(
     file: Path,
     as_json: bool,
@@ -198,25 +202,23 @@ def upload(
     batch_size: int,
     force_resend: bool,
     report: Path | None,
+    wait: float,
     **choices: Any,
 ) -> None:
     """Check FILE, then send its conversions to LinkedIn in batches."""
-    try:
-        table, journal, summary = _stage_job(file, choices, require_account=True)
-    except (SpreadsheetError, ValueProblem, JournalError, ProfileError) as exc:
-        click.echo(f"Cannot upload {file.name}: {exc}", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
+    with _plain_errors(f"Cannot upload {file.name}"):
+        journal, record, summary = _stage_file(file, choices, require_account=True)
     with journal:
         if not as_json:
-            click.echo(_summary_text(summary, table, journal.meta(), None), err=True)
+            click.echo(_summary_text(summary, record, None), err=True)
         if dry_run:
             if report is not None:
-                write_problems_report(table, journal, report)
-            data = {"job": journal.job_id, "dry_run": True, **summary.to_dict()}
-            emit(as_json, data, lambda: f"Dry run: nothing was sent. Job {journal.job_id}.")
+                write_problems_report(source_table(record), journal, report)
+            data = {"job": record.job_id, "dry_run": True, **summary.to_dict()}
+            emit(as_json, data, lambda: f"Dry run: nothing was sent. Job {record.job_id}.")
             sys.exit(ExitCode.OK if summary.errors == 0 else ExitCode.SOME_NOT_SENT)
-        _deliver(journal, table, summary.errors, UploadConfig(batch_size=batch_size, force_resend=force_resend),
-                 report, as_json)  # fmt: skip
+        config = UploadConfig(batch_size=batch_size, force_resend=force_resend)
+        _deliver(journal, record, config, report, as_json, wait, f"Cannot upload {file.name}")
 
 
 @main.command()
@@ -224,20 +226,23 @@ def upload(
 @click.option("--batch-size", type=click.IntRange(1, MAX_BATCH), default=MAX_BATCH, show_default=True)
 @click.option("--report", type=click.Path(path_type=Path), help="Write rows not sent (with why) to .csv or .xlsx.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
-def resume(job: str, batch_size: int, report: Path | None, as_json: bool) -> None:
+@_wait_option
+def resume(job: str, batch_size: int, report: Path | None, as_json: bool, wait: float) -> None:
     """Continue an upload that was stopped, cancelled or interrupted (see `history` for job ids)."""
-    try:
-        journal = Journal(_find_job(job))
-    except JournalError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(ExitCode.BAD_INPUT)
+    with _plain_errors("Cannot resume"):
+        journal, record = open_job(find_job(paths.data_dir(), job))
     with journal:
-        meta = journal.meta()
-        if meta.get("account_id") is None:
-            click.echo("This job was a preview without an ad account; upload the file instead.", err=True)
-            sys.exit(ExitCode.BAD_INPUT)
-        errors = journal.counts().error
-        _deliver(journal, _source_table(meta), errors, UploadConfig(batch_size=batch_size), report, as_json)
+        with _plain_errors(f"Cannot resume {record.job_id}"):
+            if record.account_id is None:
+                raise JobProblem("This job was a preview without an ad account; upload the file instead.")
+            if record.state is JobState.STAGING:
+                click.echo(
+                    f"The rows of {record.source.name} were not all checked when this job stopped; checking them "
+                    "again…",
+                    err=True,
+                )
+                record = complete_staging(journal, record)
+        _deliver(journal, record, UploadConfig(batch_size=batch_size), report, as_json, wait, f"Cannot resume {job}")
 
 
 @main.command()
@@ -246,16 +251,23 @@ def history(as_json: bool) -> None:
     """Past upload jobs, newest first, with their counts."""
     jobs: list[dict[str, Any]] = []
     for job in list_jobs(paths.data_dir()):
-        if job.problem is not None:
-            jobs.append({"job": job.path.stem, "problem": job.problem})
+        record = job.record
+        if record is None:
+            jobs.append({"job": job.job_id, "problem": job.problem})
             continue
-        delivered = job.delivered
+        delivered, outcome = job.delivered, job.outcome
         jobs.append(
             {
-                "job": job.path.stem,
-                "source": job.meta.get("source_name"),
-                "account_id": job.meta.get("account_id"),
-                "created": job.meta.get("created"),
+                "job": job.job_id,
+                "source": record.source.name,
+                "account_id": record.account_id,
+                "account_name": record.account_name,
+                "rules": {str(r): record.rule_names.get(r, "") for r in record.rule_ids},
+                "created": record.created,
+                "state": record.state.value,
+                "status": job.status,
+                "outcome": outcome.value if outcome else None,
+                "resumable": job.resumable,
                 "rows": job.counts.total,
                 "errors": job.counts.error,
                 "accepted": delivered.accepted,
@@ -268,106 +280,80 @@ def history(as_json: bool) -> None:
     def text() -> str:
         if not jobs:
             return "No upload jobs yet."
-        lines = [f"{'JOB':24}  {'FILE':28}  {'ROWS':>8}  {'ACCEPTED':>8}  {'REJECTED':>8}  {'SKIPPED':>7}  {'LEFT':>7}"]
+        lines = [
+            f"{'JOB':24}  {'FILE':24}  {'STATUS':30}  {'ROWS':>8}  {'ACCEPTED':>8}  {'REJECTED':>8}  "
+            f"{'SKIPPED':>7}  {'LEFT':>7}"
+        ]
         for j in jobs:
             if "problem" in j:
                 lines.append(f"{j['job']:24}  {j['problem']}")
                 continue
             lines.append(
-                f"{j['job']:24}  {str(j['source'])[:28]:28}  {j['rows']:>8,}  {j['accepted']:>8,}  "
-                f"{j['rejected']:>8,}  {j['skipped_already_sent']:>7,}  {j['not_sent_yet']:>7,}"
+                f"{j['job']:24}  {str(j['source'])[:24]:24}  {j['status'][:30]:30}  {j['rows']:>8,}  "
+                f"{j['accepted']:>8,}  {j['rejected']:>8,}  {j['skipped_already_sent']:>7,}  {j['not_sent_yet']:>7,}"
             )
         return "\n".join(lines)
 
     emit(as_json, jobs, text)
 
 
-def _find_job(job: str) -> Path:
-    folder = jobs_dir(paths.data_dir())
-    matches = sorted(folder.glob(f"{job}*{JOB_SUFFIX}"))
-    if len(matches) != 1:
-        known = ", ".join(p.stem for p in sorted(folder.glob(f"*{JOB_SUFFIX}"))[-5:]) or "none yet"
-        what = "No job" if not matches else "More than one job"
-        raise JournalError(f"{what} matches “{job}”. Recent jobs: {known} (see `capi-desktop history`).")
-    return matches[0]
-
-
-def _source_table(meta: dict[str, Any]) -> Table | None:
-    """The job's spreadsheet for the report in the user's own columns, if it is still there unchanged."""
-    try:
-        table = open_table(
-            Path(meta.get("source_path", "")), sheet=meta.get("sheet"), header_row=meta.get("header_row")
-        )
-    except SpreadsheetError:
-        return None
-    return table if table.fingerprint == meta.get("fingerprint") else None
-
-
 def _deliver(
-    journal: Journal, table: Table | None, file_errors: int, config: UploadConfig, report: Path | None, as_json: bool
-) -> None:
-    """Run the upload engine for ``journal`` with the signed-in account, then summarise and exit."""
-    meta = journal.meta()
-    account_id = int(meta["account_id"])
+    journal: Journal,
+    record: JobRecord,
+    config: UploadConfig,
+    report: Path | None,
+    as_json: bool,
+    wait: float,
+    action: str,
+) -> NoReturn:
+    """Send the job with the signed-in account, then summarise and exit with the outcome's code."""
     with runtime_or_exit() as runtime:
-        _check_destination(runtime.auth.client(), account_id, journal)
         control = UploadControl()
         line = _TerminalLine(enabled=not as_json and sys.stderr.isatty())
         previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
         try:
-            with collector_paused(), runtime.upload_engine(journal, account_id, config) as engine:
-                result = engine.run(progress=line.show, control=control)
+            with _plain_errors(action):
+                result = send_job(
+                    runtime, journal, record, config=config, progress=line.show, control=control, wait_seconds=wait
+                )
+        except ImportCancelled:
+            _fail("Stopped while checking the rows; nothing was sent.", ExitCode.INTERRUPTED)
         finally:
             signal.signal(signal.SIGINT, previous)
             line.close()
     if report is not None:
-        write_problems_report(table, journal, report, include_warnings=False)
-    counts = result.progress.counts
+        write_problems_report(source_table(record), journal, report, include_warnings=False)
+    counts = result.counts
     summary = {
-        "job": journal.job_id,
+        "job": result.job_id,
         "outcome": result.outcome.value,
-        "rows": journal.counts().total,
-        "ok": journal.counts().ok,
-        "warnings": journal.counts().warning,
-        "errors": file_errors,
-        "sent": result.progress.sent_this_run,
+        "rows": result.rows.total,
+        "ok": result.rows.ok,
+        "warnings": result.rows.warning,
+        "errors": result.rows.error,
+        "sent": result.sent_this_run,
         "accepted": counts.accepted,
         "rejected": counts.rejected,
         "skipped_already_sent": counts.skipped,
-        "not_sent_yet": counts.pending + counts.in_flight,
-        "requests": result.progress.requests_today,
+        "not_sent_yet": result.left,
+        "requests": result.requests_today,
         "message": result.message,
     }
-    emit(as_json, summary, lambda: result.message + ("" if result.outcome is UploadOutcome.COMPLETED
-                                                      else f" Job: {journal.job_id}"))  # fmt: skip
-    if result.outcome is UploadOutcome.CANCELLED:
-        sys.exit(ExitCode.INTERRUPTED)
-    if result.outcome is UploadOutcome.STOPPED:
-        sys.exit(exit_code(result.failure) if result.failure else ExitCode.NETWORK)
-    sys.exit(ExitCode.OK if counts.rejected == 0 and file_errors == 0 else ExitCode.SOME_NOT_SENT)
+    if result.failure is not None:  # what stopped it, where errors go, in both forms
+        click.echo(f"{getattr(result.failure, 'title', 'Problem')}: {result.failure}", err=True)
+    job_hint = f" Job: {result.job_id}" if result.outcome is Outcome.STOPPED else ""
+    emit(as_json, summary, lambda: result.message + job_hint)
+    sys.exit(_exit_code(result))
 
 
-def _check_destination(client: LinkedInClient, account_id: int, journal: Journal) -> None:
-    """Refuse before sending anything when the account or a rule cannot take these conversions."""
-    role = client.ad_account_roles().get(account_id)
-    problem = None
-    if role is None:
-        problem = f"You have no access to ad account {account_id} (see `capi-desktop accounts`)."
-    elif role == "VIEWER":
-        problem = f"You are a Viewer on ad account {account_id}; LinkedIn accepts conversions only from managers."
-    else:
-        rules = {r.id: r for r in client.conversion_rules(account_id)}
-        for rule_id in journal.rule_ids():
-            rule = rules.get(rule_id)
-            if rule is None:
-                problem = f"Rule {rule_id} is not a Conversions API rule of ad account {account_id} (see `rules`)."
-            elif not rule.enabled:
-                problem = f"The rule “{rule.name}” ({rule_id}) is turned off; turn it on in Campaign Manager first."
-            if problem:
-                break
-    if problem:
-        click.echo(problem + " Nothing was sent.", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
+def _exit_code(result: UploadReport) -> ExitCode:
+    if result.outcome is Outcome.STOPPED:
+        if result.cancelled:
+            return ExitCode.INTERRUPTED
+        return exit_code(result.failure) if result.failure else ExitCode.NETWORK
+    if result.outcome is Outcome.ALL_ACCEPTED or (result.outcome is Outcome.NOTHING_NEW and not result.rows.error):
+        return ExitCode.OK
+    return ExitCode.SOME_NOT_SENT
 
 
 class _TerminalLine:
@@ -419,8 +405,8 @@ def template(path: Path) -> None:
     click.echo(f"Template written to {path}. Fill in one row per conversion, then use `upload` or the app.")
 
 
-def _summary_text(summary: StageSummary, table: Table, meta: dict[str, Any], output: Path | None) -> str:
-    mapping = ColumnMapping.from_dict(meta["mapping"])
+def _summary_text(summary: StageSummary, record: JobRecord, output: Path | None) -> str:
+    mapping = record.options.mapping
     mapped = ", ".join(f"{f.label} ← {' / '.join(cols)}" for f, cols in mapping.columns.items())
     lines = [
         f"Columns: {mapped}",

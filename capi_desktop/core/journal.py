@@ -221,13 +221,6 @@ class Journal:
                 "INSERT INTO rows(number, state, reason, event_id, rule_id, event_json) VALUES (?,?,?,?,?,?)", values
             )
 
-    def update_rows(self, rows: Iterable[JournalRow]) -> None:
-        with self._db:
-            self._db.executemany(
-                "UPDATE rows SET state=?, reason=?, event_id=?, rule_id=?, event_json=? WHERE number=?",
-                ((r.state.value, r.reason, r.event_id, r.rule_id, r.event_json, r.number) for r in rows),
-            )
-
     def flag_duplicates(self, candidates: Iterable[int]) -> list[str]:
         """Mark every later row whose rule and event id repeat an earlier sendable row; returns the event
         JSON of the rows marked. ``candidates`` are the numbers of the rows that may repeat another's

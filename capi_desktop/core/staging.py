@@ -14,7 +14,7 @@ import multiprocessing
 import operator
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -76,6 +76,19 @@ class ImportOptions:
             "timezone": self.timezone,
             "date_order": self.date_order.name,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ImportOptions:
+        """The options ``to_dict`` wrote; ``ValueError`` when they are not that."""
+        try:
+            return cls(
+                rules=RuleChoice.from_dict(data["rules"]),
+                mapping=ColumnMapping.from_dict(data["mapping"]),
+                timezone=data.get("timezone"),
+                date_order=DateOrder[str(data.get("date_order") or "AUTO")],
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not import options: {exc}") from exc
 
 
 @dataclass(frozen=True)

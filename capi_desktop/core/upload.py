@@ -5,8 +5,9 @@ batch goes out. It can be cancelled, paused and resumed, also after the process 
 Exactly once, as far as the API allows: a batch is marked in flight before it is sent and its answer
 is recorded in the journal in one transaction. Rows accepted before a crash are never sent again. A
 batch whose answer was lost (a dropped connection, a crash mid-request) is resent with the same event
-ids, which is how LinkedIn can recognise the repeat. The sent-ledger receives the job's accepted
-events when the run stops (see ``core.ledger``).
+ids, which is how LinkedIn can recognise the repeat. Each batch's accepted events reach the sent-ledger
+before the journal records the answer (see ``core.ledger``), so a run that starts after this one stops
+or dies never sends them again, and a lost batch the ledger knows was answered is not resent.
 """
 
 from __future__ import annotations
@@ -164,6 +165,7 @@ class UploadEngine:
         self._requests_today = self.pacer.used_today()
         self._cursor = 0
         self.ledger.begin(self.journal, self.account_id)
+        self._report(self._progress())  # where the job stands before the first answer
         # One sender thread: while a batch is on the wire, the next one is read and marked in flight.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="capi-send") as wire:
             try:
@@ -186,7 +188,6 @@ class UploadEngine:
                 return UploadResult(stop.outcome, self._progress(), stop.message, stop.failure)
             finally:
                 self._release_unsent()
-                self.ledger.sync(self.journal.job_id, self.journal.path)
         counts = self._counts
         message = (
             f"Upload finished: {counts.accepted:,} accepted, {counts.rejected:,} rejected by LinkedIn, "
@@ -223,7 +224,16 @@ class UploadEngine:
             self._update(in_flight=-len(rows))
 
     def _resend_lost(self, batch: int, rows: list[Outgoing], control: UploadControl, wire: ThreadPoolExecutor) -> None:
-        """A batch from an earlier run whose answer was never recorded."""
+        """A batch from an earlier run whose answer was never recorded in the journal."""
+        keys = [(r.rule_id, r.event_id) for r in rows]
+        answered = self.ledger.recorded_by(self.journal.job_id, self.account_id, keys)
+        if answered:
+            # LinkedIn answered and the ledger heard it; the run died before the journal did.
+            lost = "LinkedIn did not accept this event (its reason was lost when the app stopped)."
+            refused = [(r.number, lost) for r, key in zip(rows, keys, strict=True) if key not in answered]
+            self.journal.accept_batch(batch, self._now_ms(), rejected=refused)
+            self._update(in_flight=-len(rows), accepted=len(rows) - len(refused), rejected=len(refused))
+            return
         logger.info("Resending %d events whose answer was lost, with the same event ids", len(rows))
         self._attempt(batch, rows, control, wire, None)
 
@@ -286,11 +296,14 @@ class UploadEngine:
 
     def _accepted(self, batch: int, rows: list[Outgoing], statuses: Sequence[int]) -> None:
         now = self._now_ms()
-        refused = [
-            (r.number, f"LinkedIn answered {status} for this event.")
-            for r, status in zip(rows, statuses, strict=True)
-            if not 200 <= status < 300
-        ]
+        refused = []
+        taken = []
+        for r, status in zip(rows, statuses, strict=True):
+            if 200 <= status < 300:
+                taken.append((r.rule_id, r.event_id))
+            else:
+                refused.append((r.number, f"LinkedIn answered {status} for this event."))
+        self.ledger.record(self.journal.job_id, self.account_id, taken, now)
         self.journal.accept_batch(batch, now, rejected=refused)
         self._sent += len(rows)
         self._update(in_flight=-len(rows), accepted=len(rows) - len(refused), rejected=len(refused))

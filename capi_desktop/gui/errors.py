@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from capi_desktop import paths
+from capi_desktop.app import JobProblem, PreflightFailed, UploadBusy
 from capi_desktop.core.journal import JournalError
 from capi_desktop.core.keychain import KeychainError
 from capi_desktop.core.problems import ValueProblem
@@ -52,8 +53,12 @@ def describe(exc: BaseException) -> ErrorMessage:
         return ErrorMessage(exc.title, str(exc))
     if isinstance(exc, SettingsError):
         return ErrorMessage("Settings problem", str(exc))
-    if isinstance(exc, JournalError):
+    if isinstance(exc, JournalError | JobProblem):
         return ErrorMessage("Upload job problem", str(exc))
+    if isinstance(exc, PreflightFailed):
+        return ErrorMessage("LinkedIn cannot take these conversions", str(exc))
+    if isinstance(exc, UploadBusy):
+        return ErrorMessage("Another upload is sending", str(exc))
     if isinstance(exc, SpreadsheetError | ValueProblem | ProfileError):
         return ErrorMessage("Please check", str(exc))
     return ErrorMessage(

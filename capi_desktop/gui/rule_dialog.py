@@ -227,13 +227,6 @@ class NewRuleDialog(QDialog):
                 found.append(int(item.data(Qt.ItemDataRole.UserRole)))
         return found
 
-    def set_campaigns_checked(self, campaign_ids: Sequence[int]) -> None:
-        wanted = set(campaign_ids)
-        for index in range(self.campaign_list.count()):
-            item = self.campaign_list.item(index)
-            checked = int(item.data(Qt.ItemDataRole.UserRole)) in wanted
-            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-
     @property
     def is_busy(self) -> bool:
         return self._worker is not None

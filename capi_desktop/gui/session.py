@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from capi_desktop.app import JobRecord, UploadReport
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.mapping import RuleChoice
 from capi_desktop.core.profiles import Profile
 from capi_desktop.core.reading import Table
 from capi_desktop.core.staging import ImportOptions, StageSummary
-from capi_desktop.core.upload import UploadResult
 from capi_desktop.linkedin.models import AdAccount, ConversionRule
 
 
@@ -28,11 +28,13 @@ class UploadSession:
     table: Table | None = None
     options: ImportOptions | None = None
     journal: Journal | None = None  # the staged job; the Upload page sends from it
+    record: JobRecord | None = None  # what that job is, as its journal records it
     summary: StageSummary | None = None
-    result: UploadResult | None = None
+    result: UploadReport | None = None  # how the last run of the job ended
     report_path: Path | None = None  # where the problems report was written, if it was
 
     def close(self) -> None:
         if self.journal is not None:
             self.journal.close()
             self.journal = None
+        self.record = None

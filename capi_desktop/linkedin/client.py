@@ -101,20 +101,20 @@ class LinkedInClient:
 
     def ad_accounts(self) -> list[AdAccount]:
         """Every ad account the signed-in member has a role on, with its name, currency and status."""
-        accounts = []
-        for account_id, role in self.ad_account_roles().items():
-            details = self._get(f"/adAccounts/{account_id}")
-            accounts.append(
-                AdAccount(
-                    id=account_id,
-                    name=str(details.get("name") or f"Account {account_id}"),
-                    currency=str(details.get("currency", "")),
-                    status=str(details.get("status", "")),
-                    role=role,
-                    test=bool(details.get("test", False)),
-                )
-            )
+        accounts = [self.ad_account(account_id, role) for account_id, role in self.ad_account_roles().items()]
         return sorted(accounts, key=lambda a: (not a.can_upload, a.name.casefold()))
+
+    def ad_account(self, account_id: int, role: str) -> AdAccount:
+        """One ad account's name, currency and status, with the member's ``role`` on it."""
+        details = self._get(f"/adAccounts/{account_id}")
+        return AdAccount(
+            id=account_id,
+            name=str(details.get("name") or f"Account {account_id}"),
+            currency=str(details.get("currency", "")),
+            status=str(details.get("status", "")),
+            role=role,
+            test=bool(details.get("test", False)),
+        )
 
     # -- conversion rules ----------------------------------------------------------------------
 
@@ -177,10 +177,6 @@ class LinkedInClient:
             self._call("PUT", f"/campaignConversions/{key}", body=body, retry=True)
 
     # -- conversion events ---------------------------------------------------------------------
-
-    def send_event(self, event_json: str) -> None:
-        """Send one event given as its exact JSON text (what the preview showed is what is sent)."""
-        self._call("POST", "/conversionEvents", body=event_json.encode(), retry=False)
 
     def send_events(self, events_json: Sequence[str]) -> BatchResult:
         """Send a batch (up to 5,000) of events, each given as its exact JSON text."""

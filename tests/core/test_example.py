@@ -9,8 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from capi_desktop.core.example import EXAMPLE, HEADER, HEADER_ROW, TITLE, example_path, example_rows, write_example
-from capi_desktop.core.jobs import create_job, discard_job, job_meta
-from capi_desktop.core.journal import Journal, RowState
+from capi_desktop.core.journal import Journal, RowState, journal_path, new_job_id
 from capi_desktop.core.mapping import Field, RuleChoice, guess_mapping
 from capi_desktop.core.reading import list_sheets, open_table
 from capi_desktop.core.staging import ImportOptions, StageSummary, stage
@@ -22,7 +21,7 @@ def _stage(path: Path, now: datetime, tmp_path: Path, timezone: str = "Europe/Be
     table = open_table(path)
     mapping = guess_mapping(table.columns, [row.values for row in table.sample(50)])
     options = ImportOptions(rules=RuleChoice(rule_id=RULE), mapping=mapping, timezone=timezone)
-    journal = create_job(tmp_path / "data", table, options, account_id=507404993)
+    journal = Journal(journal_path(tmp_path / "data", new_job_id()), create=True)
     return journal, stage(table, options, journal, now_ms=int(now.timestamp() * 1000))
 
 
@@ -91,18 +90,3 @@ def test_dates_follow_now_and_the_same_now_gives_the_same_rows() -> None:
     assert all(m <= naive_now - timedelta(days=1) for m in moments)
     assert sum(m < naive_now - timedelta(days=90) for m in moments) == 5
     assert example_rows(now + timedelta(days=30))[0][column] != rows[0][column]
-
-
-def test_job_meta_has_the_keys_resume_and_history_read(tmp_path: Path) -> None:
-    path = write_example(tmp_path / "example.xlsx")
-    table = open_table(path)
-    options = ImportOptions(rules=RuleChoice(rule_id=RULE), mapping=guess_mapping(table.columns, []))
-    journal = create_job(tmp_path / "data", table, options, account_id=507404993)
-    assert journal.path.parent == tmp_path / "data" / "jobs"
-    meta = journal.meta()
-    assert meta == job_meta(table, options, 507404993, created=meta["created"])
-    assert {"account_id", "source_name", "source_path", "fingerprint", "sheet", "header_row", "created"} <= set(meta)
-    assert meta["source_name"] == "example.xlsx" and meta["source_path"] == str(path.resolve())
-    assert meta["rules"] == {"rule_id": RULE, "by_event": {}}
-    discard_job(journal)
-    assert list((tmp_path / "data" / "jobs").iterdir()) == []

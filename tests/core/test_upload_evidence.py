@@ -36,8 +36,9 @@ ROWS = 100_000
 def staged_journal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """100,000 rows staged once (staging is the slow part); each test works on its own copy."""
     folder = tmp_path_factory.mktemp("staged")
-    journal = stage_file(write_leads(folder / "leads.csv", ROWS), folder / "template.capijob", seed.RULE_USD_LEAD)
-    journal.set_meta({"account_id": seed.ACCOUNT_USD, "source_name": "leads.csv"})
+    journal = stage_file(
+        write_leads(folder / "leads.csv", ROWS), folder / "template.capijob", seed.RULE_USD_LEAD, seed.ACCOUNT_USD
+    )
     assert journal.delivery_counts().sendable == ROWS
     journal.close()
     yield folder / "template.capijob"
@@ -123,8 +124,8 @@ def test_100k_rows_survive_sigkill_at_random_points(
 def test_a_killed_upload_is_known_to_the_next_job_of_the_same_file(
     staged_journal: Path, sandbox: SandboxServer, app_home: Path
 ) -> None:
-    """The sent-ledger receives a job's accepted events when its run stops; a SIGKILL skips that, so the
-    next upload of any job copies them first. Without it, the second job would send everything again."""
+    """The sent-ledger receives each batch's accepted events as LinkedIn answers, so a SIGKILL loses at most
+    the batch in flight. Without it, the second job would send everything again."""
     batch = 2000
     first, second = "20261123-000000-killed", "20261123-000001-again"
     for job in (first, second):

@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from capi_desktop.app.record import JobState, new_record, write_record
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.ledger import SentLedger
 from capi_desktop.core.mapping import RuleChoice, guess_mapping
@@ -33,11 +34,14 @@ def write_leads(path: Path, count: int, start: int = 0) -> Path:
     return path
 
 
-def stage_file(path: Path, journal_path: Path, rule_id: int) -> Journal:
+def stage_file(path: Path, journal_path: Path, rule_id: int, account_id: int | None = None) -> Journal:
+    """Stage ``path`` into ``journal_path``, recorded as a staged job of ``account_id`` (as the app records it)."""
     table = open_table(path)
     journal = Journal(journal_path, create=True)
     options = ImportOptions(rules=RuleChoice(rule_id=rule_id), mapping=guess_mapping(table.columns, []))
+    record = new_record(journal.job_id, table, options, account_id)
     stage(table, options, journal, now_ms=int(datetime.now(UTC).timestamp() * 1000))
+    write_record(journal, record.moved_to(JobState.STAGED))
     return journal
 
 

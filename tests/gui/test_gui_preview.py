@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from capi_desktop import paths
-from capi_desktop.core.jobs import create_job
+from capi_desktop.app import stage_job
 from capi_desktop.core.journal import Journal, JournalRow, RowState
 from capi_desktop.core.mapping import RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
-from capi_desktop.core.staging import ImportOptions, StageSummary, stage
+from capi_desktop.core.staging import ImportOptions, StageSummary
 from capi_desktop.gui.pages.preview import LEAVES_TEXT, PreviewPage, upload_button_text
 from capi_desktop.gui.preview_model import CACHE_PAGES, LOADING, PAGE_SIZE, Column, PreviewModel, RowFilter
 from capi_desktop.gui.wizard import PageId, UploadWizard
@@ -59,10 +59,8 @@ def stage_workbook(path: Path, rows: list[list[object]]) -> tuple[Journal, Stage
     table = open_table(path)
     mapping = guess_mapping(table.columns, [r.values for r in table.sample(50)])
     options = ImportOptions(rules=RuleChoice(rule_id=RULE_ID), mapping=mapping, timezone="Europe/Berlin")
-    journal = create_job(paths.data_dir(), table, options, 507404993)
-    summary = stage(table, options, journal, now_ms=int(datetime.now(UTC).timestamp() * 1000))
-    table.release()
-    return journal, summary, options
+    staged = stage_job(paths.data_dir(), table, options, account_id=507404993)
+    return staged.journal, staged.summary, options
 
 
 def open_preview(wizard: UploadWizard, path: Path, rows: list[list[object]]) -> PreviewPage:

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
 
 from capi_desktop import paths
+from capi_desktop.app import JobState
 from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.example import EXAMPLE
-from capi_desktop.core.jobs import job_meta
 from capi_desktop.core.journal import jobs_dir
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
 from capi_desktop.core.profiles import Profile
@@ -321,11 +321,13 @@ def test_the_example_spreadsheet_opens_and_stages_to_its_designed_counts(
     assert (summary.ok, summary.warnings, summary.errors) == (EXAMPLE.ok, EXAMPLE.warnings, EXAMPLE.errors)
     assert journal.count() == 200
     assert session.options is not None and session.table is page.table
-    # The same job settings the command line writes, so `capi-desktop resume` and `history` know GUI jobs.
-    meta = journal.meta()
+    # The same job record the command line writes, so `capi-desktop resume` and `history` know GUI jobs.
+    record = session.record
     account, rules = destination
-    assert meta == job_meta(page.table, session.options, account.id, created=meta["created"])
-    assert meta["rules"]["rule_id"] == rules[0].id
+    assert record is not None and record.state is JobState.STAGED and record.options == session.options
+    assert (record.account_id, record.account_name) == (account.id, account.name)
+    assert record.rule_ids == [rules[0].id] and record.rule_names[rules[0].id] == rules[0].name
+    assert record.source.name == page.table.path.name and record.source.fingerprint == page.table.fingerprint
     assert journal.path.parent == jobs_dir(paths.data_dir())
 
 

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from capi_desktop import paths
-from capi_desktop.core.jobs import create_job
+from capi_desktop.app import stage_job as stage_app_job
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.mapping import RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
-from capi_desktop.core.staging import ImportOptions, stage
+from capi_desktop.core.staging import ImportOptions
 from capi_desktop.core.upload import UploadConfig, UploadOutcome
 from capi_desktop.gui.pages.sign_in import SignInState
 from capi_desktop.gui.pages.upload import STOP_LABEL, UploadPage, UploadState
@@ -57,9 +57,7 @@ def stage_job(folder: Path, count: int, bad: Sequence[int] = (), name: str = "le
     """Stage a spreadsheet into a job journal in the app's data folder, as the Spreadsheet page does."""
     table = open_table(write_leads(folder / name, count, bad))
     options = ImportOptions(rules=RuleChoice(rule_id=seed.RULE_USD_LEAD), mapping=guess_mapping(table.columns, []))
-    journal = create_job(paths.data_dir(), table, options, seed.ACCOUNT_USD)
-    stage(table, options, journal, now_ms=int(time.time() * 1000))
-    return journal
+    return stage_app_job(paths.data_dir(), table, options, account_id=seed.ACCOUNT_USD).journal
 
 
 def usd_account() -> AdAccount:

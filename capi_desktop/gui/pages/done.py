@@ -10,9 +10,7 @@ import html
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import PySide6
 from PySide6.QtCore import QStandardPaths, QUrl, qVersion
@@ -30,16 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import __version__, paths
-from capi_desktop.core.dates import DateOrder
-from capi_desktop.core.journal import DeliveryCounts, Journal
-from capi_desktop.core.mapping import ColumnMapping, RuleChoice
+from capi_desktop.app import Outcome, UploadReport, open_job, report_of, source_table
+from capi_desktop.core.journal import Journal
 from capi_desktop.core.profiles import Profile, ProfileError
-from capi_desktop.core.reading import SpreadsheetError, Table, open_table
 from capi_desktop.core.reports import write_problems_report
 from capi_desktop.core.settings import SettingsError
 from capi_desktop.core.staging import ImportOptions
 from capi_desktop.core.support import JobSnapshot, recent_log_lines, system_info, write_support_bundle
-from capi_desktop.core.upload import REPORTING_NOTE, UploadOutcome
+from capi_desktop.core.upload import REPORTING_NOTE
 from capi_desktop.gui.errors import log_file, show_error
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.pages.sign_in import UrlOpener
@@ -59,6 +55,7 @@ from capi_desktop.runtime import Runtime, client_secret_entry
 logger = logging.getLogger(__name__)
 
 WARNING_ORANGE = "#B24020"
+NEUTRAL_GREY = "#5E6A75"
 
 # (parent, caption, suggested path, file filter) -> the chosen path, or "" when the user cancelled.
 AskSavePath = Callable[[QWidget, str, str, str], str]
@@ -88,27 +85,6 @@ def reports_dir() -> Path:
     return paths.data_dir() / "reports"
 
 
-@dataclass(frozen=True)
-class Figures:
-    """What the summary shows, from the journal (the single source of truth) and the last run."""
-
-    counts: DeliveryCounts
-    file_errors: int
-    outcome: UploadOutcome | None
-
-    @property
-    def not_sent_yet(self) -> int:
-        return self.counts.pending + self.counts.in_flight
-
-    @property
-    def problem_rows(self) -> int:
-        return self.counts.rejected + self.file_errors
-
-    @property
-    def resumable(self) -> bool:
-        return self.not_sent_yet > 0
-
-
 class DonePage(WizardPage):
     def __init__(
         self,
@@ -124,7 +100,7 @@ class DonePage(WizardPage):
         self.ask_save_path: AskSavePath = _ask_save_path
         self.ask_text: AskText = _ask_text
         self.confirm: Confirm = _confirm
-        self.figures: Figures | None = None
+        self.figures: UploadReport | None = None
         self.bundle_path: Path | None = None
         self._build()
 
@@ -235,39 +211,37 @@ class DonePage(WizardPage):
             self._set_title("Nothing was sent")
             self.headline.setText("There is no upload to summarise.")
             return
-        counts = journal.delivery_counts() if result is None else result.progress.counts
-        summary = self._session.summary  # the staging summary of this job, when it was staged in this session
-        errors = summary.errors if summary is not None else journal.counts().error
-        self.figures = Figures(counts, errors, result.outcome if result else None)
-        self._show_figures(self.figures)
+        record = self._session.record
+        if result is None and record is not None:
+            result = report_of(journal, record)  # nothing sent in this visit: the job as its journal has it
+        self.figures = result
+        if result is not None:
+            self._show_figures(result)
 
     def _set_title(self, title: str) -> None:
         self.setTitle(f'<span style="font-size: large">{html.escape(title)}</span>')
 
-    def _show_figures(self, f: Figures) -> None:
+    def _show_figures(self, f: UploadReport) -> None:
         c = f.counts
-        finished = not f.resumable
-        self._set_title("Upload finished" if finished else "Upload not finished yet")
+        resumable = f.outcome is Outcome.STOPPED
+        self._set_title("Upload not finished yet" if resumable else "Upload finished")
         self.setSubTitle(
-            "Here is what happened to every row of your spreadsheet."
-            if finished
-            else "Some rows are not sent yet. Nothing is lost: you can resume the upload any time."
+            "Some rows are not sent yet. Nothing is lost: you can resume the upload any time."
+            if resumable
+            else "Here is what happened to every row of your spreadsheet."
         )
-        self.mark.setText("✓" if finished else "!")
-        colour = SUCCESS_GREEN if finished else WARNING_ORANGE
+        mark, colour = _MARKS[f.outcome]
+        self.mark.setText(mark)
         self.mark.setStyleSheet(
             f"#badge {{ background: {colour}; color: white; border-radius: 14px; font-weight: bold; }}"
         )
-        self.headline.setText(
-            f"{c.accepted:,} conversion{'s' if c.accepted != 1 else ''} accepted by LinkedIn"
-            + ("" if finished else f"; {f.not_sent_yet:,} not sent yet")
-        )
+        self.headline.setText(f.headline)
         values = {
             "accepted": c.accepted,
             "rejected": c.rejected,
             "skipped": c.skipped,
-            "errors": f.file_errors,
-            "left": f.not_sent_yet,
+            "errors": f.rows.error,
+            "left": f.left,
         }
         for key, (value, label) in self._figure_labels.items():
             value.setText(f"{values[key]:,}")
@@ -275,14 +249,11 @@ class DonePage(WizardPage):
             value.setVisible(shown)
             label.setVisible(shown)
         self.reporting_note.setVisible(c.accepted > 0)
-        if f.resumable:
-            why = ""
-            result = self._session.result
-            if result is not None and result.outcome is UploadOutcome.STOPPED:
-                why = f" It stopped because: {result.message}"
+        if resumable:
+            why = f" It stopped because: {f.stop_reason}" if f.stop_reason and not f.cancelled else ""
             self.resume_notice.show_messages(
                 (
-                    f"{f.not_sent_yet:,} rows are not sent yet.{why}\n"
+                    f"{f.left:,} rows are not sent yet.{why}\n"
                     "Send them now with “Resume the upload now”, or later: choose “Resume an unfinished "
                     "upload” on the first page (also after closing the app). Rows already sent are never "
                     "sent twice.",
@@ -290,12 +261,12 @@ class DonePage(WizardPage):
             )
         else:
             self.resume_notice.show_messages(())
-        self.resume_now_button.setVisible(f.resumable)
-        has_problems = f.problem_rows > 0
+        self.resume_now_button.setVisible(resumable)
+        has_problems = f.not_sent > 0
         self.open_report_button.setEnabled(has_problems)
         self.save_report_button.setEnabled(has_problems)
         self.report_label.setText(
-            f"{f.problem_rows:,} {'rows need' if f.problem_rows != 1 else 'row needs'} a look: the report lists "
+            f"{f.not_sent:,} {'rows need' if f.not_sent != 1 else 'row needs'} a look: the report lists "
             "them in your own columns, with the reason for each."
             if has_problems
             else "No row needs a look: nothing was rejected and the file had no errors."
@@ -329,8 +300,9 @@ class DonePage(WizardPage):
         table = self._session.table
 
         def write(cancel: threading.Event, progress: object) -> Path:
-            with Journal(job_path) as own:
-                source = table if table is not None else _source_table(own.meta())
+            own, record = open_job(job_path)
+            with own:
+                source = table if table is not None else source_table(record)
                 write_problems_report(source, own, path, include_warnings=False)
             return path
 
@@ -349,15 +321,16 @@ class DonePage(WizardPage):
 
     def profile_choices(self) -> tuple[int | None, str | None, int | None, ImportOptions] | None:
         """The account, sheet, header row and import options behind this job (the session's or the job's)."""
-        session = self._session
-        meta: dict[str, Any] = session.journal.meta() if session.journal is not None else {}
-        options = session.options or _options_from_meta(meta)
+        session, record = self._session, self._session.record
+        options = session.options or (record.options if record is not None else None)
         if options is None:
             return None
-        account_id = session.account.id if session.account is not None else meta.get("account_id")
-        sheet = session.table.sheet if session.table is not None else meta.get("sheet")
-        header_row = session.table.header_row if session.table is not None else meta.get("header_row")
-        return account_id, sheet, header_row, options
+        account_id = session.account.id if session.account is not None else record.account_id if record else None
+        if session.table is not None:
+            return account_id, session.table.sheet, session.table.header_row, options
+        if record is not None:
+            return account_id, record.source.sheet, record.source.header_row, options
+        return account_id, None, None, options
 
     def _save_profile(self) -> None:
         choices = self.profile_choices()
@@ -476,7 +449,7 @@ class DonePage(WizardPage):
     # -- helpers ---------------------------------------------------------------------------------
 
     def _busy(self, busy: bool) -> None:
-        has_problems = self.figures is not None and self.figures.problem_rows > 0
+        has_problems = self.figures is not None and self.figures.not_sent > 0
         for button in (self.open_report_button, self.save_report_button):
             button.setEnabled(not busy and has_problems)
         for button in (self.save_profile_button, self.bundle_button, self.resume_now_button, self.another_button):
@@ -493,33 +466,18 @@ class DonePage(WizardPage):
             show_error(self, exc)
 
 
+# The mark beside the headline: a ✓ only when everything was accepted.
+_MARKS = {
+    Outcome.ALL_ACCEPTED: ("✓", SUCCESS_GREEN),
+    Outcome.SOME_REFUSED: ("!", WARNING_ORANGE),
+    Outcome.NONE_ACCEPTED: ("✕", WARNING_ORANGE),
+    Outcome.NOTHING_NEW: ("=", NEUTRAL_GREY),
+    Outcome.STOPPED: ("!", WARNING_ORANGE),
+}
+
+
 def _documents() -> str:
     return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-
-
-def _source_table(meta: dict[str, Any]) -> Table | None:
-    """The job's spreadsheet for the report in the user's own columns, if it is still there unchanged."""
-    source = meta.get("source_path")
-    if not source:
-        return None
-    try:
-        table = open_table(Path(source), sheet=meta.get("sheet"), header_row=meta.get("header_row"))
-    except SpreadsheetError:
-        return None
-    return table if table.fingerprint == meta.get("fingerprint") else None
-
-
-def _options_from_meta(meta: dict[str, Any]) -> ImportOptions | None:
-    """The import choices a job was staged with, as its journal recorded them."""
-    try:
-        return ImportOptions(
-            rules=RuleChoice.from_dict(meta["rules"]),
-            mapping=ColumnMapping.from_dict(meta["mapping"]),
-            timezone=meta.get("timezone"),
-            date_order=DateOrder[str(meta.get("date_order") or "AUTO")],
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def _known_secrets(runtime: Runtime) -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,15 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import paths
-from capi_desktop.collector import collector_paused
+from capi_desktop.app import InspectedFile, StagedJob, inspect_file, merge_mapping, release_job, stage_job
 from capi_desktop.core.dates import DateOrder, local_timezone, resolve_timezone
-from capi_desktop.core.jobs import create_job, discard_job, has_deliveries
-from capi_desktop.core.journal import Journal, JournalError
-from capi_desktop.core.mapping import ColumnMapping, Field, guess_mapping, parse_constant_value
+from capi_desktop.core.journal import JournalError
+from capi_desktop.core.mapping import ColumnMapping, Field, parse_constant_value
 from capi_desktop.core.money import normalise_currency
 from capi_desktop.core.problems import ValueProblem
-from capi_desktop.core.reading import SpreadsheetError, Table, list_sheets, open_table
-from capi_desktop.core.staging import ImportCancelled, ImportOptions, StageSummary, stage
+from capi_desktop.core.reading import SpreadsheetError, Table
+from capi_desktop.core.staging import ImportCancelled, ImportOptions
 from capi_desktop.gui.mapping_table import MappingTable, column_samples
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.session import UploadSession
@@ -66,7 +64,6 @@ logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
 FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.tsv *.txt);;All files (*)"
-SAMPLE_ROWS = 50  # rows the mapping is guessed from and the examples are picked from
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "JPY", "INR", "BRL")
 DATE_ORDERS = (
     (DateOrder.AUTO, "Automatic (from the dates themselves)"),
@@ -105,18 +102,17 @@ def dropped_file(mime: QMimeData) -> Path | None:
 
 @dataclass(frozen=True)
 class OpenedFile:
-    path: Path
-    sheets: list[str]
-    table: Table
-    guess: ColumnMapping
-    samples: list[list[str]]
+    inspected: InspectedFile
+    samples: list[list[str]]  # each column's examples, as shown
     zones: list[str] | None  # the time zone names, loaded with the first file
 
+    @property
+    def path(self) -> Path:
+        return self.inspected.path
 
-@dataclass(frozen=True)
-class StagedJob:
-    journal: Journal
-    summary: StageSummary
+    @property
+    def table(self) -> Table:
+        return self.inspected.table
 
 
 @dataclass(frozen=True)
@@ -137,9 +133,7 @@ class SpreadsheetPage(WizardPage):
         )
         self._mode = mode
         self._session = session
-        # Replaceable by tests: the file dialog, and the clock the 90-day window is measured from.
-        self.choose_file: FileChooser = browse_for_spreadsheet
-        self.clock: Callable[[], float] = time.time
+        self.choose_file: FileChooser = browse_for_spreadsheet  # replaceable by tests
         self._table: Table | None = None
         self._busy = False
         self._message: str | None = None  # an open failure, a stopped import, or the date-order question
@@ -450,8 +444,6 @@ class SpreadsheetPage(WizardPage):
         self, path: Path, *, sheet: str | None, header_row: int | None, fresh: bool, write_example: bool = False
     ) -> None:
         profile = self._session.profile if fresh else None
-        wanted_sheet = sheet or (profile.sheet if profile else None)
-        wanted_header = header_row if header_row is not None else (profile.header_row if profile else None)
         need_zones = self.timezone_combo.count() <= 1
 
         def task(cancel: threading.Event, progress: Progress) -> OpenedFile:
@@ -459,19 +451,10 @@ class SpreadsheetPage(WizardPage):
                 from capi_desktop.core.example import write_example as write
 
                 write(path)
-            sheets = list_sheets(path)
-            chosen = wanted_sheet if wanted_sheet in sheets else None
-            try:
-                table = open_table(path, sheet=chosen, header_row=wanted_header)
-            except SpreadsheetError:
-                if not fresh or wanted_header is None:
-                    raise
-                table = open_table(path, sheet=chosen)  # the profile's header row does not fit this file
-            rows = [row.values for row in table.sample(SAMPLE_ROWS)]
+            inspected = inspect_file(path, sheet=sheet, header_row=header_row, profile=profile)
             zones = sorted(available_timezones()) if need_zones else None
-            return OpenedFile(
-                path, sheets, table, guess_mapping(table.columns, rows), column_samples(table.columns, rows), zones
-            )
+            table = inspected.table
+            return OpenedFile(inspected, column_samples(table.columns, inspected.samples), zones)
 
         self._message = None
         self._set_busy(f"Opening “{path.name}”…", cancellable=False)
@@ -493,18 +476,20 @@ class SpreadsheetPage(WizardPage):
         self.file_label.setText(opened.path.name)
         self.file_label.setToolTip(str(opened.path))
         self.sheet_combo.clear()
-        self.sheet_combo.addItems(opened.sheets)
+        self.sheet_combo.addItems(opened.inspected.sheets)
         if table.sheet is not None:
             self.sheet_combo.setCurrentText(table.sheet)
         for widget in (self.sheet_label, self.sheet_combo):
-            widget.setVisible(bool(opened.sheets))  # text files have no sheets
-        self.sheet_combo.setEnabled(len(opened.sheets) > 1)
+            widget.setVisible(bool(opened.inspected.sheets))  # text files have no sheets
+        self.sheet_combo.setEnabled(len(opened.inspected.sheets) > 1)
         self.header_spin.blockSignals(True)
         self.header_spin.setValue(table.header_row)
         self.header_spin.blockSignals(False)
         self.mapping_table.set_columns(table.columns, opened.samples, mapping)
-        if fresh and opened.guess.currency and not self._currency_edited:
-            self._set_currency(opened.guess.currency)  # "Amount (EUR)": the header says it
+        if fresh and opened.inspected.guess.currency and not self._currency_edited:
+            self._set_currency(opened.inspected.guess.currency)  # "Amount (EUR)": the header says it
+        if opened.inspected.header_note:
+            self._message = opened.inspected.header_note
         self._refresh_event_row()
         self.stack.setCurrentWidget(self.mapping_view)
         self._set_idle()
@@ -512,22 +497,8 @@ class SpreadsheetPage(WizardPage):
 
     def _initial_mapping(self, opened: OpenedFile, fresh: bool) -> dict[Field, tuple[str, ...]]:
         """The guess, overridden by the profile's choices wherever the profile's columns are in this file."""
-        chosen = dict(opened.guess.columns)
-        profile = self._session.profile
-        if not fresh or profile is None:
-            return chosen
-        for target, names in profile.mapping.columns.items():
-            present = tuple(name for name in names if name in opened.table.columns)
-            if not present:
-                continue
-            for other in list(chosen):
-                rest = tuple(name for name in chosen[other] if name not in present)
-                if rest:
-                    chosen[other] = rest
-                else:
-                    del chosen[other]
-            chosen[target] = present
-        return chosen
+        profile = self._session.profile if fresh else None
+        return dict(merge_mapping(opened.inspected.guess, profile, opened.table.columns).columns)
 
     def _sheet_chosen(self, index: int) -> None:
         name = self.sheet_combo.itemText(index)
@@ -543,25 +514,20 @@ class SpreadsheetPage(WizardPage):
     def _stage(self, table: Table, options: ImportOptions) -> None:
         self._discard_staged_job()
         account = self._session.account
-        account_id = account.id if account is not None else None
         data_dir = paths.data_dir()
-        now_ms = int(self.clock() * 1000)
+        names = {rule_id: rule.name for rule_id, rule in self._session.rules_by_id.items()}
 
         def task(cancel: threading.Event, progress: Progress) -> StagedJob:
-            with collector_paused():  # the window stays responsive: see collector_paused
-                journal = create_job(data_dir, table, options, account_id)
-                try:
-                    summary = stage(
-                        table, options, journal, now_ms=now_ms, progress=lambda done: progress(done, 0), cancel=cancel
-                    )
-                    if cancel.is_set():
-                        raise ImportCancelled()
-                except BaseException:
-                    discard_job(journal)
-                    raise
-                finally:
-                    table.release()  # a workbook's sheet is not kept in memory once its rows are staged
-            return StagedJob(journal, summary)
+            return stage_job(
+                data_dir,
+                table,
+                options,
+                account_id=account.id if account is not None else None,
+                account_name=account.name if account is not None else "",
+                rule_names=names,
+                progress=lambda done: progress(done, 0),
+                cancel=cancel,
+            )
 
         self._message = None
         self._set_busy("Checking your rows…", cancellable=True)
@@ -581,7 +547,7 @@ class SpreadsheetPage(WizardPage):
 
     def _staged(self, staged: StagedJob, table: Table, options: ImportOptions) -> None:
         session = self._session
-        session.journal, session.summary = staged.journal, staged.summary
+        session.journal, session.record, session.summary = staged.journal, staged.record, staged.summary
         session.options, session.table, session.source = options, table, table.path
         session.report_path = None
         self._staged_table, self._staged_options = table, options
@@ -600,17 +566,10 @@ class SpreadsheetPage(WizardPage):
     def _discard_staged_job(self) -> None:
         """Forget the job staged with earlier choices; delete it unless an upload already used it."""
         session = self._session
-        journal, session.journal, session.summary = session.journal, None, None
+        journal, session.journal, session.record, session.summary = session.journal, None, None, None
         self._staged_table = self._staged_options = None
-        if journal is None:
-            return
-        try:
-            if has_deliveries(journal):
-                journal.close()  # part of the upload history now
-            else:
-                discard_job(journal)
-        except Exception:  # a damaged or vanished job file must not stop a new import
-            logger.warning("Could not tidy up job %s", journal.job_id, exc_info=True)
+        if journal is not None:
+            release_job(journal)
 
     # -- background job results ---------------------------------------------------------------------
 

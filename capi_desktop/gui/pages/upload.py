@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -35,17 +36,10 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from capi_desktop.collector import collector_paused
-from capi_desktop.core.delivery import AuthFailure, DeliveryFailure, TransientFailure
-from capi_desktop.core.journal import DeliveryCounts, Journal
-from capi_desktop.core.upload import (
-    UploadConfig,
-    UploadControl,
-    UploadEngine,
-    UploadOutcome,
-    UploadProgress,
-    UploadResult,
-)
+from capi_desktop.app import Outcome, UploadReport, open_job, send_job
+from capi_desktop.core.delivery import AuthFailure, TransientFailure
+from capi_desktop.core.journal import DeliveryCounts
+from capi_desktop.core.upload import UploadConfig, UploadControl, UploadProgress
 from capi_desktop.gui.errors import describe
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.pages.sign_in import SignInPage, UrlOpener
@@ -60,7 +54,6 @@ STOP_LABEL = "Stop — you can resume later"
 PAUSED_NOTE = "Paused: nothing more is sent until you choose Resume."
 MAX_LOG_LINES = 2000
 NOTE_REPEAT_SECONDS = 60  # the same waiting note goes into the log at most once a minute
-STARTED_KEY = "upload_started"  # journal meta: when an upload of this job first started (for "resume")
 
 
 class UploadState(Enum):
@@ -84,16 +77,16 @@ class _ProgressRelay(QObject):
 class SignInDialog(QDialog):
     """The sign-in step in a window over the upload, so the job continues where it stopped."""
 
-    def __init__(self, runtime: Runtime, open_url: UrlOpener, parent: QWidget | None = None) -> None:
+    def __init__(self, runtime: Runtime, open_url: UrlOpener, reason: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Sign in to LinkedIn again")
+        self.setWindowTitle("Sign in to LinkedIn")
         self.setMinimumSize(620, 480)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading_label("Sign in again to continue the upload"))
+        layout.addWidget(heading_label("Sign in to continue the upload"))
         layout.addWidget(
             wrapped_label(
-                "LinkedIn no longer accepts the current sign-in. Sign in again; the upload then continues "
-                "where it stopped, and nothing already sent is sent twice."
+                f"{reason} Sign in; the upload then continues where it stopped, and nothing already accepted "
+                "is sent again."
             )
         )
         self.sign_in = SignInPage(runtime.mode, runtime.auth, open_url)
@@ -170,7 +163,7 @@ class UploadPage(WizardPage):
         self.config = UploadConfig()
         self.confirm_close: Callable[[QWidget], bool] = _ask_to_stop  # replaceable in tests
         self.state = UploadState.IDLE
-        self.result: UploadResult | None = None
+        self.result: UploadReport | None = None
         self.last_progress: UploadProgress | None = None
         self.log_lines: list[str] = []
         self.sign_in_dialog: SignInDialog | None = None
@@ -233,7 +226,7 @@ class UploadPage(WizardPage):
         self.stop_button.clicked.connect(self._stop)
         self.resume_button = primary_button("Resume the upload")
         self.resume_button.clicked.connect(self._start)
-        self.sign_in_button = primary_button("Sign in again…")
+        self.sign_in_button = primary_button("Sign in…")
         self.sign_in_button.clicked.connect(self._sign_in_again)
         for button in (self.pause_button, self.stop_button, self.resume_button, self.sign_in_button):
             button.setAutoDefault(False)  # Enter means Next, never "stop" because a button had focus
@@ -266,7 +259,7 @@ class UploadPage(WizardPage):
             self._show_state()
             return
         same_job = self._job == str(journal.path)
-        if same_job and self.result is not None and self.result.outcome is UploadOutcome.COMPLETED:
+        if same_job and self.result is not None and self.result.outcome is not Outcome.STOPPED:
             self._show_state()  # already sent: nothing to do again
             return
         self._reset_view()  # each visit tells its own story; the first line says what earlier runs sent
@@ -278,7 +271,7 @@ class UploadPage(WizardPage):
         super().cleanupPage()
 
     def isComplete(self) -> bool:
-        return self.state is UploadState.FINISHED
+        return self.state is UploadState.FINISHED and self.result is not None
 
     def validatePage(self) -> bool:
         self._session.result = self.result
@@ -310,24 +303,18 @@ class UploadPage(WizardPage):
         relay.progressed.connect(self._show_progress)
         self._close_after_stop = False
         self._log("Resuming the upload." if self._logged_counts is not None else "Starting the upload.")
-        runtime, path, account_id, config = self._runtime, journal.path, account.id, self.config
+        runtime, path, config = self._runtime, journal.path, self.config
 
-        def upload(cancel: threading.Event, progress: object) -> UploadResult:
-            # On the worker: its own journal connection, the engine, and reports through the relay only.
-            with Journal(path) as own:
+        def upload(cancel: threading.Event, progress: object) -> UploadReport:
+            # On the worker: its own journal connection, and reports through the relay only.
+            own, record = open_job(path)
+            with own:
                 if cancel.is_set():
                     control.cancel()
-                try:
-                    # The window stays responsive: see collector_paused.
-                    with collector_paused(), runtime.upload_engine(own, account_id, config) as engine:
-                        if STARTED_KEY not in own.meta():
-                            own.set_meta({STARTED_KEY: time.time()})
-                        relay.progressed.emit(_snapshot(engine))
-                        return engine.run(progress=relay.progressed.emit, control=control)
-                except AuthFailure as failure:  # not signed in (or expired) before anything went out
-                    counts = own.delivery_counts()
-                    cap = runtime.settings.daily_request_cap
-                    return UploadResult(UploadOutcome.STOPPED, _idle_progress(counts, cap), str(failure), failure)
+                return send_job(
+                    runtime, own, record, config=config, progress=relay.progressed.emit, control=control,
+                    staging_cancel=cancel,
+                )  # fmt: skip
 
         self.run_in_background(upload, self._finished)  # drops nothing: no run is going on here
         self._control, self._relay = control, relay
@@ -376,20 +363,19 @@ class UploadPage(WizardPage):
     def busy(self) -> bool:
         return self.state in (UploadState.RUNNING, UploadState.PAUSED, UploadState.STOPPING)
 
-    def _finished(self, result: UploadResult) -> None:
+    def _finished(self, result: UploadReport) -> None:
         self.result = result
         self._session.result = result
         self._control = None
         self._relay = None
         self.state = UploadState.FINISHED
-        self._show_progress(result.progress, log=False)
-        self._log_counts(result.progress.counts)
-        if result.outcome is UploadOutcome.COMPLETED:
-            self._log(result.message)
-        elif result.outcome is UploadOutcome.CANCELLED:
-            self._log(result.message)
-        else:
+        if self.last_progress is not None:
+            self._show_progress(replace(self.last_progress, counts=result.counts), log=False)
+        self._log_counts(result.counts)
+        if result.outcome is Outcome.STOPPED and not result.cancelled:
             self._show_failure(result)
+        else:
+            self._log(result.message)
         self._show_state()
         if self._close_after_stop:
             wizard = self.wizard()
@@ -403,9 +389,13 @@ class UploadPage(WizardPage):
             logger.warning("Upload stopped: %s: %s", message.title, message.text)
         else:
             super().background_failed(exc, cancelled)  # the dialog, and the traceback into the log
-        failure = exc if isinstance(exc, DeliveryFailure) else None
-        progress = self.last_progress or _idle_progress(DeliveryCounts(), self._runtime.settings.daily_request_cap)
-        self._finished(UploadResult(UploadOutcome.STOPPED, progress, message.text, failure))
+        self.result = None
+        self._session.result = None
+        self._control = self._relay = None
+        self.state = UploadState.FINISHED
+        self.problem.show_messages((message.title, "\n".join(p for p in (message.text, message.action) if p)))
+        self._log(f"Not sent: {message.text}")
+        self._show_state()
 
     # -- showing progress ------------------------------------------------------------------------
 
@@ -484,19 +474,19 @@ class UploadPage(WizardPage):
         self.log_view.appendPlainText(stamped)
         logger.info("Upload: %s", line)
 
-    def _show_failure(self, result: UploadResult) -> None:
+    def _show_failure(self, result: UploadReport) -> None:
         """What stopped the upload and what to do, on the page (not in a dialog: the page is the place)."""
         failure = result.failure
         request_id = getattr(failure, "request_id", None)
         if isinstance(failure, TransientFailure):
-            title, what = "LinkedIn is not answering properly", result.message  # names the request id already
+            title, what = "LinkedIn is not answering properly", result.stop_reason or ""  # names the request id
             request_id = None
         elif isinstance(failure, LinkedInError):
             title, what = failure.title, failure.explanation
         else:
-            title, what = "The upload stopped", result.message
+            title, what = "The upload stopped", result.stop_reason or ""
         if isinstance(failure, AuthFailure):
-            todo = "Choose “Sign in again…”: the upload then continues where it stopped."
+            todo = "Choose “Sign in…”: the upload then continues where it stopped."
         elif isinstance(failure, LinkedInError) and failure.action:
             todo = f"{failure.action} Nothing is lost: then resume the upload here, or later from the first page."
         else:
@@ -517,13 +507,7 @@ class UploadPage(WizardPage):
         elif self.state is UploadState.STOPPING:
             text = "Stopping…"
         elif self.state is UploadState.FINISHED and self.result is not None:
-            outcome = self.result.outcome
-            if outcome is UploadOutcome.COMPLETED:
-                text = "All rows have been sent"
-            elif outcome is UploadOutcome.CANCELLED:
-                text = f"Upload stopped: {left:,} rows not sent yet"
-            else:
-                text = f"The upload stopped: {left:,} rows not sent yet"
+            text = self.result.headline
         else:
             text = ""
         self.status_label.setText(text)
@@ -535,14 +519,15 @@ class UploadPage(WizardPage):
         self.pause_button.setText("Resume" if state is UploadState.PAUSED else "Pause")
         self.stop_button.setVisible(running or state is UploadState.STOPPING)
         self.stop_button.setEnabled(running)
-        finished = state is UploadState.FINISHED and self.result is not None
-        outcome = self.result.outcome if finished and self.result is not None else None
-        needs_sign_in = outcome is UploadOutcome.STOPPED and isinstance(
-            self.result.failure if self.result else None, AuthFailure
-        )
+        finished = state is UploadState.FINISHED
+        result = self.result if finished else None
+        stopped = result is not None and result.outcome is Outcome.STOPPED
+        needs_sign_in = stopped and isinstance(result.failure if result else None, AuthFailure)
         self.sign_in_button.setVisible(needs_sign_in)
-        self.resume_button.setVisible(outcome in (UploadOutcome.CANCELLED, UploadOutcome.STOPPED) and not needs_sign_in)
-        self.resume_button.setText("Try again" if outcome is UploadOutcome.STOPPED else "Resume the upload")
+        # Also after a refusal before sending (another upload busy, a rule gone): the user may fix it and retry.
+        self.resume_button.setVisible(finished and (result is None or stopped) and not needs_sign_in
+                                      and self._session.journal is not None)  # fmt: skip
+        self.resume_button.setText("Resume the upload" if result is not None and result.cancelled else "Try again")
         if state is UploadState.PAUSED:
             self.note_label.setText(PAUSED_NOTE)
             self.note_label.show()
@@ -551,7 +536,7 @@ class UploadPage(WizardPage):
         self._update_status_text()
         self.completeChanged.emit()
         self._hold_wizard()
-        if finished and outcome is UploadOutcome.COMPLETED:
+        if result is not None and not stopped:
             wizard = self.wizard()
             if wizard is not None and self.isVisible():
                 wizard.button(QWizard.WizardButton.CommitButton).setFocus()
@@ -604,7 +589,9 @@ class UploadPage(WizardPage):
             self._runtime.auth.sign_out()  # the stored sign-in is no longer accepted: start from a clean one
         except Exception as exc:  # a locked credential store: the dialog says so when it checks
             logger.warning("Could not clear the old sign-in: %s", type(exc).__name__)
-        dialog = SignInDialog(self._runtime, self._open_url, self)
+        failure = self.result.failure if self.result is not None else None
+        reason = str(failure) if failure is not None else "LinkedIn needs you to sign in again."
+        dialog = SignInDialog(self._runtime, self._open_url, reason, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self._signed_in_again)
         dialog.finished.connect(self._forget_dialog)
@@ -618,22 +605,6 @@ class UploadPage(WizardPage):
         self._log("Signed in again.")
         self.state = UploadState.IDLE
         self._start()
-
-
-def _snapshot(engine: UploadEngine) -> UploadProgress:
-    """Where the job stands before the engine's first report (counts from the journal)."""
-    return UploadProgress(
-        counts=engine.journal.delivery_counts(),
-        sent_this_run=0,
-        requests_today=engine.pacer.used_today(),
-        daily_cap=engine.pacer.limits.per_day,
-        events_per_second=0.0,
-        eta_seconds=None,
-    )
-
-
-def _idle_progress(counts: DeliveryCounts, daily_cap: int) -> UploadProgress:
-    return UploadProgress(counts, 0, 0, daily_cap, 0.0, None)
 
 
 def _rows(count: int, noun: str = "row") -> str:

@@ -24,12 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import paths
-from capi_desktop.core.jobs import discard_job, has_deliveries, list_jobs
-from capi_desktop.core.journal import DeliveryCounts, Journal, JournalError
+from capi_desktop.app import JobRecord, list_jobs, open_job, release_job
+from capi_desktop.core.journal import DeliveryCounts, JournalError
 from capi_desktop.core.profiles import Profile, ProfileStore
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.pages.base import WizardPage
-from capi_desktop.gui.pages.upload import STARTED_KEY
 from capi_desktop.gui.session import UploadSession
 from capi_desktop.gui.widgets import BRAND_BLUE, badge, heading_label, small_label, wrapped_label
 from capi_desktop.linkedin.models import AdAccount
@@ -82,53 +81,39 @@ def profile_store() -> ProfileStore:
 
 @dataclass(frozen=True)
 class UnfinishedJob:
-    """An upload that started sending and still has rows to send."""
+    """An upload that started (sending, or checking its rows) and still has rows to send."""
 
     path: Path
-    source_name: str
-    created: float | None
-    account_id: int
-    account_name: str
+    record: JobRecord
     counts: DeliveryCounts
+    status: str
 
     @property
     def left(self) -> int:
         return self.counts.pending + self.counts.in_flight
 
     def describe(self) -> str:
-        c = self.counts
-        when = datetime.fromtimestamp(self.created).strftime("%d %b %Y, %H:%M") if self.created else self.path.stem
+        c, record = self.counts, self.record
+        when = datetime.fromtimestamp(record.created).strftime("%d %b %Y, %H:%M") if record.created else self.path.stem
+        where = record.account_name or f"ad account {record.account_id}"
+        if c.sendable == 0:  # its rows were never all checked: they are checked again on resume
+            return f"{record.source.name} · {where} · {when} · {self.status}"
         answered = c.accepted + c.rejected + c.skipped
-        return f"{self.source_name} · {when} · {answered:,} of {c.sendable:,} sent, {self.left:,} left"
+        return f"{record.source.name} · {where} · {when} · {answered:,} of {c.sendable:,} sent, {self.left:,} left"
 
 
 def find_unfinished_jobs(data_dir: Path, limit: int = MAX_JOBS_LISTED) -> list[UnfinishedJob]:
-    """Jobs, newest first, that began sending to an ad account and have rows left (as ``history`` lists them).
+    """Jobs, newest first, that ``history`` marks resumable: an upload with rows left that nothing is sending.
 
     A job that was only previewed (never sent) is not an unfinished upload; unreadable files are skipped.
     """
     found: list[UnfinishedJob] = []
     for job in list_jobs(data_dir):
-        if job.problem is not None:
+        if job.record is None:
             logger.info("Skipping job %s: %s", job.path.name, job.problem)
             continue
-        path, meta, counts = job.path, job.meta, job.delivered
-        account_id = meta.get("account_id")
-        answered = counts.accepted + counts.rejected + counts.skipped + counts.in_flight
-        started = STARTED_KEY in meta or answered > 0
-        if not isinstance(account_id, int) or not started or counts.finished:
-            continue
-        created = meta.get("created")
-        found.append(
-            UnfinishedJob(
-                path=path,
-                source_name=str(meta.get("source_name") or path.stem),
-                created=float(created) if isinstance(created, int | float) else None,
-                account_id=account_id,
-                account_name=str(meta.get("account_name") or ""),
-                counts=counts,
-            )
-        )
+        if job.resumable:
+            found.append(UnfinishedJob(job.path, job.record, job.delivered, job.status))
         if len(found) >= limit:
             break
     return found
@@ -237,23 +222,21 @@ class WelcomePage(WizardPage):
         if session is None:
             return False
         current = session.journal
-        if current is not None and current.path == job.path:
-            journal = current
-        else:
-            try:
-                journal = Journal(job.path)
-            except JournalError as exc:
-                show_error(self, exc)
-                return False
-            if current is not None and not has_deliveries(current):
-                discard_job(current)  # a job staged on this visit but never sent: replaced by the resumed one
-                session.journal = None
-            session.close()
-        meta = journal.meta()
-        session.journal = journal
-        session.account = AdAccount(id=job.account_id, name=job.account_name, currency="", status="", role="")
-        session.source = Path(meta["source_path"]) if meta.get("source_path") else None
-        session.table = session.options = session.summary = None
+        try:
+            journal, record = open_job(job.path)
+        except JournalError as exc:
+            show_error(self, exc)
+            return False
+        if current is not None and current.path != job.path:
+            session.journal = None
+            release_job(current)  # a job staged on this visit but never sent is replaced by the resumed one
+        session.close()
+        assert record.account_id is not None  # resumable jobs have an account
+        session.journal, session.record = journal, record
+        session.account = AdAccount(id=record.account_id, name=record.account_name, currency="", status="", role="")
+        session.source = Path(record.source.path) if record.source.path else None
+        session.options = record.options
+        session.table = session.summary = None
         session.result = session.report_path = None
         return True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from capi_desktop.core.jobs import list_jobs
+
 from capi_desktop.core.journal import Journal, jobs_dir, journal_path
 
 
