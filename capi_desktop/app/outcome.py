@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from capi_desktop.app.record import JobRecord
 from capi_desktop.core.delivery import DeliveryFailure
 from capi_desktop.core.journal import DeliveryCounts, StateCounts
 from capi_desktop.core.upload import REPORTING_NOTE
@@ -44,7 +45,7 @@ def _n(count: int, noun: str) -> str:
 class UploadReport:
     """What a run of a job ended with: its outcome, the counts behind it and, if it stopped, why."""
 
-    job_id: str
+    record: JobRecord  # the job as it stands after the run
     outcome: Outcome
     counts: DeliveryCounts  # the whole job's, across every run
     rows: StateCounts  # the file's rows as staged
@@ -53,6 +54,10 @@ class UploadReport:
     cancelled: bool = False  # the user stopped it (the rest of STOPPED: a problem did)
     failure: DeliveryFailure | None = None
     stop_reason: str | None = None  # in plain words, when it stopped
+
+    @property
+    def job_id(self) -> str:
+        return self.record.job_id
 
     @property
     def left(self) -> int:

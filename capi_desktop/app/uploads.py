@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import replace
 from collections.abc import Callable
 
 from capi_desktop import paths
@@ -14,7 +15,7 @@ from capi_desktop.app.outcome import Outcome, UploadReport, decide
 from capi_desktop.app.record import JobRecord, JobState, write_record
 from capi_desktop.app.runlock import Holder, RunLock
 from capi_desktop.collector import collector_paused
-from capi_desktop.core.delivery import AuthFailure, DeliveryFailure
+from capi_desktop.core.delivery import DeliveryFailure
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.staging import CancelToken
 from capi_desktop.core.upload import UploadConfig, UploadControl, UploadOutcome, UploadProgress
@@ -94,9 +95,10 @@ def send_job(
         record = complete_staging(journal, record, staging_progress, staging_cancel)
         try:
             record = preflight(runtime.auth.client(), record)
-        except AuthFailure as failure:  # not signed in, or expired: nothing went out
-            write_record(journal, record.moved_to(_state_after_failure(record), message=str(failure)))
-            return report_of(journal, record, 0, 0, failure=failure, stop_reason=str(failure))
+        except DeliveryFailure as failure:  # not signed in, LinkedIn refusing or down: nothing went out
+            record = record.moved_to(_state_after_failure(record), message=str(failure))
+            write_record(journal, record)
+            return report_of(journal, record, failure=failure, stop_reason=str(failure))
         write_record(journal, record)  # the names, for every screen that shows this job
         record = record.moved_to(JobState.UPLOADING, upload_started=record.upload_started or time.time(), message=None)
         write_record(journal, record)
@@ -111,8 +113,9 @@ def send_job(
             failure=result.failure,
             stop_reason=None if result.outcome is UploadOutcome.COMPLETED else result.message,
         )
-        write_record(journal, record.moved_to(_final_state(report), message=report.stop_reason))
-        return report
+        record = record.moved_to(_final_state(report), message=report.stop_reason)
+        write_record(journal, record)
+        return replace(report, record=record)
 
 
 def _state_after_failure(record: JobRecord) -> JobState:
@@ -140,7 +143,7 @@ def report_of(
     """Where the job stands now, with what the last run did (none, when only the journal is known)."""
     counts, rows = journal.delivery_counts(), journal.counts()
     return UploadReport(
-        job_id=record.job_id,
+        record=record,
         outcome=decide(counts, rows),
         counts=counts,
         rows=rows,

