@@ -8,12 +8,25 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QRadioButton
 from pytestqt.qtbot import QtBot
-from test_gui_upload import WAIT_MS, knobs, open_upload_page, sandbox_keys, sign_in, stage_job, wait_finished
+from test_gui_upload import (
+    WAIT_MS,
+    knobs,
+    open_upload_page,
+    sandbox_keys,
+    sign_in,
+    stage_job,
+    wait_finished,
+    write_leads,
+)
 
 from capi_desktop import paths
-from capi_desktop.app import Outcome
-from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
+from capi_desktop.app import JobState, Outcome
+from capi_desktop.app import stage_job as stage_app_job
+from capi_desktop.app.record import write_record
+from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, guess_mapping
 from capi_desktop.core.profiles import Profile, ProfileStore
+from capi_desktop.core.reading import open_table
+from capi_desktop.core.staging import ImportOptions
 from capi_desktop.gui.pages.upload import UploadState
 from capi_desktop.gui.pages.welcome import StartChoice, WelcomePage, find_unfinished_jobs
 from capi_desktop.gui.wizard import PageId, UploadWizard
@@ -150,3 +163,34 @@ def test_resuming_when_signed_out_asks_to_sign_in_first(
     qtbot.waitUntil(lambda: upload.state is UploadState.FINISHED, timeout=WAIT_MS)
     assert upload.sign_in_button.isVisible()
     assert "not signed in" in upload.problem.label.text()
+
+
+def test_resume_after_a_restart_checks_the_rule_first_and_sends_nothing_when_it_is_gone(
+    qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """A rule made in practice mode is gone after a restart (the sandbox starts afresh): resume must stop
+    before sending, naming the rule, instead of sending every batch into refusals."""
+    sign_in(runtime, sandbox)
+    table = open_table(write_leads(tmp_path / "webinar.csv", 300))
+    options = ImportOptions(rules=RuleChoice(rule_id=999_999), mapping=guess_mapping(table.columns, []))
+    staged = stage_app_job(
+        paths.data_dir(), table, options, account_id=seed.ACCOUNT_USD,
+        account_name="Northwind Analytics – North America", rule_names={999_999: "Spring webinar leads"},
+    )  # fmt: skip
+    with staged.journal as journal:  # an upload that had started before the app was closed
+        write_record(journal, staged.record.moved_to(JobState.STOPPED, upload_started=time.time()))
+
+    wizard.setStartId(PageId.WELCOME)
+    wizard.restart()
+    page = settled(qtbot, wizard.welcome_page)
+    combo = page.job_combo
+    assert combo is not None and "Northwind Analytics – North America" in combo.itemText(0)  # a name, not an id
+    page.select(StartChoice.RESUME)
+    wizard.next()
+    upload = wizard.upload_page
+    qtbot.waitUntil(lambda: upload.state is UploadState.FINISHED, timeout=WAIT_MS)
+    shown = upload.problem.label.text()
+    assert "“Spring webinar leads”" in shown and "Nothing was sent" in shown, shown
+    assert "urn:" not in shown and "no longer accepts" not in shown
+    assert sandbox_keys(sandbox) == [] and not upload.isComplete()
+    assert "Northwind Analytics – North America" in upload.destination_label.text()
