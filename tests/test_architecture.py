@@ -74,3 +74,49 @@ def test_layers_do_not_import_what_they_must_not(folder: str, banned: tuple[str,
 def test_the_check_itself_sees_a_forbidden_import() -> None:
     # Guard against a vacuous pass: the GUI layer does load Qt, and the scanner must notice.
     assert any(name.startswith("PySide6") for name in _imported_names("gui"))
+
+
+# What the wizard and the command line may take from the core directly: value types, errors and the
+# stores and report writers not yet behind the application layer. Reading, staging, the journal's
+# writes and the upload engine are reached only through ``capi_desktop.app``.
+FRONT_ENDS_MAY_IMPORT_FROM_CORE = {
+    "capi_desktop.core.dates": {"DateOrder", "local_timezone", "resolve_timezone"},
+    "capi_desktop.core.delivery": {"AuthFailure", "TransientFailure"},
+    "capi_desktop.core.example": {"example_path", "write_example"},
+    "capi_desktop.core.journal": {"DeliveryCounts", "Journal", "JournalError", "JournalRow", "RowState"},
+    "capi_desktop.core.keychain": {"Keychain", "KeychainError"},
+    "capi_desktop.core.mapping": {"ColumnMapping", "Field", "RuleChoice", "parse_constant_value", "parse_rule_map"},
+    "capi_desktop.core.money": {"normalise_currency"},
+    "capi_desktop.core.problems": {"ValueProblem"},
+    "capi_desktop.core.profiles": {"Profile", "ProfileError", "ProfileStore"},
+    "capi_desktop.core.reading": {"Cell", "SpreadsheetError", "Table"},
+    "capi_desktop.core.reports": {"preview_fields", "write_preview", "write_problems_report", "write_template"},
+    "capi_desktop.core.settings": {"Settings", "SettingsError", "SettingsStore"},
+    "capi_desktop.core.staging": {"ImportCancelled", "ImportOptions", "StageSummary"},
+    "capi_desktop.core.support": {"JobSnapshot", "recent_log_lines", "system_info", "write_support_bundle"},
+    "capi_desktop.core.tokens": {"REQUIRED_SCOPES", "Storage", "TokenSource"},
+    "capi_desktop.core.upload": {"MAX_BATCH", "REPORTING_NOTE", "UploadConfig", "UploadControl", "UploadProgress"},
+}
+
+
+def _core_names_imported(folder: str) -> set[tuple[str, str]]:
+    found = set()
+    for path in (PACKAGE / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("capi_desktop.core"):
+                found.update((node.module, alias.name) for alias in node.names)
+            elif isinstance(node, ast.Import):
+                found.update((a.name, "*") for a in node.names if a.name.startswith("capi_desktop.core"))
+    return found
+
+
+@pytest.mark.parametrize("folder", ["gui", "cli"])
+def test_front_ends_reach_the_core_through_the_application_layer(folder: str) -> None:
+    imported = _core_names_imported(folder)
+    assert imported, "the scan found no core import at all"  # a vacuous pass would hide a broken scanner
+    outside = {(m, n) for m, n in imported if n not in FRONT_ENDS_MAY_IMPORT_FROM_CORE.get(m, set())}
+    assert outside == set()
+
+
+def test_the_application_layer_holds_no_qt() -> None:
+    assert not {name for name in _imported_names("app") if name.startswith(("PySide6", "capi_desktop.gui"))}

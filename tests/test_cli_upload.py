@@ -133,3 +133,46 @@ def test_upload_without_an_account_is_refused_before_staging(leads: Path, env: d
     result = run_cli("upload", str(leads), "--rule", str(seed.RULE_EUR_PURCHASE), env=env)
     assert result.returncode == ExitCode.BAD_INPUT and "--account" in result.stderr
     assert not list((app_home / "data").glob("jobs/*"))
+
+
+def test_every_command_with_a_json_form_works_in_both_forms(
+    leads: Path, env: dict[str, str], sandbox: SandboxServer
+) -> None:
+    """Plain text for people, JSON for scripts: the same command, the same exit code, never a traceback."""
+    first = run_cli("upload", str(leads), "--account", str(seed.ACCOUNT_EUR), "--rule", str(seed.RULE_EUR_PURCHASE),
+                    "--json", env=env)  # fmt: skip
+    job = json.loads(first.stdout)["job"]
+    commands = [
+        (("status",), ExitCode.OK),
+        (("accounts",), ExitCode.OK),
+        (("rules", "--account", str(seed.ACCOUNT_EUR)), ExitCode.OK),
+        (("preview", str(leads), "--rule", str(seed.RULE_EUR_PURCHASE)), ExitCode.OK),
+        (
+            (
+                "upload",
+                str(leads),
+                "--account",
+                str(seed.ACCOUNT_EUR),
+                "--rule",
+                str(seed.RULE_EUR_PURCHASE),
+                "--dry-run",
+            ),
+            ExitCode.SOME_NOT_SENT,
+        ),  # fmt: skip
+        (
+            ("upload", str(leads), "--account", str(seed.ACCOUNT_EUR), "--rule", str(seed.RULE_EUR_PURCHASE)),
+            ExitCode.SOME_NOT_SENT,
+        ),  # fmt: skip  (nothing new, and one row of the file has an error)
+        (("resume", job), ExitCode.SOME_NOT_SENT),
+        (("history",), ExitCode.OK),
+        (("profiles", "list"), ExitCode.OK),
+        (("settings", "show"), ExitCode.OK),
+    ]
+    for args, code in commands:
+        plain, as_json = run_cli(*args, env=env), run_cli(*args, "--json", env=env)
+        for result in (plain, as_json):
+            assert result.returncode == code, (args, result.stdout, result.stderr)
+            assert "Traceback" not in result.stdout + result.stderr, args
+        assert plain.stdout.strip() and not plain.stdout.lstrip().startswith(("{", "[")), args
+        json.loads(as_json.stdout)
+    assert len(requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"]) == 25
