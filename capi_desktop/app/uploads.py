@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
 from capi_desktop import paths
 from capi_desktop.app.jobs import JobProblem, complete_staging, locks_dir
