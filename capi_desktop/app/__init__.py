@@ -25,6 +25,7 @@ from capi_desktop.app.jobs import (
     release_job,
     source_table,
     stage_job,
+    support_snapshot,
 )
 from capi_desktop.app.outcome import Outcome, UploadReport
 from capi_desktop.app.record import JobRecord, JobState, SourceFile
@@ -59,4 +60,5 @@ __all__ = [
     "send_job",
     "source_table",
     "stage_job",
+    "support_snapshot",
 ]

@@ -25,6 +25,7 @@ from capi_desktop.core.journal import (
 )
 from capi_desktop.core.reading import SpreadsheetError, Table, open_table
 from capi_desktop.core.staging import CancelToken, ImportCancelled, ImportOptions, StageSummary, stage
+from capi_desktop.core.support import JobSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +258,20 @@ def delete_job(data_dir: Path, path: Path) -> None:
         journal.close()
         raise JobProblem(f"The job {record.job_id} is sending right now; stop it before deleting it.")
     discard_job(journal)
+
+
+def support_snapshot(path: Path, outcome: Outcome | None = None, message: str | None = None) -> JobSnapshot:
+    """A job as a support bundle shows it: counts and choices, not where its file lives."""
+    journal, record = open_job(path)
+    with journal:
+        return JobSnapshot(
+            record.job_id,
+            journal.counts(),
+            journal.delivery_counts(),
+            record.for_support(),
+            outcome.value if outcome else None,
+            message,
+        )
 
 
 def source_table(record: JobRecord) -> Table | None:

@@ -113,12 +113,21 @@ class JobRecord:
     def moved_to(self, state: JobState, **changes: Any) -> JobRecord:
         return replace(self, state=state, updated=time.time(), **changes)
 
-    def to_json(self) -> str:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["state"] = self.state.value
         data["options"] = self.options.to_dict()
         data["rule_names"] = {str(k): v for k, v in self.rule_names.items()}
-        return json.dumps(data)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    def for_support(self) -> dict[str, Any]:
+        """The record for a support ticket: without the file's folder, which names the computer's user."""
+        data = self.to_dict()
+        del data["source"]["path"]
+        return data
 
     @classmethod
     def from_json(cls, text: str) -> JobRecord:

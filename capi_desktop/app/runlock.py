@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -95,12 +94,8 @@ def is_held(folder: Path, account_id: int, rule_ids: Iterable[int]) -> bool:
 
 def _write_holder(path: Path, holder: Holder) -> None:
     try:
-        path.write_text(
-            json.dumps(
-                {"job_id": holder.job_id, "source_name": holder.source_name, "pid": os.getpid(), "since": time.time()}
-            ),  # fmt: skip
-            encoding="utf-8",
-        )
+        note = {"job_id": holder.job_id, "source_name": holder.source_name, "pid": holder.pid, "since": time.time()}
+        path.write_text(json.dumps(note), encoding="utf-8")
     except OSError as exc:  # only the message of a waiting run loses the job's name
         logger.warning("Could not note who holds %s: %s", path.name, exc)
 

@@ -25,14 +25,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from capi_desktop.core.journal import DeliveryCounts, Journal, StateCounts
+from capi_desktop.core.journal import DeliveryCounts, StateCounts
 from capi_desktop.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 LOG_LINES = 400  # the tail of the log that goes into a bundle
-# Journal settings that could identify a person or a computer's user: left out rather than redacted.
-_PRIVATE_META = frozenset({"source_path"})
 
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+\S+")
@@ -73,7 +71,8 @@ def _opaque_replacement(match: re.Match[str]) -> str:
 
 @dataclass(frozen=True)
 class JobSnapshot:
-    """What a support ticket needs to know about one job: its counts and its choices."""
+    """What a support ticket needs to know about one job: its counts and its choices (``meta``, with
+    nothing that names the computer's user)."""
 
     job_id: str
     rows: StateCounts
@@ -81,11 +80,6 @@ class JobSnapshot:
     meta: dict[str, Any]
     outcome: str | None = None  # how the last upload run ended, if there was one in this session
     message: str | None = None
-
-    @classmethod
-    def of(cls, journal: Journal, outcome: str | None = None, message: str | None = None) -> JobSnapshot:
-        meta = {k: v for k, v in journal.meta().items() if k not in _PRIVATE_META}
-        return cls(journal.job_id, journal.counts(), journal.delivery_counts(), meta, outcome, message)
 
     def to_dict(self) -> dict[str, Any]:
         delivery = self.delivery

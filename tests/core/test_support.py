@@ -8,12 +8,12 @@ from pathlib import Path
 
 from upload_kit import stage_file, write_leads
 
+from capi_desktop.app import Outcome, support_snapshot
 from capi_desktop.core.settings import Settings
 from capi_desktop.core.support import (
     EMAIL_REMOVED,
     SECRET_REMOVED,
     TOKEN_REMOVED,
-    JobSnapshot,
     recent_log_lines,
     redact,
     system_info,
@@ -53,10 +53,10 @@ def test_redact_removes_hashes_and_explicit_secrets_anywhere() -> None:
 
 
 def test_bundle_holds_versions_settings_counts_and_log_without_secrets(tmp_path: Path) -> None:
-    source = write_leads(tmp_path / "leads.csv", 25)
-    journal = stage_file(source, tmp_path / "20260612-140322-a1b2c3.capijob", seed.RULE_USD_LEAD)
-    journal.set_meta({"account_id": seed.ACCOUNT_USD, "source_name": "leads.csv", "source_path": str(source)})
-    journal.set_meta({"note": "owner lead3@example.com"})  # an email that slipped into the job's settings
+    # An email in the file's name (the owner's export) must not reach the bundle either.
+    source = write_leads(tmp_path / "owner lead3@example.com.csv", 25)
+    job_path = tmp_path / "20260612-140322-a1b2c3.capijob"
+    stage_file(source, job_path, seed.RULE_USD_LEAD, account_id=seed.ACCOUNT_USD).close()
     log = tmp_path / "capi.log"
     log.write_text(
         "\n".join(f"line {i}" for i in range(1000))
@@ -69,7 +69,7 @@ def test_bundle_holds_versions_settings_counts_and_log_without_secrets(tmp_path:
         tmp_path / "out" / "bundle.zip",
         about=system_info("1.2.3", {"qt": "6.12.0"}),
         settings=settings,
-        job=JobSnapshot.of(journal, "cancelled", "Upload stopped."),
+        job=support_snapshot(job_path, Outcome.STOPPED, "Upload stopped."),
         log_lines=recent_log_lines(log, limit=50),
         secrets=["MyClientSecret99"],
     )
@@ -87,11 +87,11 @@ def test_bundle_holds_versions_settings_counts_and_log_without_secrets(tmp_path:
     assert about["app_version"] == "1.2.3" and about["qt"] == "6.12.0" and about["python"].startswith("3.")
     assert json.loads(contents["settings.json"])["daily_request_cap"] == 1000
     job = json.loads(contents["job.json"])
-    assert job["job"] == "20260612-140322-a1b2c3" and job["outcome"] == "cancelled"
+    assert job["job"] == "20260612-140322-a1b2c3" and job["outcome"] == "stopped"
     assert job["rows"]["total"] == 25 and job["delivery"]["pending"] == 25
-    assert job["meta"]["account_id"] == seed.ACCOUNT_USD and "source_path" not in job["meta"]
-    assert job["meta"]["note"] == f"owner {EMAIL_REMOVED}"
-    journal.close()
+    assert job["meta"]["account_id"] == seed.ACCOUNT_USD and job["meta"]["state"] == "staged"
+    assert "path" not in job["meta"]["source"] and job["meta"]["source"]["size"] == source.stat().st_size
+    assert job["meta"]["source"]["name"].startswith(f"owner {EMAIL_REMOVED}")
 
 
 def test_missing_log_gives_no_lines(tmp_path: Path) -> None:

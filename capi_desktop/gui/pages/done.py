@@ -28,13 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import __version__, paths
-from capi_desktop.app import Outcome, UploadReport, open_job, report_of, source_table
-from capi_desktop.core.journal import Journal
+from capi_desktop.app import Outcome, UploadReport, open_job, report_of, source_table, support_snapshot
 from capi_desktop.core.profiles import Profile, ProfileError
 from capi_desktop.core.reports import write_problems_report
 from capi_desktop.core.settings import SettingsError
 from capi_desktop.core.staging import ImportOptions
-from capi_desktop.core.support import JobSnapshot, recent_log_lines, system_info, write_support_bundle
+from capi_desktop.core.support import recent_log_lines, system_info, write_support_bundle
 from capi_desktop.core.upload import REPORTING_NOTE
 from capi_desktop.gui.errors import log_file, show_error
 from capi_desktop.gui.pages.base import WizardPage
@@ -391,10 +390,7 @@ class DonePage(WizardPage):
                 settings = runtime.settings
             job = None
             if job_path is not None:
-                with Journal(job_path) as own:
-                    job = JobSnapshot.of(
-                        own, result.outcome.value if result else None, result.message if result else None
-                    )
+                job = support_snapshot(job_path, result.outcome if result else None, result.message if result else None)
             lines = recent_log_lines(log_file())
             if upload_log:
                 lines += ["", "--- This upload, as shown on the Upload page ---", *upload_log]
