@@ -8,9 +8,22 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import requests
+
+from capi_desktop.sandbox import SandboxServer
+
+
+def cli_env(sandbox: SandboxServer, home: Path) -> dict[str, str]:
+    """This process's environment plus what points `capi-desktop` at ``home`` and the signed-in sandbox."""
+    return {
+        **os.environ,
+        "CAPI_DESKTOP_HOME": str(home),
+        "CAPI_DESKTOP_API_BASE": sandbox.api_base,
+        "CAPI_DESKTOP_ACCESS_TOKEN": sandbox.mint_token(),
+    }
 
 
 def run_cli(*args: str, env: dict[str, str], stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import run_cli
+from support import cli_env, run_cli
 
 from capi_desktop.cli import ExitCode
 from capi_desktop.sandbox import SandboxServer, seed
@@ -17,11 +17,7 @@ from capi_desktop.sandbox import SandboxServer, seed
 
 @pytest.fixture
 def env(sandbox: SandboxServer, app_home: Path) -> dict[str, str]:
-    return {
-        "CAPI_DESKTOP_HOME": str(app_home),
-        "CAPI_DESKTOP_API_BASE": sandbox.api_base,
-        "CAPI_DESKTOP_ACCESS_TOKEN": sandbox.mint_token(),
-    }
+    return cli_env(sandbox, app_home)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from support import run_cli, set_knobs
+from support import cli_env, run_cli, set_knobs
 from upload_kit import event_keys, sandbox_events, write_leads
 
 from capi_desktop.app import JobState, find_job, open_job
@@ -30,12 +30,7 @@ UPLOAD = ["--account", str(seed.ACCOUNT_USD), "--rule", str(seed.RULE_USD_LEAD)]
 
 @pytest.fixture
 def env(sandbox: SandboxServer, app_home: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "CAPI_DESKTOP_HOME": str(app_home),
-        "CAPI_DESKTOP_API_BASE": sandbox.api_base,
-        "CAPI_DESKTOP_ACCESS_TOKEN": sandbox.mint_token(),
-    }
+    return cli_env(sandbox, app_home)
 
 
 def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:

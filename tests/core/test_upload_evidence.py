@@ -10,7 +10,6 @@ event ids. The tests allow repeats only there, and prove everything else arrives
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from support import cli_env
 from upload_kit import Rig, event_keys, sandbox_events, stage_file, write_leads
 
 from capi_desktop.core.journal import Journal, journal_path
@@ -88,12 +88,7 @@ def test_100k_rows_survive_sigkill_at_random_points(
     job = "20261123-000000-evidence"
     journal_file = journal_path(app_home / "data", job)
     copy_journal(staged_journal, journal_file).close()
-    env = {
-        **os.environ,
-        "CAPI_DESKTOP_HOME": str(app_home),
-        "CAPI_DESKTOP_API_BASE": sandbox.api_base,
-        "CAPI_DESKTOP_ACCESS_TOKEN": sandbox.mint_token(),
-    }
+    env = cli_env(sandbox, app_home)
     command = [sys.executable, "-m", "capi_desktop", "resume", job, "--batch-size", str(batch), "--json"]
     rng = random.Random()
     kills = []
@@ -130,12 +125,7 @@ def test_a_killed_upload_is_known_to_the_next_job_of_the_same_file(
     first, second = "20261123-000000-killed", "20261123-000001-again"
     for job in (first, second):
         copy_journal(staged_journal, journal_path(app_home / "data", job)).close()
-    env = {
-        **os.environ,
-        "CAPI_DESKTOP_HOME": str(app_home),
-        "CAPI_DESKTOP_API_BASE": sandbox.api_base,
-        "CAPI_DESKTOP_ACCESS_TOKEN": sandbox.mint_token(),
-    }
+    env = cli_env(sandbox, app_home)
     command = [sys.executable, "-m", "capi_desktop", "resume", "--batch-size", str(batch), "--json"]
     child = subprocess.Popen([*command, first], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
