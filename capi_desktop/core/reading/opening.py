@@ -8,6 +8,7 @@ from pathlib import Path
 
 from python_calamine import CalamineSheet
 
+from capi_desktop.core.reading.extent import column_letter
 from capi_desktop.core.reading.formats import detect_kind, fingerprint, guarded
 from capi_desktop.core.reading.header import HEADER_SCAN_ROWS, detect_header_row, make_columns
 from capi_desktop.core.reading.model import (
@@ -23,7 +24,6 @@ from capi_desktop.core.reading.model import (
 from capi_desktop.core.reading.text import open_text
 from capi_desktop.core.reading.workbook import (
     WorkbookSource,
-    column_letter,
     list_workbook_sheets,
     load_sheet,
     number_rows,

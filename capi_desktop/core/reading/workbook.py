@@ -8,18 +8,26 @@ the grid is only alive while rows are being read, and that a sheet whose grid wo
 from __future__ import annotations
 
 import logging
-import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import python_calamine
 
+from capi_desktop.core.reading.extent import (
+    READ_BUDGET,
+    ClaimedStrings,
+    SheetSize,
+    column_letter,
+    measure_sheet,
+    shared_strings,
+    sheet_parts,
+)
 from capi_desktop.core.reading.formats import (
     SAVE_AS,
     ZIP_ERRORS,
@@ -34,46 +42,15 @@ logger = logging.getLogger(__name__)
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
-# The largest grid we let calamine build: 60 million cells is about 2 GB, already more than a
-# 1M-row × 50-column export needs, and a stray value in XFD1048576 (17 billion cells) is refused.
-MAX_CELLS = 60_000_000
 # Integers stay exact in a double up to 2**53; xlsx stores every number as a double.
 _EXACT_INT = 2**53
 
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Za-z]*)(\d*)(?::([A-Za-z]*)(\d*))?\"")
-# Cell addresses past column Z or row 999,999, and a row's number: cheap to search for because they are
-# rare or anchored, unlike matching every one of a million cell addresses. The search fails at the second
-# character of a common address; only what it finds is read as an address.
-_FAR_CELL = re.compile(rb' r="[A-Z](?:[A-Z]|\d{7})')
-_ADDRESS = re.compile(rb' r="([A-Z]{1,4})(\d{0,12})"')
-_ROW_NUMBER = re.compile(rb'<row [^>]*?\br="(\d{1,12})"')
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_WORKBOOK_XML_LIMIT = 16 << 20
 
 _KIND_NAMES = {
     FileKind.XLSX: "an Excel workbook",
     FileKind.XLS: "an Excel 97–2003 workbook",
     FileKind.ODS: "an OpenDocument spreadsheet",
 }
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet letters for a 0-based column index: 0 → A, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for letter in letters.upper():
-        index = index * 26 + letter - 64
-    return index
 
 
 def _is_panic(exc: BaseException) -> bool:
@@ -93,6 +70,10 @@ def _translate(path: Path, kind: FileKind, exc: BaseException) -> SpreadsheetErr
 def open_workbook(path: Path, kind: FileKind) -> python_calamine.CalamineWorkbook:
     if kind in (FileKind.XLSX, FileKind.ODS):
         check_zip_members(path)
+        if kind is FileKind.XLSX:
+            check_shared_strings(path)
+        else:
+            check_ods_extent(path)
     else:
         check_xls_dimensions(path)  # calamine reads every sheet of an .xls as it opens it
     try:
@@ -101,6 +82,21 @@ def open_workbook(path: Path, kind: FileKind) -> python_calamine.CalamineWorkboo
         if not (isinstance(exc, Exception) or _is_panic(exc)):
             raise
         raise _translate(path, kind, exc) from exc
+
+
+def check_shared_strings(path: Path) -> None:
+    """calamine reads the shared-string table as it opens a workbook, reserving room for as many strings as
+    the table claims: a false claim is refused first."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            shared_strings(archive)
+    except OSError as exc:
+        raise describe_os_error(path, exc) from exc
+    except ClaimedStrings as exc:
+        logger.warning("refusing %s: %s", path.name, exc)
+        raise damaged(path, _KIND_NAMES[FileKind.XLSX]) from exc
+    except ZIP_ERRORS as exc:
+        raise damaged(path, _KIND_NAMES[FileKind.XLSX]) from exc
 
 
 def visible_sheets(workbook: python_calamine.CalamineWorkbook) -> list[str]:
@@ -141,93 +137,29 @@ def to_cell(value: Any) -> Cell:
     return result
 
 
-def _xlsx_sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
-    """The zip member holding ``sheet``'s cells, from the workbook's relationships."""
-    infos = {info.filename: info for info in archive.infolist()}
-    for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
-        if name not in infos or infos[name].file_size > _WORKBOOK_XML_LIMIT:
-            return None
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    rel_id = next(
-        (node.get(f"{_NS_REL}id") for node in workbook.iter(f"{_NS_MAIN}sheet") if node.get("name") == sheet), None
-    )
-    target = next(
-        (node.get("Target") for node in relations.iter(f"{_NS_PKG_REL}Relationship") if node.get("Id") == rel_id),
-        None,
-    )
-    if not target:
-        return None
-    part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-    return part if part in infos else None
-
-
-def _grid_extent(handle: Any) -> tuple[int, int]:
-    """(rows, columns) the sheet's cells span, from its <dimension> or, if absent, by scanning the cells.
-
-    Streaming writers (openpyxl's write-only mode among them) leave <dimension> out, so the scan has to be
-    cheap: it only looks for what could make the grid too large, which is rare in a real file.
-    """
-    head = handle.read(64 * 1024)
-    found = _DIMENSION.search(head)
-    if found and found.group(4):
-        return int(found.group(4)), _column_index(found.group(3))
-    if found and found.group(2):
-        return int(found.group(2)), _column_index(found.group(1))
-    wide_columns, long_rows, row_numbers = 0, 0, 0
-    has_cells = False
-    tail, chunk = b"", head
-    while chunk:
-        data = tail + chunk
-        # Cut before the last tag so no address is split; a tag longer than 4 kB is not a cell.
-        cut = max(data.rfind(b"<"), len(data) - 4096)
-        body, tail = data[:cut], data[cut:]
-        has_cells = has_cells or b"<c" in body
-        for far in _FAR_CELL.finditer(body):
-            address = _ADDRESS.match(body, far.start())
-            if address:
-                wide_columns = max(wide_columns, _column_index(address.group(1)))
-                long_rows = max(long_rows, int(address.group(2) or 0))
-        row_numbers = max(row_numbers, _last_row_number(body))
-        chunk = handle.read(1 << 20)
-    columns = max(wide_columns, 26 if has_cells else 0)
-    return max(long_rows, row_numbers), columns
-
-
-def _last_row_number(body: bytes) -> int:
-    """The number of the last <row> in ``body``: rows are written in order, so it is the largest."""
-    position = body.rfind(b"<row ")
-    while position >= 0:
-        found = _ROW_NUMBER.match(body, position)
-        if found:
-            return int(found.group(1))
-        position = body.rfind(b"<row ", 0, position)
-    return 0
-
-
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 
 
-def _ods_extent(handle: Any, sheet: str) -> tuple[int, int]:
-    """(rows, columns) spanned by ``sheet``'s non-empty cells, counting ODS's repeated rows and cells.
+def _ods_tables(handle: Any) -> dict[str, SheetSize]:
+    """Every table's size from its non-empty cells, counting ODS's repeated rows and cells.
 
     LibreOffice compresses runs of identical cells into one element with a repeat count, so a few bytes can
-    stand for billions of cells; calamine expands them, so they are counted here first, streaming.
+    stand for billions of cells; calamine expands them as it opens the file (every sheet at once), so they
+    are counted here first, streaming.
     """
-    rows = columns = extent_rows = 0
-    row_repeat, column, row_has_data, in_sheet = 1, 0, False, False
+    sizes: dict[str, SheetSize] = {}
+    rows = columns = extent_rows = cells = 0
+    row_repeat, column, row_has_data, name = 1, 0, False, ""
     for event, element in ElementTree.iterparse(handle, events=("start", "end")):
         tag = element.tag
         if tag == f"{_ODS_TABLE}table":
             if event == "start":
-                in_sheet = element.get(f"{_ODS_TABLE}name") == sheet
-            elif in_sheet:
-                return extent_rows, columns
+                name, rows, columns, extent_rows, cells = element.get(f"{_ODS_TABLE}name", ""), 0, 0, 0, 0
             else:
+                farthest = f"{column_letter(max(columns, 1) - 1)}{extent_rows}"
+                sizes[name] = SheetSize(extent_rows, columns, cells, 0, farthest)
                 element.clear()
-        elif not in_sheet:
-            continue
         elif tag == f"{_ODS_TABLE}table-row":
             if event == "start":
                 row_repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
@@ -241,46 +173,66 @@ def _ods_extent(handle: Any, sheet: str) -> tuple[int, int]:
             repeat = int(element.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
             if element.get(f"{_ODS_OFFICE}value-type") or len(element):
                 columns = max(columns, column + repeat)
+                cells += repeat * row_repeat
                 row_has_data = True
             column += repeat
             element.clear()
-    return extent_rows, columns
+    return sizes
 
 
 def check_extent(path: Path, kind: FileKind, sheet: str) -> None:
-    """Refuse a sheet whose cells reach beyond Excel's limits or would make too large a grid for calamine.
+    """Refuse an XLSX sheet whose cells reach beyond Excel's limits or whose grid would not fit in memory.
 
-    An .xls cannot exceed 65,536 × 256 cells, well within the budget (``open_workbook`` checks its records).
+    An .xls cannot exceed 65,536 × 256 cells, well within the budget (``open_workbook`` checks its records),
+    and an .ods is checked whole as it is opened, since calamine reads every sheet then.
     """
-    if kind is FileKind.XLS:
+    if kind is not FileKind.XLSX:
         return
     try:
         with zipfile.ZipFile(path) as archive:
-            if kind is FileKind.XLSX:
-                part = _xlsx_sheet_part(archive, sheet)
-                if part is None:
-                    return  # calamine will report what is wrong with the workbook's structure
-                with archive.open(part) as handle:
-                    rows, columns = _grid_extent(handle)
-            else:
-                with archive.open("content.xml") as handle:
-                    rows, columns = _ods_extent(handle, sheet)
+            size = measure_sheet(archive, sheet_parts(archive, sheet), shared_strings(archive))
     except OSError as exc:
         raise describe_os_error(path, exc) from exc
-    except (*ZIP_ERRORS, ElementTree.ParseError) as exc:
+    except (*ZIP_ERRORS, ElementTree.ParseError, ClaimedStrings) as exc:
         raise damaged(path, _KIND_NAMES[kind]) from exc
-    if rows > EXCEL_MAX_ROWS or columns > EXCEL_MAX_COLUMNS:
+    _refuse_beyond_budget(path, sheet, size, size.memory)
+
+
+def check_ods_extent(path: Path) -> None:
+    """Refuse an .ods whose sheets together would not fit in memory, naming the largest."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as handle:
+            sizes = _ods_tables(handle)
+    except OSError as exc:
+        raise describe_os_error(path, exc) from exc
+    except (*ZIP_ERRORS, ElementTree.ParseError, ValueError) as exc:
+        raise damaged(path, _KIND_NAMES[FileKind.ODS]) from exc
+    if sizes:
+        largest = max(sizes, key=lambda name: sizes[name].memory)
+        _refuse_beyond_budget(path, largest, sizes[largest], sum(size.memory for size in sizes.values()))
+
+
+def _refuse_beyond_budget(path: Path, sheet: str, size: SheetSize, memory: int) -> None:
+    where = f"Sheet “{sheet}” of “{path.name}”"
+    if size.rows > EXCEL_MAX_ROWS or size.columns > EXCEL_MAX_COLUMNS:
         raise SpreadsheetError(
-            f"Sheet “{sheet}” of “{path.name}” claims cells beyond Excel's own limits "
-            f"({EXCEL_MAX_ROWS:,} rows × {EXCEL_MAX_COLUMNS:,} columns), so the file is damaged or was not made "
-            f"by a spreadsheet program. Open it in Excel and {SAVE_AS}."
+            f"{where} has a cell at {size.farthest}, beyond Excel's own limits ({EXCEL_MAX_ROWS:,} rows × "
+            f"{EXCEL_MAX_COLUMNS:,} columns), so the file is damaged or was not made by a spreadsheet program. "
+            f"Open it in Excel and {SAVE_AS}."
         )
-    if rows * columns > MAX_CELLS:
+    if memory <= READ_BUDGET:
+        return
+    need = f"about {memory / 1e9:,.1f} GB of memory"
+    if size.is_sparse:
         raise SpreadsheetError(
-            f"Sheet “{sheet}” of “{path.name}” uses cells up to {column_letter(columns - 1)}{rows:,}, which is "
-            f"{rows * columns:,} cells: too large to read at once. Delete stray cells far right or far below "
-            "the data (Ctrl+End in Excel shows the last one), or copy the data to a new sheet, and try again."
+            f"{where} has a stray cell at {size.farthest}, far from the data, so reading it would need {need}. "
+            "Delete the empty rows and columns after your data (Ctrl+End in Excel shows the last cell it counts), "
+            "save, and try again."
         )
+    raise SpreadsheetError(
+        f"{where} has {size.rows:,} rows × {size.columns:,} columns, too large to read at once ({need}). "
+        "Save it as CSV (CSV files are read a piece at a time, whatever their size) and try again."
+    )
 
 
 def load_sheet(path: Path, kind: FileKind, sheet: str) -> python_calamine.CalamineSheet:
