@@ -81,7 +81,6 @@ def _spellings(piece: bytes) -> tuple[_Patterns, ...]:
     return (plain, _PREFIXED) if b":c" in piece else (plain,)
 
 
-_ADDRESS = re.compile(rb"([A-Za-z]+)(\d*)")
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>].*?</(?:\w+:)?row>", re.S)
 _STRING_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _UNIQUE_COUNT = re.compile(rb'\suniqueCount\s*=\s*["\'](\d+)["\']')
