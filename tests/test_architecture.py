@@ -93,6 +93,7 @@ FRONT_ENDS_MAY_IMPORT_FROM_CORE = {
     "capi_desktop.core.reports": {"preview_fields", "write_preview", "write_problems_report", "write_template"},
     "capi_desktop.core.settings": {"Settings", "SettingsError", "SettingsStore"},
     "capi_desktop.core.staging": {"ImportCancelled", "ImportOptions", "StageSummary"},
+    "capi_desktop.core.storage": {"StorageError"},
     "capi_desktop.core.support": {"recent_log_lines", "system_info", "write_support_bundle"},
     "capi_desktop.core.tokens": {"REQUIRED_SCOPES", "Storage", "TokenSource"},
     "capi_desktop.core.upload": {"MAX_BATCH", "REPORTING_NOTE", "UploadConfig", "UploadControl", "UploadProgress"},

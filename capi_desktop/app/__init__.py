@@ -30,7 +30,7 @@ from capi_desktop.app.jobs import (
 from capi_desktop.app.outcome import Outcome, UploadReport
 from capi_desktop.app.record import JobRecord, JobState, SourceFile
 from capi_desktop.app.runlock import UploadBusy
-from capi_desktop.app.uploads import PreflightFailed, preflight, report_of, send_job
+from capi_desktop.app.uploads import RESUME_LATER, PreflightFailed, preflight, report_of, send_job
 
 __all__ = [
     "ImportPlan",
@@ -42,6 +42,7 @@ __all__ = [
     "Outcome",
     "Overrides",
     "PreflightFailed",
+    "RESUME_LATER",
     "SourceFile",
     "StagedJob",
     "UploadBusy",

@@ -22,9 +22,11 @@ from capi_desktop.core.journal import (
     jobs_dir,
     journal_path,
     new_job_id,
+    staging_space,
 )
-from capi_desktop.core.reading import SpreadsheetError, Table, open_table
+from capi_desktop.core.reading import FileKind, SpreadsheetError, Table, open_table
 from capi_desktop.core.staging import CancelToken, ImportCancelled, ImportOptions, StageSummary, stage
+from capi_desktop.core.storage import check_free_space
 from capi_desktop.core.support import JobSnapshot
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ def stage_job(
     The job is "staging" until its last row is in, then "staged" in one write: a job killed on the way
     (or by a full disk) is never mistaken for a complete one. A failed or cancelled staging deletes it.
     """
+    check_free_space(jobs_dir(data_dir), staging_space(table.stamp.size, table.kind is not FileKind.CSV))
     journal = Journal(journal_path(data_dir, new_job_id()), create=True)
     try:
         record = new_record(
@@ -114,6 +117,7 @@ def complete_staging(
         table = open_table(Path(source.path), sheet=source.sheet, header_row=source.header_row)
     except SpreadsheetError as exc:
         raise JobProblem(f"This job's rows must be checked again, but its file cannot be read now: {exc}") from exc
+    check_free_space(journal.path.parent, staging_space(table.stamp.size, table.kind is not FileKind.CSV))
     _stage_rows(journal, table, record.options, progress, cancel)
     record = record.moved_to(JobState.STAGED)
     write_record(journal, record)

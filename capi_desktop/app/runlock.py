@@ -18,6 +18,8 @@ from types import TracebackType
 
 from filelock import FileLock, Timeout
 
+from capi_desktop.core.storage import writing
+
 logger = logging.getLogger(__name__)
 
 
@@ -51,12 +53,13 @@ class RunLock:
 
     def acquire(self, holder: Holder, wait_seconds: float, rule_text: dict[str, str]) -> None:
         """Take every lock, waiting up to ``wait_seconds`` for each; ``UploadBusy`` if one stays taken."""
-        self._folder.mkdir(parents=True, exist_ok=True)
         try:
             for name in self._names:
                 lock = FileLock(self._folder / f"{name}.lock", thread_local=False)
                 try:
-                    lock.acquire(timeout=max(wait_seconds, 0))
+                    with writing(self._folder):
+                        self._folder.mkdir(parents=True, exist_ok=True)
+                        lock.acquire(timeout=max(wait_seconds, 0))
                 except Timeout:
                     raise UploadBusy(_holder(self._folder / f"{name}.json"), rule_text.get(name, name)) from None
                 self._held.append(lock)

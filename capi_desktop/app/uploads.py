@@ -7,6 +7,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import replace
 
 from capi_desktop import paths
@@ -18,11 +19,15 @@ from capi_desktop.collector import collector_paused
 from capi_desktop.core.delivery import DeliveryFailure
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.staging import CancelToken
+from capi_desktop.core.storage import StorageError
 from capi_desktop.core.upload import UploadConfig, UploadControl, UploadOutcome, UploadProgress
 from capi_desktop.linkedin.client import LinkedInClient
 from capi_desktop.runtime import Runtime
 
 logger = logging.getLogger(__name__)
+
+# After a refused write (a full disk, a folder gone read-only) stopped an upload half-way.
+RESUME_LATER = "Nothing is lost: the rows not sent yet stay in this job, ready to resume once this is fixed."
 
 
 class PreflightFailed(Exception):
@@ -81,7 +86,8 @@ def send_job(
     """Upload (or resume) one job, with every check first; the report says how it ended.
 
     Raises ``JobProblem`` or ``PreflightFailed`` before anything is sent, ``UploadBusy`` when another run
-    sends to the same account and rule. A sign-in or LinkedIn problem is an outcome, not an exception.
+    sends to the same account and rule, ``StorageError`` when the disk refuses a write (the job stays
+    resumable). A sign-in or LinkedIn problem is an outcome, not an exception.
     """
     account_id = record.account_id
     if account_id is None:
@@ -102,8 +108,13 @@ def send_job(
         write_record(journal, record)  # the names, for every screen that shows this job
         record = record.moved_to(JobState.UPLOADING, upload_started=record.upload_started or time.time(), message=None)
         write_record(journal, record)
-        with collector_paused(), runtime.upload_engine(journal, account_id, config) as engine:
-            result = engine.run(progress=progress, control=control)
+        try:
+            with collector_paused(), runtime.upload_engine(journal, account_id, config) as engine:
+                result = engine.run(progress=progress, control=control)
+        except StorageError as exc:
+            with suppress(StorageError):  # the same disk may refuse this too; the job resumes either way
+                write_record(journal, record.moved_to(JobState.STOPPED, message=str(exc)))
+            raise
         report = report_of(
             journal,
             record,

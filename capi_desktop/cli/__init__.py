@@ -19,6 +19,7 @@ import click
 from capi_desktop import __version__
 from capi_desktop.core.keychain import KeychainError
 from capi_desktop.core.settings import SettingsError
+from capi_desktop.core.storage import StorageError
 from capi_desktop.linkedin.errors import (
     CertificateError,
     ConnectionFailed,
@@ -45,9 +46,12 @@ class ExitCode(IntEnum):
     NETWORK = 6
     INTERRUPTED = 7  # stopped by the user (Ctrl-C); resume with `capi-desktop resume JOB`
     BUSY = 8  # another upload is sending to the same ad account and rule; try again when it has finished
+    STORAGE = 9  # the disk is full, or the app's folder is read-only, missing or not writable; nothing is lost
 
 
 def exit_code(exc: Exception) -> ExitCode:
+    if isinstance(exc, StorageError):
+        return ExitCode.STORAGE
     if isinstance(exc, SignInRequired | SignInFailed):
         return ExitCode.SIGN_IN
     if isinstance(exc, ConnectionFailed | CertificateError | ServerError | RateLimited):
@@ -64,7 +68,7 @@ def runtime_or_exit() -> Iterator[Runtime]:
     try:
         runtime = open_runtime()
         yield runtime
-    except (LinkedInError, SettingsError, KeychainError) as exc:
+    except (LinkedInError, SettingsError, KeychainError, StorageError) as exc:
         title = getattr(exc, "title", "Problem")
         click.echo(f"{title}: {exc}", err=True)
         sys.exit(exit_code(exc))

@@ -13,6 +13,7 @@ import click
 
 from capi_desktop import paths
 from capi_desktop.app import (
+    RESUME_LATER,
     JobProblem,
     JobRecord,
     JobState,
@@ -42,6 +43,7 @@ from capi_desktop.core.profiles import ProfileError
 from capi_desktop.core.reading import SpreadsheetError
 from capi_desktop.core.reports import write_preview, write_problems_report, write_template
 from capi_desktop.core.staging import ImportCancelled, StageSummary
+from capi_desktop.core.storage import StorageError
 from capi_desktop.core.upload import MAX_BATCH, UploadConfig, UploadControl, UploadProgress
 
 
@@ -162,6 +164,8 @@ def _plain_errors(action: str) -> Iterator[None]:
         _fail(f"{action}: {exc}", ExitCode.BAD_INPUT)
     except UploadBusy as exc:
         _fail(f"{action}: {exc}", ExitCode.BUSY)
+    except StorageError as exc:
+        _fail(f"{action}: {exc}", ExitCode.STORAGE)
 
 
 def _fail(message: str, code: ExitCode) -> NoReturn:
@@ -213,7 +217,8 @@ def upload(
             click.echo(_summary_text(summary, record, None), err=True)
         if dry_run:
             if report is not None:
-                write_problems_report(source_table(record), journal, report)
+                with _plain_errors(f"Checked {file.name}, but cannot save the report"):
+                    write_problems_report(source_table(record), journal, report)
             data = {"job": record.job_id, "dry_run": True, **summary.to_dict()}
             emit(as_json, data, lambda: f"Dry run: nothing was sent. Job {record.job_id}.")
             sys.exit(ExitCode.OK if summary.errors == 0 else ExitCode.SOME_NOT_SENT)
@@ -313,16 +318,26 @@ def _deliver(
         previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
         try:
             with _plain_errors(action):
-                result = send_job(
-                    runtime, journal, record, config=config, progress=line.show, control=control, wait_seconds=wait
-                )
+                try:
+                    result = send_job(
+                        runtime, journal, record, config=config, progress=line.show, control=control, wait_seconds=wait
+                    )
+                except StorageError as exc:
+                    _fail(
+                        f"{action}: {exc} {RESUME_LATER} Resume with: capi-desktop resume {record.job_id}",
+                        ExitCode.STORAGE,
+                    )
         except ImportCancelled:
             _fail("Stopped while checking the rows; nothing was sent.", ExitCode.INTERRUPTED)
         finally:
             signal.signal(signal.SIGINT, previous)
             line.close()
+    report_failure = None
     if report is not None:
-        write_problems_report(source_table(record), journal, report, include_warnings=False)
+        try:
+            write_problems_report(source_table(record), journal, report, include_warnings=False)
+        except (StorageError, ValueProblem) as exc:  # the upload itself is over: say how it went first
+            report_failure = exc
     counts = result.counts
     summary = {
         "job": result.job_id,
@@ -343,6 +358,8 @@ def _deliver(
         click.echo(f"{getattr(result.failure, 'title', 'Problem')}: {result.failure}", err=True)
     job_hint = f" Job: {result.job_id}" if result.outcome is Outcome.STOPPED else ""
     emit(as_json, summary, lambda: result.message + job_hint)
+    if report_failure is not None:
+        _fail(f"The report of rows not sent could not be saved: {report_failure}", exit_code(report_failure))
     sys.exit(_exit_code(result))
 
 

@@ -6,18 +6,23 @@ import os
 import tempfile
 from pathlib import Path
 
+from capi_desktop.core.storage import writing
+
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write to a unique temporary file next to ``path``, flush it to disk, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # nothing secret inside; readable like any document the user saves
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write to a unique temporary file next to ``path``, flush it to disk, then move it into place.
+
+    A full disk or a folder that refuses the write raises ``StorageError``."""
+    with writing(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)  # nothing secret inside; readable like any document the user saves
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

@@ -12,10 +12,13 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from capi_desktop.core.storage import connect, write_ahead, writing
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +129,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {2: (), 3: ("DROP INDEX IF EXISTS rows
 _SENDABLE = "state != 'error'"
 _CACHE_KB = 65536  # the upload's batch updates and lookups run faster the more of the journal stays cached
 _STAGING_CACHE_KB = 8192
+_WAL_PAGES = 10000
 # (rule id, event id, accepted at) of every accepted row; ``db`` names the attached journal.
 ACCEPTED_EVENTS = (
     "SELECT r.rule_id, r.event_id, d.at FROM {db}.delivery d JOIN {db}.rows r ON r.number = d.number "
@@ -144,30 +148,38 @@ class Journal:
     def __init__(self, path: Path, *, create: bool = False) -> None:
         if not create and not path.exists():
             raise JournalError(f"The upload job file {path.name} was not found.")
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._db = connect(path)  # a file that is not a journal at all fails below, on its first read
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            write_ahead(self._db, path.parent)
             self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
             # Checkpoint the WAL every ~40 MB, not every 4 MB: each checkpoint syncs the whole file.
-            self._db.execute("PRAGMA wal_autocheckpoint=10000")
+            self._db.execute(f"PRAGMA wal_autocheckpoint={_WAL_PAGES}")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise JournalError(
                     f"The upload job {path.stem} was written by a newer version of CAPI Desktop; update the app."
                 )
-            if 0 < version < SCHEMA_VERSION:
-                with self._db:
-                    for step in range(version + 1, SCHEMA_VERSION + 1):
+            if version < SCHEMA_VERSION:  # a new journal, or an older one; a current one is opened unwritten
+                with self._writing():
+                    for step in range(version + 1, SCHEMA_VERSION + 1) if version else ():
                         for statement in _MIGRATIONS[step]:
                             self._db.execute(statement)
-            self._db.executescript(_SCHEMA + _ROW_INDEXES)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            self._db.commit()
+                with writing(path.parent):
+                    self._db.executescript(_SCHEMA + _ROW_INDEXES)
+                    self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    self._db.commit()
         except sqlite3.DatabaseError as exc:
-            raise JournalError(f"The upload job file {path.name} is damaged and cannot be opened ({exc}).") from exc
+            self._db.close()
+            logger.warning("Job file %s cannot be opened: %s", path.name, exc)
+            raise JournalError(
+                f"The upload job file {path.name} is damaged (cut short or overwritten, perhaps by a crash or a full "
+                "disk) and cannot be opened. Import the spreadsheet again to send it: rows this job sent are "
+                "remembered and are not sent twice."
+            ) from exc
+        except BaseException:
+            self._db.close()
+            raise
 
     @property
     def job_id(self) -> str:
@@ -182,10 +194,16 @@ class Journal:
     def close(self) -> None:
         self._db.close()
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction; a disk or folder that refuses it raises ``StorageError`` (rolled back)."""
+        with writing(self.path.parent), self._db:
+            yield
+
     # -- job settings -----------------------------------------------------------------------------
 
     def set_meta(self, values: Mapping[str, Any]) -> None:
-        with self._db:
+        with self._writing():
             self._db.executemany(
                 "INSERT OR REPLACE INTO job(key, value) VALUES (?, ?)",
                 [(k, json.dumps(v)) for k, v in values.items()],
@@ -201,13 +219,14 @@ class Journal:
         cache is small (appending rows and building the index need little, and it is the importing
         process's memory)."""
         self._db.execute(f"PRAGMA cache_size=-{_STAGING_CACHE_KB}")
-        with self._db:
+        with self._writing():
             self._db.execute("DELETE FROM rows")
             self._db.execute("DELETE FROM delivery")
             self._db.execute("DROP INDEX IF EXISTS rows_state")
 
     def index_rows(self) -> None:
-        self._db.executescript(_ROW_INDEXES)
+        with writing(self.path.parent):
+            self._db.executescript(_ROW_INDEXES)
         self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
 
     def add_rows(self, rows: Iterable[JournalRow]) -> None:
@@ -216,7 +235,7 @@ class Journal:
 
     def add_values(self, values: Iterable[tuple[Any, ...]]) -> None:
         """``add_rows`` for rows given as (number, state value, reason, event id, rule id, event JSON)."""
-        with self._db:
+        with self._writing():
             self._db.executemany(
                 "INSERT INTO rows(number, state, reason, event_id, rule_id, event_json) VALUES (?,?,?,?,?,?)", values
             )
@@ -225,7 +244,7 @@ class Journal:
         """Mark every later row whose rule and event id repeat an earlier sendable row; returns the event
         JSON of the rows marked. ``candidates`` are the numbers of the rows that may repeat another's
         (staging knows them; any superset will do): only they are read."""
-        with self._db:
+        with self._writing():
             self._db.execute("CREATE TEMP TABLE IF NOT EXISTS candidates (number INTEGER PRIMARY KEY, earlier INTEGER)")
             self._db.execute("DELETE FROM temp.candidates")
             self._db.executemany("INSERT OR IGNORE INTO temp.candidates(number) VALUES (?)", ((n,) for n in candidates))
@@ -338,7 +357,7 @@ class Journal:
     def mark_in_flight(self, first: int, last: int) -> int:
         """Record that every unsent sendable row from ``first`` to ``last`` is being handed over, before
         it goes; returns the batch number."""
-        with self._db:
+        with self._writing():
             batch = int(self._db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM delivery").fetchone()[0])
             self._db.execute(
                 "INSERT INTO delivery(number, status, batch) SELECT number, ?, ? FROM rows r "
@@ -351,7 +370,7 @@ class Journal:
     def accept_batch(self, batch: int, at_ms: int, rejected: Sequence[tuple[int, str]] = ()) -> None:
         """LinkedIn answered ``batch``: the ``rejected`` rows were refused and everything else still in
         flight in it was accepted (one transaction, set-based)."""
-        with self._db:
+        with self._writing():
             self._decide(rejected, (), (), at_ms)
             self._db.execute(
                 "UPDATE delivery SET status = ?, at = ? WHERE batch = ? AND status = ?",
@@ -367,7 +386,7 @@ class Journal:
         at_ms: int,
     ) -> None:
         """Record outcomes row by row (``released`` rows become unsent again), in a single transaction."""
-        with self._db:
+        with self._writing():
             self._decide(rejected, skipped, released, at_ms)
 
     def _decide(
@@ -394,6 +413,13 @@ class Journal:
             "FROM rows r LEFT JOIN delivery d ON d.number = r.number "
             f"WHERE r.state IN {states} OR d.status = 'rejected' ORDER BY r.number"
         )
+
+
+def staging_space(source_size: int, compressed: bool) -> int:
+    """The least disk space staging a source file of ``source_size`` bytes needs: a journal row takes
+    about 450 bytes (mostly the event JSON), which is 1.8 times a wide CRM export's line and 9 times a
+    narrow one's; workbooks are compressed about three times more. Plus one WAL's worth before a checkpoint."""
+    return source_size * (6 if compressed else 2) + _WAL_PAGES * 4096
 
 
 def jobs_dir(data_dir: Path) -> Path:

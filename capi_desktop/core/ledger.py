@@ -11,10 +11,12 @@ uncopied by a crash is copied by the next upload (``begin``).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from capi_desktop.core.journal import ACCEPTED_EVENTS, Journal, JournalError
+from capi_desktop.core.storage import connect, write_ahead, writing
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -39,25 +41,34 @@ _CHUNK = 900  # well under SQLite's limit on query parameters
 
 class SentLedger:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder = path.parent
+        self._db = connect(path)
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False)
             self._db.execute("PRAGMA page_size=16384")  # for a new ledger: the bulk copy builds fewer pages
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            write_ahead(self._db, self._folder)
             self._db.execute("PRAGMA cache_size=-16384")  # 16 MB
             self._db.execute("PRAGMA wal_autocheckpoint=10000")  # as the journal
             if self._db.execute("PRAGMA user_version").fetchone()[0] > SCHEMA_VERSION:
                 raise JournalError(
                     "The record of sent conversions was written by a newer CAPI Desktop; update the app."
                 )
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            with writing(self._folder):
+                self._db.executescript(_SCHEMA)
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
+            self._db.close()
             raise JournalError(f"The record of sent conversions ({path.name}) is damaged: {exc}") from exc
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        with writing(self._folder), self._db:
+            yield
 
     def sent_at(self, account_id: int, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], int]:
         """For each (rule id, event id) already accepted on this account, when it was (epoch ms)."""
@@ -82,7 +93,7 @@ class SentLedger:
         (as copied: from now on its accepted events come here batch by batch)."""
         for job_id, path in self._db.execute("SELECT job_id, path FROM jobs WHERE copied = 0").fetchall():
             self.sync(job_id, Path(path))
-        with self._db:
+        with self._writing():
             self._db.execute(
                 "INSERT INTO jobs(job_id, account_id, path, copied) VALUES (?, ?, ?, 1) "
                 "ON CONFLICT(job_id) DO UPDATE SET account_id = excluded.account_id, path = excluded.path",
@@ -91,7 +102,7 @@ class SentLedger:
 
     def record(self, job_id: str, account_id: int, keys: Sequence[tuple[int, str]], at_ms: int) -> None:
         """One batch's accepted events, in one transaction (in key order: fewer B-tree pages touched)."""
-        with self._db:
+        with self._writing():
             (job,) = self._db.execute("SELECT id FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             self._db.executemany(
                 "INSERT OR IGNORE INTO sent(account_id, rule_id, event_id, sent_at, job) VALUES (?, ?, ?, ?, ?)",
@@ -116,12 +127,12 @@ class SentLedger:
     def sync(self, job_id: str, journal_path: Path) -> None:
         """Copy a job's accepted events here and mark it copied, in one transaction."""
         if not journal_path.exists():  # the job was deleted: nothing left to copy
-            with self._db:
+            with self._writing():
                 self._db.execute("UPDATE jobs SET copied = 1 WHERE job_id = ?", (job_id,))
             return
         self._db.execute("ATTACH DATABASE ? AS job", (str(journal_path),))
         try:
-            with self._db:
+            with self._writing():
                 self._db.execute(
                     "INSERT OR IGNORE INTO sent(account_id, rule_id, event_id, sent_at, job) "
                     "SELECT j.account_id, a.rule_id, a.event_id, a.at, j.id "

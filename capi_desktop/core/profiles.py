@@ -54,6 +54,7 @@ from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, parse_co
 from capi_desktop.core.money import normalise_currency
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.staging import ImportOptions
+from capi_desktop.core.storage import StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -371,7 +372,7 @@ class ProfileStore:
         try:
             shutil.copy2(path, path.with_suffix(f".v{version}.bak"))
             write_text_atomic(path, _dumps(profile))
-        except OSError as exc:
+        except (OSError, StorageError) as exc:
             logger.warning("Profile %s was read from version %d but could not be upgraded: %s", path, version, exc)
         return profile
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from capi_desktop.core.journal import Journal, JournalRow, RowState
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import Table
+from capi_desktop.core.storage import StorageError, writing
 
 PREVIEW_COLUMNS = (
     "Row",
@@ -143,26 +145,31 @@ def _write(path: Path, header: Sequence[str], lines: Iterable[Sequence[Any]]) ->
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValueProblem(f"Reports can be saved as .csv or .xlsx, not “{path.suffix or path.name}”.")
-    path.parent.mkdir(parents=True, exist_ok=True)
     count = 0
     try:
-        if suffix == ".csv":
-            # UTF-8 with BOM so Excel opens it with the right characters.
-            with path.open("w", newline="", encoding="utf-8-sig") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(header)
+        with writing(path.parent):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if suffix == ".csv":
+                # UTF-8 with BOM so Excel opens it with the right characters.
+                with path.open("w", newline="", encoding="utf-8-sig") as handle:
+                    writer = csv.writer(handle)
+                    writer.writerow(header)
+                    for line in lines:
+                        writer.writerow([inert(v) for v in line])
+                        count += 1
+            else:
+                workbook = Workbook(write_only=True)
+                sheet: WriteOnlyWorksheet = workbook.create_sheet("Rows")
+                bold = Font(bold=True)
+                sheet.append([_cell(sheet, name, bold) for name in header])
                 for line in lines:
-                    writer.writerow([inert(v) for v in line])
+                    sheet.append([_cell(sheet, v) for v in line])
                     count += 1
-        else:
-            workbook = Workbook(write_only=True)
-            sheet: WriteOnlyWorksheet = workbook.create_sheet("Rows")
-            bold = Font(bold=True)
-            sheet.append([_cell(sheet, name, bold) for name in header])
-            for line in lines:
-                sheet.append([_cell(sheet, v) for v in line])
-                count += 1
-            workbook.save(path)
+                workbook.save(path)
+    except StorageError:
+        with suppress(OSError):
+            path.unlink(missing_ok=True)  # half a report would look like the whole one
+        raise
     except OSError as exc:
         raise ValueProblem(f"The file {path} could not be written: {exc.strerror or exc}.") from exc
     return count

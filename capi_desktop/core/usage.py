@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from capi_desktop.core.journal import JournalError
+from capi_desktop.core.storage import connect, write_ahead, writing
 
 
 @dataclass(frozen=True)
@@ -24,16 +25,17 @@ class DailyUsage:
     """Requests made per token per UTC day; ``key`` identifies the token without storing it."""
 
     def __init__(self, path: Path, key: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._folder = path.parent
         self._key = key
+        self._db = connect(path)
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # as the journal: safe against a killed process
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS usage (key TEXT, day TEXT, requests INTEGER, PRIMARY KEY (key, day))"
-            )
+            write_ahead(self._db, self._folder)
+            with writing(self._folder):
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS usage (key TEXT, day TEXT, requests INTEGER, PRIMARY KEY (key, day))"
+                )
         except sqlite3.DatabaseError as exc:
+            self._db.close()
             raise JournalError(f"The request counter ({path.name}) is damaged: {exc}") from exc
 
     def close(self) -> None:
@@ -44,7 +46,7 @@ class DailyUsage:
         return int(row[0]) if row else 0
 
     def add(self, day: str) -> int:
-        with self._db:
+        with writing(self._folder), self._db:
             self._db.execute(
                 "INSERT INTO usage(key, day, requests) VALUES (?, ?, 1) "
                 "ON CONFLICT(key, day) DO UPDATE SET requests = requests + 1",

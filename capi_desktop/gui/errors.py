@@ -25,6 +25,7 @@ from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.profiles import ProfileError
 from capi_desktop.core.reading import SpreadsheetError
 from capi_desktop.core.settings import SettingsError
+from capi_desktop.core.storage import StorageError
 from capi_desktop.linkedin.errors import LinkedInError
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ def describe(exc: BaseException) -> ErrorMessage:
         return ErrorMessage(exc.title, exc.explanation, exc.action, exc.request_id)
     if isinstance(exc, KeychainError):
         return ErrorMessage(exc.title, str(exc))
+    if isinstance(exc, StorageError):
+        return ErrorMessage(exc.title, str(exc))
     if isinstance(exc, SettingsError):
         return ErrorMessage("Settings problem", str(exc))
     if isinstance(exc, JournalError | JobProblem):
@@ -69,9 +72,12 @@ def describe(exc: BaseException) -> ErrorMessage:
     )
 
 
-def show_error(parent: QWidget | None, exc: BaseException, *, wait: bool = False) -> QMessageBox:
-    """Show ``exc`` as a dialog and log it. Returns at once unless ``wait`` (for use before any window)."""
-    message = describe(exc)
+def show_error(
+    parent: QWidget | None, exc: BaseException, *, wait: bool = False, message: ErrorMessage | None = None
+) -> QMessageBox:
+    """Show ``exc`` as a dialog (in ``message``'s words if given) and log it. Returns at once unless
+    ``wait`` (for use before any window)."""
+    message = message or describe(exc)
     if message.expected:
         logger.info("Told the user: %s: %s", message.title, message.text)
     else:

@@ -19,6 +19,7 @@ from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
 from capi_desktop.core.profiles import Profile, ProfileError, ProfileStore, file_name_for
 from capi_desktop.core.staging import ImportOptions
+from capi_desktop.core.storage import StorageError
 
 TOP_KEYS = {
     "kind",
@@ -605,7 +606,7 @@ def test_writes_are_atomic(store: ProfileStore, monkeypatch: pytest.MonkeyPatch)
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(os, "replace", refuse)
-    with pytest.raises(ProfileError, match="could not be saved.*Permission denied"):
+    with pytest.raises(StorageError, match=f"not allowed to write in {re.escape(str(store.folder))}"):
         store.save(make_profile("Atomic", account_id=2), overwrite=True)
     assert path.read_bytes() == before
     assert sorted(p.name for p in store.folder.iterdir()) == [path.name]  # no temporary file left

@@ -36,11 +36,12 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from capi_desktop.app import Outcome, UploadReport, open_job, send_job
+from capi_desktop.app import RESUME_LATER, Outcome, UploadReport, open_job, send_job
 from capi_desktop.core.delivery import AuthFailure, TransientFailure
 from capi_desktop.core.journal import DeliveryCounts
+from capi_desktop.core.storage import StorageError
 from capi_desktop.core.upload import UploadConfig, UploadControl, UploadProgress
-from capi_desktop.gui.errors import describe
+from capi_desktop.gui.errors import describe, show_error
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.pages.sign_in import SignInPage, UrlOpener
 from capi_desktop.gui.session import UploadSession
@@ -383,9 +384,12 @@ class UploadPage(WizardPage):
                 wizard.reject()
 
     def background_failed(self, exc: Exception, cancelled: bool) -> None:
-        """Something the engine does not report as an outcome (a damaged job file, a bug)."""
+        """Something the engine does not report as an outcome (a damaged job file, a full disk, a bug)."""
         message = describe(exc)
-        if message.expected:
+        if isinstance(exc, StorageError):  # it stopped half-way: what was sent is kept, the rest resumes
+            message = replace(message, action=RESUME_LATER)
+            show_error(self, exc, message=message)
+        elif message.expected:
             logger.warning("Upload stopped: %s: %s", message.title, message.text)
         else:
             super().background_failed(exc, cancelled)  # the dialog, and the traceback into the log
@@ -394,7 +398,7 @@ class UploadPage(WizardPage):
         self._control = self._relay = None
         self.state = UploadState.FINISHED
         self.problem.show_messages((message.title, "\n".join(p for p in (message.text, message.action) if p)))
-        self._log(f"Not sent: {message.text}")
+        self._log(f"Stopped: {message.text}")
         self._show_state()
 
     # -- showing progress ------------------------------------------------------------------------
