@@ -255,7 +255,9 @@ def resume(job: str, batch_size: int, report: Path | None, as_json: bool, wait: 
 def history(as_json: bool) -> None:
     """Past upload jobs, newest first, with their counts."""
     jobs: list[dict[str, Any]] = []
-    for job in list_jobs(paths.data_dir()):
+    with _plain_errors("Cannot list the upload jobs"):
+        found = list_jobs(paths.data_dir())
+    for job in found:
         record = job.record
         if record is None:
             jobs.append({"job": job.job_id, "problem": job.problem})

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS sent (
 ) WITHOUT ROWID;
 """
 SCHEMA_VERSION = 1
+_BEHIND = "ledger_behind"  # a journal key: accepted events the ledger could not record (a full disk)
 _CHUNK = 900  # well under SQLite's limit on query parameters
 
 
@@ -93,6 +94,9 @@ class SentLedger:
         (as copied: from now on its accepted events come here batch by batch)."""
         for job_id, path in self._db.execute("SELECT job_id, path FROM jobs WHERE copied = 0").fetchall():
             self.sync(job_id, Path(path))
+        if journal.meta().get(_BEHIND):
+            self.sync(journal.job_id, journal.path)
+            journal.set_meta({_BEHIND: False})
         with self._writing():
             self._db.execute(
                 "INSERT INTO jobs(job_id, account_id, path, copied) VALUES (?, ?, ?, 1) "
@@ -108,6 +112,11 @@ class SentLedger:
                 "INSERT OR IGNORE INTO sent(account_id, rule_id, event_id, sent_at, job) VALUES (?, ?, ?, ?, ?)",
                 [(account_id, rule_id, event_id, at_ms, job) for rule_id, event_id in sorted(keys)],
             )
+
+    def fell_behind(self, journal: Journal) -> None:
+        """This ledger could not take a batch that ``journal`` recorded as accepted: note it in the
+        journal, so that the job's next run copies its accepted events here first."""
+        journal.set_meta({_BEHIND: True})
 
     def recorded_by(self, job_id: str, account_id: int, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
         """Which of ``keys`` this job itself recorded as accepted."""

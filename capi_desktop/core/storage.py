@@ -51,7 +51,8 @@ _ERRNOS = {
 }
 # SQLite's primary result codes (the low byte of the extended code Python gives).
 _SQLITE_FULL, _SQLITE_READONLY, _SQLITE_PERM, _SQLITE_IOERR, _SQLITE_CANTOPEN = 13, 8, 3, 10, 14
-_FREE_MARGIN = 64 * 1024 * 1024  # what the rest of the app (settings, logs, the ledger) may still need
+# Kept free on top of what a step needs: recording LinkedIn's answer to a batch, settings and logs.
+RESERVE = 16 * 1024 * 1024
 
 
 def storage_error(exc: BaseException, folder: Path) -> StorageError | None:
@@ -102,12 +103,12 @@ def write_ahead(db: sqlite3.Connection, folder: Path) -> None:
 
 
 def check_free_space(folder: Path, needed: int) -> None:
-    """Raise ``StorageError`` (FULL) before a job starts if ``folder``'s disk has less than ``needed``
-    bytes plus a margin left."""
+    """Raise ``StorageError`` (FULL) before a step if ``folder``'s disk has less than ``needed`` bytes
+    and the reserve left."""
     free = _free(folder)
-    if free is not None and free < needed + _FREE_MARGIN:
+    if free is not None and free < needed + RESERVE:
         raise StorageError(
-            StorageProblem.FULL, folder, f"this needs at least {_size(needed + _FREE_MARGIN)}; {_size(free)} is left"
+            StorageProblem.FULL, folder, f"this needs at least {_size(needed + RESERVE)}; {_size(free)} is left"
         )
 
 

@@ -34,6 +34,7 @@ from capi_desktop.core.delivery import (
 )
 from capi_desktop.core.journal import DeliveryCounts, Journal, Outgoing
 from capi_desktop.core.ledger import SentLedger
+from capi_desktop.core.storage import StorageError, check_free_space
 from capi_desktop.core.usage import RequestPacer
 
 logger = logging.getLogger(__name__)
@@ -212,6 +213,8 @@ class UploadEngine:
                 return batch, fresh
 
     def _send(self, rows: list[Outgoing], control: UploadControl, wire: ThreadPoolExecutor) -> Future[BatchReceipt]:
+        # A batch LinkedIn takes must be recorded, or a resume sends it again: no room, no batch.
+        check_free_space(self.journal.path.parent, 0)
         self._pace(control)
         self._requests_today = self.pacer.record()
         return wire.submit(self.sender.send_events, [r.event_json for r in rows])
@@ -303,7 +306,13 @@ class UploadEngine:
                 taken.append((r.rule_id, r.event_id))
             else:
                 refused.append((r.number, f"LinkedIn answered {status} for this event."))
-        self.ledger.record(self.journal.job_id, self.account_id, taken, now)
+        try:
+            self.ledger.record(self.journal.job_id, self.account_id, taken, now)
+        except StorageError:
+            # LinkedIn took them: the journal says so if it still can, and the next run copies them over.
+            self.journal.accept_batch(batch, now, rejected=refused)
+            self.ledger.fell_behind(self.journal)
+            raise
         self.journal.accept_batch(batch, now, rejected=refused)
         self._sent += len(rows)
         self._update(in_flight=-len(rows), accepted=len(rows) - len(refused), rejected=len(refused))

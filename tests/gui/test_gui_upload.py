@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from gui_support import error_boxes
 from PySide6.QtCore import Qt
@@ -17,8 +19,9 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from capi_desktop import paths
-from capi_desktop.app import Outcome
+from capi_desktop.app import RESUME_LATER, Outcome
 from capi_desktop.app import stage_job as stage_app_job
+from capi_desktop.core import storage
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.mapping import RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
@@ -342,3 +345,37 @@ def test_no_event_is_sent_twice_across_faults(
     assert page.result is not None and page.result.outcome is not Outcome.STOPPED
     assert len(set(keys)) == 1000 and max(Counter(keys).values()) == 1
     assert any("Trying again" in line for line in page.log_lines)  # retries are in the log, in words
+
+
+def test_a_full_disk_half_way_is_said_in_a_dialog_and_try_again_sends_the_rest_once(
+    qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    sign_in(runtime, sandbox)
+    journal = stage_job(tmp_path, 3000)
+    real_usage, asked, full = shutil.disk_usage, [], [True]
+
+    def filling_up(path: str) -> Any:  # the disk fills once five batches are out
+        asked.append(path)
+        usage = real_usage(path)
+        return usage._replace(free=4096) if len(asked) > 5 and full[0] else usage
+
+    monkeypatch.setattr(storage.shutil, "disk_usage", filling_up)
+    page = open_upload_page(qtbot, wizard, journal)
+    wait_finished(qtbot, page)
+
+    (box,) = error_boxes(page)
+    assert box.windowTitle() == "The disk is full"
+    assert str(paths.data_dir() / "jobs") in box.text() and "4.1 KB is left" in box.text()
+    assert RESUME_LATER in box.informativeText()
+    assert any(line.endswith(f"Stopped: {box.text()}") for line in page.log_lines)
+    assert len(sandbox_keys(sandbox)) == 500
+    box.close()
+
+    full[0] = False  # room again
+    assert page.resume_button.isVisible() and page.resume_button.text() == "Try again"
+    qtbot.mouseClick(page.resume_button, Qt.MouseButton.LeftButton)
+    wait_finished(qtbot, page)
+    keys = sandbox_keys(sandbox)
+    assert len(keys) == len(set(keys)) == 3000
+    assert page.result is not None and page.result.outcome is Outcome.ALL_ACCEPTED
