@@ -11,9 +11,10 @@ from typing import Any
 import click
 
 from capi_desktop import paths
-from capi_desktop.cli import ExitCode, emit, main
+from capi_desktop.cli import emit, exit_code, main
 from capi_desktop.core.profiles import Profile, ProfileError, ProfileStore
 from capi_desktop.core.staging import ImportOptions
+from capi_desktop.core.storage import StorageError
 
 
 def profile_store() -> ProfileStore:
@@ -49,9 +50,9 @@ def save_profile_from_options(
 def _profile_errors(action: str) -> Iterator[None]:
     try:
         yield
-    except ProfileError as exc:
+    except (ProfileError, StorageError) as exc:
         click.echo(f"{action}: {exc}", err=True)
-        sys.exit(ExitCode.BAD_INPUT)
+        sys.exit(exit_code(exc))
 
 
 @main.group(name="profiles")
