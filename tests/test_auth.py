@@ -15,7 +15,7 @@ from capi_desktop.core.tokens import Storage, TokenSet, TokenSource, TokenStore
 from capi_desktop.linkedin.auth import ACCESS_GUIDE, AuthService, SignInStatus
 from capi_desktop.linkedin.client import ApiConfig
 from capi_desktop.linkedin.errors import SignInFailed, SignInRequired
-from capi_desktop.linkedin.oauth import LoopbackListener, OAuthApp, OAuthClient, check_callback
+from capi_desktop.linkedin.oauth import CallbackResult, LoopbackListener, OAuthApp, OAuthClient, check_callback
 from capi_desktop.sandbox import STANDARD_REDIRECT_PORT, SandboxServer, seed
 
 DEMO_APP = OAuthApp(client_id=seed.DEMO_CLIENT_ID, redirect_port=0, use_pkce=True)
@@ -189,16 +189,52 @@ def test_environment_token_wins_and_sign_out_clears(sandbox: SandboxServer, memo
 # -- the loopback listener ----------------------------------------------------------------------------
 
 
-def test_listener_rejects_a_foreign_state() -> None:
+def waiting(listener: LoopbackListener, state: str = "the-real-state") -> tuple[threading.Thread, list[object]]:
+    """``listener.wait`` on a thread, as the app runs it; the list gets its result or its exception."""
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(listener.wait(state, timeout=20))
+        except SignInFailed as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def test_only_the_redirect_with_this_attempts_state_ends_the_sign_in() -> None:
+    listener = LoopbackListener(0)
+    base = f"http://127.0.0.1:{listener.address[1]}"
+    thread, outcome = waiting(listener)
+
+    forged = requests.get(f"{base}/callback?code=stolen&state=forged", timeout=5)
+    assert forged.status_code == 400 and "not the sign-in CAPI Desktop is waiting for" in forged.text
+    assert requests.get(f"{base}/callback?code=no-state", timeout=5).status_code == 400
+    assert requests.get(f"{base}/favicon.ico", timeout=5).status_code == 404
+    assert thread.is_alive() and outcome == []  # still waiting for the real one
+
+    real = requests.get(f"{base}/callback?code=the-code&state=the-real-state", timeout=5)
+    assert real.status_code == 200 and "You are signed in" in real.text
+    thread.join(5)
+    (result,) = outcome
+    assert isinstance(result, CallbackResult) and check_callback(result) == "the-code"
+
+
+def test_an_idle_connection_neither_blocks_the_browser_nor_stays_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(LoopbackListener, "READ_TIMEOUT_SECONDS", 0.5)
     listener = LoopbackListener(0)
     port = listener.address[1]
-    threading.Thread(
-        target=requests.get, args=(f"http://127.0.0.1:{port}/callback?code=abc&state=forged",), daemon=True
-    ).start()
-    result = listener.wait(timeout=10)
-    with pytest.raises(SignInFailed) as raised:
-        check_callback(result, expected_state="the-real-state")
-    assert "did not belong to this sign-in" in str(raised.value)
+    thread, outcome = waiting(listener)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as idle:  # connects, then says nothing
+        started = time.monotonic()
+        real = requests.get(f"http://127.0.0.1:{port}/callback?code=c&state=the-real-state", timeout=5)
+        assert real.status_code == 200 and time.monotonic() - started < 2
+        assert idle.recv(1) == b""  # the listener hung up on it after its read timeout
+        assert time.monotonic() - started < 4
+    thread.join(5)
+    assert isinstance(outcome[0], CallbackResult)
 
 
 def test_listener_binds_loopback_only_and_closes() -> None:
@@ -209,8 +245,8 @@ def test_listener_binds_loopback_only_and_closes() -> None:
     with pytest.raises(OSError), socket.create_connection(("127.0.0.2", port), timeout=2):
         pass
     with pytest.raises(SignInFailed) as raised:
-        listener.wait(timeout=0.3)
-    assert "in time" in str(raised.value)
+        listener.wait("state", timeout=0.3)
+    assert "No answer came back from LinkedIn in time" in str(raised.value)
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass  # closed after the attempt
 
@@ -219,7 +255,7 @@ def test_listener_can_be_cancelled() -> None:
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(SignInFailed) as raised:
-        LoopbackListener(0).wait(timeout=30, cancel=cancel)
+        LoopbackListener(0).wait("state", timeout=30, cancel=cancel)
     assert "cancelled" in str(raised.value)
 
 

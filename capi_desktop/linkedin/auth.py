@@ -87,8 +87,7 @@ class BrowserSignIn:
         return self.request.url
 
     def wait(self, timeout: float = SIGN_IN_TIMEOUT_SECONDS, cancel: threading.Event | None = None) -> SignInStatus:
-        result = self._listener.wait(timeout, cancel)
-        code = check_callback(result, self.request.state)
+        code = check_callback(self._listener.wait(self.request.state, timeout, cancel))
         tokens = self._service.oauth.exchange_code(self._app, code, self.request)
         return self._service.accept(tokens)
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -95,23 +95,29 @@ border-radius:12px;box-shadow:0 2px 12px #0002;max-width:32em}}h1{{font-size:1.4
 
 
 class LoopbackListener:
-    """Waits for exactly one OAuth redirect on 127.0.0.1, then closes.
+    """Waits on 127.0.0.1 for the one OAuth redirect that belongs to this sign-in, then closes.
 
     Binding to 127.0.0.1 (never 0.0.0.0) keeps the sign-in answer off the network. Port 0 picks a free
-    port, which LinkedIn allows for the native PKCE flow only.
+    port, which LinkedIn allows for the native PKCE flow only. Any program on this computer can connect,
+    so each connection is served on its own thread with a read timeout (an idle one cannot hold up the
+    browser's), and only a redirect carrying this attempt's ``state`` ends the wait: any other request
+    gets an error page and the listener keeps waiting.
     """
+
+    READ_TIMEOUT_SECONDS = 10.0
 
     def __init__(self, port: int) -> None:
         self._result: CallbackResult | None = None
+        self._state: str | None = None
         self._done = threading.Event()
+        self._lock = threading.Lock()
         listener = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = self.READ_TIMEOUT_SECONDS  # applied to the connection's socket
+
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 url = urlsplit(self.path)
-                if url.path != CALLBACK_PATH or listener._done.is_set():
-                    self.send_error(404)
-                    return
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 result = CallbackResult(
                     code=query.get("code"),
@@ -119,36 +125,51 @@ class LoopbackListener:
                     error_description=query.get("error_description"),
                     state=query.get("state"),
                 )
-                ok = result.code is not None and result.error is None
-                page = _PAGE.format(
-                    color="#057642" if ok else "#b24020",
-                    title="You are signed in" if ok else "Sign-in did not complete",
-                    text=(
-                        "CAPI Desktop has your LinkedIn sign-in. You can close this tab and return to the app."
-                        if ok
-                        else "Return to CAPI Desktop to see what happened and try again. You can close this tab."
-                    ),
-                ).encode()
-                self.send_response(200)
+                if url.path != CALLBACK_PATH or not listener._take(result):
+                    self._page(
+                        400 if url.path == CALLBACK_PATH else 404,
+                        "#b24020",
+                        "This is not the sign-in CAPI Desktop is waiting for",
+                        "The link may be from an earlier sign-in attempt. Return to CAPI Desktop and sign in from "
+                        "there. You can close this tab.",
+                    )
+                    return
+                if result.code is not None and result.error is None:
+                    self._page(
+                        200,
+                        "#057642",
+                        "You are signed in",
+                        "CAPI Desktop has your LinkedIn sign-in. You can close this tab and return to the app.",
+                    )
+                else:
+                    self._page(
+                        200,
+                        "#b24020",
+                        "Sign-in did not complete",
+                        "Return to CAPI Desktop to see what happened and try again. You can close this tab.",
+                    )
+
+            def _page(self, status: int, color: str, title: str, text: str) -> None:
+                page = _PAGE.format(color=color, title=title, text=text).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(page)))
                 self.send_header("Cache-Control", "no-store")
                 self.end_headers()
                 self.wfile.write(page)
-                listener._result = result
-                listener._done.set()
 
             def log_message(self, format: str, *args: Any) -> None:
                 # The request line carries the authorization code: never log it.
                 return
 
         try:
-            self._server = HTTPServer((LOOPBACK_HOST, port), Handler)
+            self._server = ThreadingHTTPServer((LOOPBACK_HOST, port), Handler)
         except OSError as exc:
             raise SignInFailed(
                 f"Another program is using port {port} on this computer, which sign-in needs.",
                 "Close the other program, or change the redirect port in Settings (and in your LinkedIn app).",
             ) from exc
+        self._server.daemon_threads = True
         self._server.timeout = 0.2
 
     @property
@@ -156,8 +177,23 @@ class LoopbackListener:
         host, port = self._server.server_address[:2]
         return str(host), int(port)
 
-    def wait(self, timeout: float, cancel: threading.Event | None = None) -> CallbackResult:
-        """Serve until the callback arrives, ``timeout`` passes, or ``cancel`` is set; always closes."""
+    def _take(self, result: CallbackResult) -> bool:
+        """Keep ``result`` if it is the first answer with this attempt's state."""
+        with self._lock:
+            expected = self._state
+            if self._done.is_set() or expected is None or result.state is None:
+                return False
+            if not secrets.compare_digest(result.state.encode(), expected.encode()):
+                return False
+            self._result = result
+            self._done.set()
+            return True
+
+    def wait(self, state: str, timeout: float, cancel: threading.Event | None = None) -> CallbackResult:
+        """Serve until the redirect with ``state`` arrives, ``timeout`` passes, or ``cancel`` is set;
+        always closes."""
+        with self._lock:
+            self._state = state
         deadline = time.monotonic() + timeout
         try:
             while not self._done.is_set():
@@ -165,7 +201,7 @@ class LoopbackListener:
                     raise SignInFailed("Sign-in was cancelled.")
                 if time.monotonic() >= deadline:
                     raise SignInFailed(
-                        "No answer came back from LinkedIn in time.",
+                        f"No answer came back from LinkedIn {_within(timeout)}.",
                         "Try signing in again and finish the steps in your browser.",
                     )
                 self._server.handle_request()
@@ -178,13 +214,12 @@ class LoopbackListener:
         self._server.server_close()
 
 
-def check_callback(result: CallbackResult, expected_state: str) -> str:
-    """The authorization code, after checking ``state``; raises ``SignInFailed`` otherwise."""
-    if result.state is None or not secrets.compare_digest(result.state, expected_state):
-        raise SignInFailed(
-            "The answer from the browser did not belong to this sign-in attempt, so it was refused.",
-            "Start the sign-in again from CAPI Desktop.",
-        )
+def _within(seconds: float) -> str:
+    return f"within {seconds / 60:.0f} minutes" if seconds >= 120 else "in time"
+
+
+def check_callback(result: CallbackResult) -> str:
+    """The authorization code from this attempt's redirect; raises ``SignInFailed`` otherwise."""
     if result.error:
         if result.error.startswith("user_cancelled"):
             raise SignInFailed(
