@@ -127,16 +127,21 @@ def measure(template: Path) -> tuple[dict[str, float], int]:
     )
     try:
         assert sandbox.stdout is not None
-        url = re.search(r"http://127\.0\.0\.1:\d+", sandbox.stdout.readline())
-        assert url, "the sandbox did not start"
-        token = requests.post(f"{url.group(0)}/_sandbox/tokens", json={}, timeout=10).json()["access_token"]
+        banner = sandbox.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", banner)
+        secret = re.search(r"X-Sandbox-Secret: (\S+)", banner)
+        assert url and secret, "the sandbox did not start"
+        admin = {"X-Sandbox-Secret": secret.group(1)}
+        token = requests.post(f"{url.group(0)}/_sandbox/tokens", json={}, headers=admin, timeout=10).json()[
+            "access_token"
+        ]
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(journal), url.group(0) + "/rest", token, str(work)],
             check=True,
             capture_output=True,
             text=True,
         ).stdout
-        at_sandbox = requests.get(f"{url.group(0)}/_sandbox/stats", timeout=60).json()["events_accepted"]
+        at_sandbox = requests.get(f"{url.group(0)}/_sandbox/stats", headers=admin, timeout=60).json()["events_accepted"]
     finally:
         sandbox.terminate()
         sandbox.wait()

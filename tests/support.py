@@ -1,4 +1,4 @@
-"""Helpers shared by tests: well-formed events and the sandbox's inspection endpoint."""
+"""Helpers shared by tests: well-formed events, the command line, and the sandbox's admin endpoints."""
 
 from __future__ import annotations
 
@@ -60,20 +60,28 @@ def event_json(rule_id: int, event_id: str, **overrides: Any) -> str:
     return json.dumps(event(rule_id, event_id, **overrides))
 
 
-def accepted_events(sandbox_url: str) -> list[dict[str, Any]]:
-    response = requests.get(f"{sandbox_url}/_sandbox/events", timeout=10)
+def admin(sandbox: SandboxServer, path: str, body: Any = None) -> Any:
+    """GET (or POST ``body`` to) the sandbox's ``/_sandbox/PATH`` with this run's secret; its JSON."""
+    url = f"{sandbox.url}/_sandbox/{path}"
+    headers = sandbox.admin_headers
+    if body is None:
+        response = requests.get(url, headers=headers, timeout=60)
+    else:
+        response = requests.post(url, json=body, headers=headers, timeout=60)
     response.raise_for_status()
-    return [element["event"] for element in response.json()["elements"]]
+    return response.json() if response.content else None
 
 
-def set_knobs(sandbox_url: str, **knobs: Any) -> None:
-    requests.post(f"{sandbox_url}/_sandbox/knobs", json=knobs, timeout=10).raise_for_status()
+def accepted_events(sandbox: SandboxServer) -> list[dict[str, Any]]:
+    return [element["event"] for element in admin(sandbox, "events")["elements"]]
 
 
-def stats(sandbox_url: str) -> dict[str, Any]:
-    response = requests.get(f"{sandbox_url}/_sandbox/stats", timeout=10)
-    response.raise_for_status()
-    result: dict[str, Any] = response.json()
+def set_knobs(sandbox: SandboxServer, **knobs: Any) -> None:
+    admin(sandbox, "knobs", knobs)
+
+
+def stats(sandbox: SandboxServer) -> dict[str, Any]:
+    result: dict[str, Any] = admin(sandbox, "stats")
     return result
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 import requests
-from support import consent_without_browser, stats
+from support import admin, consent_without_browser, stats
 
 from capi_desktop.core.keychain import Keychain
 from capi_desktop.core.tokens import Storage, TokenSet, TokenSource, TokenStore
@@ -77,7 +77,7 @@ def test_garbage_is_refused_without_asking_linkedin(
     with pytest.raises(SignInFailed) as raised:
         auth.sign_in_with_token(garbage)
     assert "does not look like a LinkedIn access token" in str(raised.value)
-    assert stats(sandbox.url)["requests"] == 0
+    assert stats(sandbox)["requests"] == 0
     assert auth.status().signed_in is False
 
 
@@ -138,7 +138,7 @@ def test_revoked_access_token_is_renewed_with_the_refresh_token(
     auth = make_auth(sandbox, memory_keychain)
     browserless_sign_in(auth)
     old = auth.access_token()
-    requests.post(f"{sandbox.url}/_sandbox/revoke", json={"token": old}, timeout=10).raise_for_status()
+    admin(sandbox, "revoke", {"token": old})
     assert auth.client().me().display_name == "Alex Morgan"  # 401, refresh, retry: invisible to the caller
     assert auth.access_token() != old
 

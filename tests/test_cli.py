@@ -111,8 +111,13 @@ def test_standalone_sandbox_command(app_home: Path) -> None:
         assert process.stdout is not None
         line = process.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert url, line
-        token = requests.post(f"{url.group(0)}/_sandbox/tokens", json={}, timeout=10).json()["access_token"]
+        secret = re.search(r"X-Sandbox-Secret: (\S+)", line)
+        assert url and secret, line
+        admin = {"X-Sandbox-Secret": secret.group(1)}
+        assert requests.post(f"{url.group(0)}/_sandbox/tokens", json={}, timeout=10).status_code == 403
+        token = requests.post(f"{url.group(0)}/_sandbox/tokens", json={}, headers=admin, timeout=10).json()[
+            "access_token"
+        ]
         me = requests.get(
             f"{url.group(0)}/rest/me",
             headers={

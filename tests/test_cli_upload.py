@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import requests
-from support import cli_env, run_cli
+from support import accepted_events, cli_env, run_cli, stats
 
 from capi_desktop.cli import ExitCode
 from capi_desktop.sandbox import SandboxServer, seed
@@ -48,7 +47,7 @@ def test_upload_then_again_then_history(
     summary = json.loads(first.stdout)
     assert (summary["rows"], summary["errors"], summary["accepted"], summary["rejected"]) == (26, 1, 25, 0)
     assert summary["outcome"] == "some_refused" and summary["requests"] == 1 and "72 hours" in summary["message"]
-    assert len(requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"]) == 25
+    assert len(accepted_events(sandbox)) == 25
     report = (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
     assert "kaputt@" in report and "E-mail" in report  # the user's own columns, for them to fix
 
@@ -58,7 +57,7 @@ def test_upload_then_again_then_history(
     )  # fmt: skip
     repeat = json.loads(again.stdout)
     assert (repeat["accepted"], repeat["skipped_already_sent"]) == (0, 25)
-    assert len(requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"]) == 25
+    assert len(accepted_events(sandbox)) == 25
 
     listed = json.loads(run_cli("history", "--json", env=env).stdout)
     assert [j["job"] for j in listed] == [repeat["job"], summary["job"]]
@@ -71,7 +70,7 @@ def test_dry_run_sends_nothing(leads: Path, env: dict[str, str], sandbox: Sandbo
         "--dry-run", "--json", env=env,
     )  # fmt: skip
     assert json.loads(result.stdout)["dry_run"] is True
-    assert requests.get(f"{sandbox.url}/_sandbox/stats", timeout=10).json()["requests"] == 0
+    assert stats(sandbox)["requests"] == 0
 
 
 @pytest.mark.parametrize(
@@ -88,7 +87,7 @@ def test_destination_problems_are_caught_before_sending(
     result = run_cli("upload", str(leads), "--account", str(account), "--rule", str(rule), env=env)
     assert result.returncode == ExitCode.BAD_INPUT and expected in result.stderr
     assert "Nothing was sent" in result.stderr
-    assert requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"] == []
+    assert accepted_events(sandbox) == []
 
 
 def test_expired_sign_in_stops_and_resume_finishes(leads: Path, env: dict[str, str], sandbox: SandboxServer) -> None:
@@ -118,8 +117,9 @@ def test_save_a_profile_then_upload_next_months_file_with_it(
     result = run_cli("upload", str(leads), "--profile", "Monthly EU deals", "--json", env=env)
     summary = json.loads(result.stdout)
     assert summary["accepted"] == 25, result.stderr
-    events = requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"]
-    assert {e["event"]["conversion"] for e in events} == {f"urn:lla:llaPartnerConversion:{seed.RULE_EUR_PURCHASE}"}
+    assert {e["conversion"] for e in accepted_events(sandbox)} == {
+        f"urn:lla:llaPartnerConversion:{seed.RULE_EUR_PURCHASE}"
+    }
 
     missing = run_cli("upload", str(leads), "--profile", "No such profile", env=env)
     assert missing.returncode == ExitCode.BAD_INPUT and "Monthly EU deals" in missing.stderr
@@ -171,4 +171,4 @@ def test_every_command_with_a_json_form_works_in_both_forms(
             assert "Traceback" not in result.stdout + result.stderr, args
         assert plain.stdout.strip() and not plain.stdout.lstrip().startswith(("{", "[")), args
         json.loads(as_json.stdout)
-    assert len(requests.get(f"{sandbox.url}/_sandbox/events", timeout=10).json()["elements"]) == 25
+    assert len(accepted_events(sandbox)) == 25

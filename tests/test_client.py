@@ -99,7 +99,7 @@ def test_send_a_batch(client: LinkedInClient, sandbox: SandboxServer) -> None:
     batch = [event_json(seed.RULE_USD_PURCHASE, f"batch-{i}") for i in range(250)]
     result = client.send_events(batch)
     assert result.accepted == 250 and set(result.statuses) == {201}
-    received = accepted_events(sandbox.url)
+    received = accepted_events(sandbox)
     assert [e["eventId"] for e in received] == [f"batch-{i}" for i in range(250)]
     # What arrives is byte-for-byte what we were given to send.
     assert received[7] == event(seed.RULE_USD_PURCHASE, "batch-7") | {
@@ -120,7 +120,7 @@ def test_a_batch_with_bad_rows_names_exactly_those_rows(client: LinkedInClient, 
     assert sorted({f.index for f in failures}) == [1, 3]
     assert any(f.path == "/conversionValue/amount" for f in failures)
     assert raised.value.status == 422
-    assert accepted_events(sandbox.url) == []  # all or nothing
+    assert accepted_events(sandbox) == []  # all or nothing
 
 
 def test_insight_tag_rule_in_a_batch_is_named_by_index(client: LinkedInClient) -> None:
@@ -170,7 +170,7 @@ def test_retired_version_says_update_it_in_settings(sandbox: SandboxServer) -> N
 
 
 def test_rate_limit_is_retried_for_reads_then_reported(sandbox: SandboxServer, api_config: ApiConfig) -> None:
-    set_knobs(sandbox.url, rate_limit_per_minute=2)
+    set_knobs(sandbox, rate_limit_per_minute=2)
     naps: list[float] = []
     reader = LinkedInClient(api_config, StaticToken(sandbox.mint_token()), sleep=naps.append)
     reader.me()
@@ -179,27 +179,27 @@ def test_rate_limit_is_retried_for_reads_then_reported(sandbox: SandboxServer, a
         reader.me()
     assert raised.value.retryable
     assert len(naps) == api_config.read_attempts - 1  # backed off between attempts
-    assert stats(sandbox.url)["by_status"]["429"] == api_config.read_attempts
+    assert stats(sandbox)["by_status"]["429"] == api_config.read_attempts
 
 
 def test_server_errors_are_retried_until_success(sandbox: SandboxServer, api_config: ApiConfig) -> None:
-    set_knobs(sandbox.url, error_rate=0.5, seed=7)
+    set_knobs(sandbox, error_rate=0.5, seed=7)
     patient = replace(api_config, read_attempts=12)
     reader = LinkedInClient(patient, StaticToken(sandbox.mint_token()), sleep=lambda s: None)
     for _ in range(5):
         assert reader.me().display_name == "Alex Morgan"
-    assert sum(n for code, n in stats(sandbox.url)["by_status"].items() if code.startswith("5")) > 0
+    assert sum(n for code, n in stats(sandbox)["by_status"].items() if code.startswith("5")) > 0
 
 
 def test_persistent_server_errors_are_reported(client: LinkedInClient, sandbox: SandboxServer) -> None:
-    set_knobs(sandbox.url, error_rate=1.0)
+    set_knobs(sandbox, error_rate=1.0)
     with pytest.raises(ServerError) as raised:
         client.send_events([event_json(seed.RULE_USD_LEAD, "x")])  # writes are not retried by the client
     assert raised.value.retryable and "nothing was lost" in str(raised.value)
 
 
 def test_dropped_connection(client: LinkedInClient, sandbox: SandboxServer) -> None:
-    set_knobs(sandbox.url, drop_rate=1.0)
+    set_knobs(sandbox, drop_rate=1.0)
     with pytest.raises(ConnectionFailed):
         client.send_events([event_json(seed.RULE_USD_LEAD, "dropped")])
 

@@ -15,8 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from support import cli_env, run_cli, set_knobs
-from upload_kit import event_keys, sandbox_events, write_leads
+from support import accepted_events, cli_env, run_cli, set_knobs
+from upload_kit import event_keys, write_leads
 
 from capi_desktop.app import JobState, find_job, open_job
 from capi_desktop.app.jobs import locks_dir
@@ -82,7 +82,7 @@ def test_killed_while_staging_then_resume_sends_every_row_once(
     assert "checking them again" in resumed.stderr
     summary = json.loads(resumed.stdout)
     assert (summary["rows"], summary["accepted"], summary["not_sent_yet"]) == (rows, rows, 0)
-    keys = event_keys(sandbox_events(sandbox))
+    keys = event_keys(accepted_events(sandbox))
     assert len(keys) == len(set(keys)) == rows
 
 
@@ -107,13 +107,13 @@ def test_two_uploads_of_one_file_at_once_send_each_row_once(
     sandbox: SandboxServer, env: dict[str, str], tmp_path: Path
 ) -> None:
     rows = 20_000
-    set_knobs(sandbox.url, latency_ms=50)
+    set_knobs(sandbox, latency_ms=50)
     source = write_leads(tmp_path / "leads.csv", rows)
     runs = [start(env, "upload", str(source), *UPLOAD, "--batch-size", "1000", "--wait", "120", "--json")
             for _ in range(2)]  # fmt: skip
     results = [json.loads(run.communicate(timeout=300)[0]) for run in runs]
     assert [run.returncode for run in runs] == [ExitCode.OK, ExitCode.OK]
-    keys = event_keys(sandbox_events(sandbox))
+    keys = event_keys(accepted_events(sandbox))
     assert len(keys) == len(set(keys)) == rows  # LinkedIn received each row once
     assert sorted(r["accepted"] for r in results) == [0, rows]
     assert sorted(r["skipped_already_sent"] for r in results) == [0, rows]
@@ -144,7 +144,7 @@ def test_five_killed_runs_each_followed_by_the_same_upload_resend_at_most_their_
     sandbox: SandboxServer, env: dict[str, str], tmp_path: Path
 ) -> None:
     rows, batch = 20_000, 1000
-    set_knobs(sandbox.url, latency_ms=80, error_rate=0.05, seed=14)
+    set_knobs(sandbox, latency_ms=80, error_rate=0.05, seed=14)
     source = write_leads(tmp_path / "nightly.csv", rows)
     command = ["upload", str(source), *UPLOAD, "--batch-size", str(batch), "--json"]
     rng = random.Random(14)
@@ -162,7 +162,7 @@ def test_five_killed_runs_each_followed_by_the_same_upload_resend_at_most_their_
         child.wait()
     final = run_cli(*command, env=env, timeout=300)
     assert final.returncode == ExitCode.OK, final.stderr
-    keys = event_keys(sandbox_events(sandbox))
+    keys = event_keys(accepted_events(sandbox))
     assert len(set(keys)) == rows
     repeats = sum(n - 1 for n in Counter(keys).values())
     print(f"{kills} runs killed; {repeats} events arrived twice")

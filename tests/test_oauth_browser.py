@@ -72,7 +72,7 @@ def _auth(sandbox: SandboxServer, keychain: Keychain, app: OAuthApp) -> AuthServ
 def test_standard_flow_in_chromium_lands_in_the_keyring(
     sandbox: SandboxServer, real_keychain: Keychain, browser: Callable[[str], None]
 ) -> None:
-    set_knobs(sandbox.url, auto_consent="allow")
+    set_knobs(sandbox, auto_consent="allow")
     app = OAuthApp(
         seed.STANDARD_CLIENT_ID, redirect_port=STANDARD_REDIRECT_PORT, client_secret=seed.STANDARD_CLIENT_SECRET
     )
@@ -97,7 +97,7 @@ def test_standard_flow_in_chromium_lands_in_the_keyring(
 def test_pkce_flow_in_chromium(
     sandbox: SandboxServer, memory_keychain: Keychain, browser: Callable[[str], None]
 ) -> None:
-    set_knobs(sandbox.url, auto_consent="allow")
+    set_knobs(sandbox, auto_consent="allow")
     auth = _auth(sandbox, memory_keychain, OAuthApp(seed.DEMO_CLIENT_ID, redirect_port=0, use_pkce=True))
     attempt = auth.begin_browser_sign_in()
     assert "/oauth/native-pkce/authorization" in attempt.url and "code_challenge=" in attempt.url
@@ -108,7 +108,7 @@ def test_pkce_flow_in_chromium(
 def test_denied_consent_in_chromium(
     sandbox: SandboxServer, memory_keychain: Keychain, browser: Callable[[str], None]
 ) -> None:
-    set_knobs(sandbox.url, auto_consent="deny")
+    set_knobs(sandbox, auto_consent="deny")
     auth = _auth(sandbox, memory_keychain, OAuthApp(seed.DEMO_CLIENT_ID, redirect_port=0, use_pkce=True))
     attempt = auth.begin_browser_sign_in()
     browser(attempt.url)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import cli_env, run_cli
-from upload_kit import Rig, event_keys, sandbox_events, stage_file, write_leads
+from support import accepted_events, cli_env, run_cli
+from upload_kit import Rig, event_keys, stage_file, write_leads
 
 from capi_desktop.app import RESUME_LATER, find_job, list_jobs, open_job
 from capi_desktop.cli import ExitCode
@@ -106,7 +106,7 @@ def test_an_upload_stopped_by_a_full_disk_resumes_and_sends_every_row_once(
     job = json.loads(staged.stdout)["job"]
     first = run_cli("resume", job, "--batch-size", "200", "--json", env=env)  # the ledger and counter exist now
     assert first.returncode == ExitCode.OK, first.stderr
-    assert len(sandbox_events(sandbox)) == 20_000
+    assert len(accepted_events(sandbox)) == 20_000
 
     again = write_leads(tmp_path / "more.csv", 20_000, start=20_000)
     staged = run_cli("upload", str(again), *UPLOAD, "--dry-run", "--json", env=env)
@@ -127,7 +127,7 @@ def test_an_upload_stopped_by_a_full_disk_resumes_and_sends_every_row_once(
     assert resumed.returncode == ExitCode.OK, resumed.stderr
     summary = json.loads(resumed.stdout)
     assert (summary["accepted"], summary["not_sent_yet"]) == (20_000, 0)
-    keys = event_keys(sandbox_events(sandbox))
+    keys = event_keys(accepted_events(sandbox))
     assert len(keys) == len(set(keys)) == 40_000  # every row of both files once, none twice
 
     again_run = run_cli("upload", str(again), *UPLOAD, "--json", env=env)  # the ledger knows all of them
@@ -201,7 +201,7 @@ def test_a_full_ledger_after_linkedin_accepted_is_caught_up_by_the_next_run(
     again = rig.engine(journal, seed.ACCOUNT_USD, batch_size=100)
     result = again.run()
     assert result.progress.counts.accepted == 2000
-    keys = event_keys(sandbox_events(sandbox))
+    keys = event_keys(accepted_events(sandbox))
     assert len(keys) == len(set(keys)) == 2000
     ledger = SentLedger(tmp_path / "sent-ledger.sqlite")
     with journal:

@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from capi_desktop.app.record import JobState, new_record, write_record
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.ledger import SentLedger
@@ -64,12 +62,6 @@ class Rig:
             account_id=account_id,
             config=UploadConfig(backoff_seconds=0.01, backoff_max_seconds=0.05, **config),
         )
-
-
-def sandbox_events(sandbox: SandboxServer) -> list[dict[str, Any]]:
-    response = requests.get(f"{sandbox.url}/_sandbox/events", timeout=60)
-    response.raise_for_status()
-    return [element["event"] for element in response.json()["elements"]]
 
 
 def event_keys(events: list[dict[str, Any]]) -> list[tuple[int, str]]:

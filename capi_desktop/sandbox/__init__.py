@@ -65,7 +65,7 @@ from capi_desktop.sandbox.seed import (
     STANDARD_CLIENT_ID,
     STANDARD_CLIENT_SECRET,
 )
-from capi_desktop.sandbox.server import SandboxServer, main
+from capi_desktop.sandbox.server import SandboxServer
 
 __all__ = [
     "ACCOUNT_EUR",
@@ -129,5 +129,4 @@ __all__ = [
     "STANDARD_CLIENT_SECRET",
     "STANDARD_REDIRECT_PORT",
     "SandboxServer",
-    "main",
 ]

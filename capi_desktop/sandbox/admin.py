@@ -1,11 +1,15 @@
-"""Sandbox-only endpoints under ``/_sandbox/`` (no auth; the server only listens on 127.0.0.1).
+"""Sandbox-only endpoints under ``/_sandbox/``: accepted events, counters, knobs, tokens minted without
+a browser, revocation and reset, for tests and benchmarks.
 
-They let tests and the demo mode look inside the fake LinkedIn: accepted events, counters, knobs,
-tokens minted without a browser, revocation and reset.
+The server listens on 127.0.0.1 only, but any web page the user opens can send requests there, and a
+rebound DNS name can make them look same-origin. So a request is served only when it carries this
+run's secret (a custom header, which a page cannot add without a CORS preflight the sandbox never
+grants), names a loopback host, and comes from no other origin.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections.abc import Callable
@@ -22,6 +26,8 @@ from capi_desktop.sandbox.tokens import ACCESS_TOKEN_TTL
 logger = logging.getLogger(__name__)
 
 PREFIX = "/_sandbox/"
+SECRET_HEADER = "X-Sandbox-Secret"
+_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 DEFAULT_SCOPES = ("rw_conversions", "r_ads")
 
 
@@ -30,8 +36,9 @@ class _BadRequest(Exception):
 
 
 class AdminApi:
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, secret: str) -> None:
         self._state = state
+        self._secret = secret.encode()
         self._routes = Map(
             [
                 Rule("/_sandbox/events", endpoint="events", methods=["GET"]),
@@ -52,6 +59,10 @@ class AdminApi:
         }
 
     def dispatch(self, request: Request) -> Response:
+        refused = self._refusal(request)
+        if refused:
+            logger.warning("Refused a sandbox admin request to %s: %s", request.path, refused)
+            return json_response({"error": refused}, 403)
         adapter = self._routes.bind_to_environ(request.environ)
         try:
             name, _ = adapter.match()
@@ -63,6 +74,18 @@ class AdminApi:
             return self._handlers[name](request)
         except _BadRequest as error:
             return json_response({"error": str(error)}, 400)
+
+    def _refusal(self, request: Request) -> str | None:
+        host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+        if host.lower() not in _LOOPBACK_NAMES:
+            return f"the sandbox's admin endpoints answer only on 127.0.0.1, not for the host {request.host!r}"
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"http://{request.host}":
+            return f"cross-origin requests (from {origin}) are refused"
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            return f"the {SECRET_HEADER} header is missing or wrong (the sandbox prints it when it starts)"
+        return None
 
     def _events(self, request: Request) -> Response:
         elements = [

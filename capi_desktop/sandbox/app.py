@@ -49,11 +49,11 @@ def request_id() -> str:
 
 
 class SandboxApp:
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, admin_secret: str) -> None:
         self._state = state
         self._rest = RestApi(state.world)
         self._oauth = OAuthApi(state)
-        self._admin = AdminApi(state)
+        self._admin = AdminApi(state, admin_secret)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 import threading
 import time
@@ -13,6 +14,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from capi_desktop.sandbox.admin import SECRET_HEADER
 from capi_desktop.sandbox.app import SandboxApp
 from capi_desktop.sandbox.knobs import Knobs
 from capi_desktop.sandbox.seed import DEFAULT_MEMBER, DEMO_CLIENT_ID
@@ -21,7 +23,7 @@ from capi_desktop.sandbox.tokens import ACCESS_TOKEN_TTL
 
 logger = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"  # never anything else: the admin endpoints have no authentication
+HOST = "127.0.0.1"  # never anything else: the sandbox stands in for LinkedIn on this computer only
 _POLL_INTERVAL = 0.05  # how quickly stop() is noticed by the serving thread
 
 
@@ -49,8 +51,16 @@ class _QuietRequestHandler(WSGIRequestHandler):
 class SandboxServer:
     """Listens as soon as it is constructed (OSError if the port is taken); serves once started."""
 
-    def __init__(self, port: int = 0, knobs: Knobs | None = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        knobs: Knobs | None = None,
+        clock: Callable[[], float] = time.time,
+        admin_secret: str | None = None,
+    ) -> None:
         self.knobs = knobs if knobs is not None else Knobs()
+        # The admin endpoints answer only with this run's secret (see ``admin_headers``).
+        self.admin_secret = admin_secret or secrets.token_urlsafe(24)
         self._state = SandboxState(self.knobs, clock)
         listener = _listen(port)
         try:
@@ -58,7 +68,7 @@ class SandboxServer:
             self._server: BaseWSGIServer = make_server(
                 HOST,
                 listener.getsockname()[1],
-                SandboxApp(self._state),
+                SandboxApp(self._state, self.admin_secret),
                 threaded=True,
                 request_handler=_QuietRequestHandler,
                 fd=listener.fileno(),
@@ -104,7 +114,8 @@ class SandboxServer:
         self._check_idle()
         print(
             f"LinkedIn sandbox (practice mode) on {self.url}  REST: {self.api_base}  "
-            f"OAuth: {self.oauth_base}  admin: {self.url}/_sandbox/  (Ctrl-C stops)",
+            f"OAuth: {self.oauth_base}  admin: {self.url}/_sandbox/ with the header {SECRET_HEADER}: "
+            f"{self.admin_secret}  (Ctrl-C stops)",
             flush=True,
         )
         try:
@@ -141,6 +152,11 @@ class SandboxServer:
             raise RuntimeError("the sandbox is already running")
 
     # --- direct access for tests and the demo mode ----------------------------------------------------
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """What a request to ``/_sandbox/`` must carry."""
+        return {SECRET_HEADER: self.admin_secret}
+
     def mint_token(
         self,
         scopes: Iterable[str] = ("rw_conversions", "r_ads"),
@@ -158,7 +174,3 @@ class SandboxServer:
         """The parsed bodies of every accepted event, in arrival order (duplicates included)."""
         return [event for event, _, _ in self._state.world.accepted_events()]
 
-
-def main(port: int = 0, knobs: Knobs | None = None) -> None:
-    """Entry point for ``capi-desktop sandbox --port N``."""
-    SandboxServer(port=port, knobs=knobs).serve_forever()

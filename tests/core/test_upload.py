@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import requests
-from upload_kit import Rig, event_keys, sandbox_events, stage_file, write_leads
+from support import accepted_events, set_knobs, stats
+from upload_kit import Rig, event_keys, stage_file, write_leads
 
 from capi_desktop.core.delivery import RejectedEvents
 from capi_desktop.core.journal import Delivery, Journal
@@ -22,10 +22,6 @@ def rig(sandbox: SandboxServer, tmp_path: Path) -> Rig:
     return Rig(sandbox, tmp_path, sandbox.mint_token())
 
 
-def knobs(sandbox: SandboxServer, **values: object) -> None:
-    requests.post(f"{sandbox.url}/_sandbox/knobs", json=values, timeout=10).raise_for_status()
-
-
 def test_every_row_once_in_batches(rig: Rig, tmp_path: Path) -> None:
     journal = stage_file(write_leads(tmp_path / "leads.csv", 1234), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
     seen: list[UploadProgress] = []
@@ -33,7 +29,7 @@ def test_every_row_once_in_batches(rig: Rig, tmp_path: Path) -> None:
     assert result.outcome is UploadOutcome.COMPLETED, result.message
     assert (result.progress.counts.accepted, result.progress.counts.pending) == (1234, 0)
     assert "72 hours" in result.message
-    keys = event_keys(sandbox_events(rig.sandbox))
+    keys = event_keys(accepted_events(rig.sandbox))
     assert len(keys) == 1234 and set(keys) == journal.accepted_keys()
     assert [p.counts.accepted for p in seen] == [0, 500, 1000, 1234]  # where it stands first, then each answer
     assert result.progress.requests_today == 3
@@ -46,7 +42,7 @@ def test_a_second_upload_of_the_same_file_sends_nothing_new(rig: Rig, tmp_path: 
     again = stage_file(source, tmp_path / "b.capijob", seed.RULE_USD_LEAD)
     result = rig.engine(again, seed.ACCOUNT_USD).run()
     assert (result.progress.counts.skipped, result.progress.counts.accepted) == (300, 0)
-    assert len(sandbox_events(rig.sandbox)) == 300
+    assert len(accepted_events(rig.sandbox)) == 300
     status, reason = again.delivery_of(next(iter(again.rows())).number)
     assert status is Delivery.SKIPPED and (reason or "").startswith("Already sent on")
     forced = stage_file(source, tmp_path / "c.capijob", seed.RULE_USD_LEAD)
@@ -71,7 +67,7 @@ def test_rows_linkedin_rejects_are_marked_and_the_rest_delivered(rig: Rig, tmp_p
     problems = dict(journal.problem_rows())
     assert set(problems) == {5, 17}
     assert problems[5].startswith("LinkedIn refused the currency:")
-    assert len(sandbox_events(rig.sandbox)) == 38
+    assert len(accepted_events(rig.sandbox)) == 38
 
 
 class _Unhelpful:
@@ -100,7 +96,7 @@ def test_unnamed_rejections_are_isolated_by_halving(rig: Rig, tmp_path: Path) ->
     assert list(dict(journal.problem_rows())) == [30]
     sizes = engine.sender.sizes
     assert sizes[:2] == [64, 32] and sizes[-1] == 1 and sorted(set(sizes)) == [1, 2, 4, 8, 16, 32, 64]
-    assert len(sandbox_events(rig.sandbox)) == 63
+    assert len(accepted_events(rig.sandbox)) == 63
 
 
 @pytest.mark.parametrize(
@@ -121,7 +117,7 @@ def test_auth_and_permission_problems_stop_resumably(
     if token_kind == "expired":
         rig.token = rig.sandbox.mint_token()  # signed in again
         assert rig.engine(journal, account).run().outcome is UploadOutcome.COMPLETED
-        assert len(sandbox_events(rig.sandbox)) == 20
+        assert len(accepted_events(rig.sandbox)) == 20
 
 
 def test_retired_api_version_stops_with_the_fix(rig: Rig, tmp_path: Path) -> None:
@@ -134,16 +130,16 @@ def test_retired_api_version_stops_with_the_fix(rig: Rig, tmp_path: Path) -> Non
 
 def test_faults_retry_until_every_row_is_delivered(rig: Rig, tmp_path: Path) -> None:
     journal = stage_file(write_leads(tmp_path / "leads.csv", 3000), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
-    knobs(rig.sandbox, error_rate=0.3, drop_rate=0.2, seed=11)
+    set_knobs(rig.sandbox, error_rate=0.3, drop_rate=0.2, seed=11)
     result = rig.engine(journal, seed.ACCOUNT_USD, batch_size=100, max_attempts=30).run()
     assert result.outcome is UploadOutcome.COMPLETED, result.message
-    stats = requests.get(f"{rig.sandbox.url}/_sandbox/stats", timeout=10).json()
-    assert any(code.startswith("5") for code in stats["by_status"]) and stats["dropped"]["before_processing"]
-    keys = event_keys(sandbox_events(rig.sandbox))
+    seen = stats(rig.sandbox)
+    assert any(code.startswith("5") for code in seen["by_status"]) and seen["dropped"]["before_processing"]
+    keys = event_keys(accepted_events(rig.sandbox))
     assert set(keys) == journal.accepted_keys() and len(set(keys)) == 3000
     # Repeats come only from batches whose answer was lost after LinkedIn took them (resent, same ids).
     repeats = sum(n - 1 for n in Counter(keys).values())
-    assert repeats <= stats["dropped"]["after_processing"] * 100
+    assert repeats <= seen["dropped"]["after_processing"] * 100
 
 
 def test_cancel_then_resume(rig: Rig, tmp_path: Path) -> None:
@@ -158,7 +154,7 @@ def test_cancel_then_resume(rig: Rig, tmp_path: Path) -> None:
     assert first.outcome is UploadOutcome.CANCELLED and first.progress.counts.accepted == 200
     second = rig.engine(journal, seed.ACCOUNT_USD, batch_size=200).run()
     assert second.outcome is UploadOutcome.COMPLETED and second.progress.counts.accepted == 1000
-    assert len(sandbox_events(rig.sandbox)) == 1000
+    assert len(accepted_events(rig.sandbox)) == 1000
 
 
 def test_pause_holds_the_upload(rig: Rig, tmp_path: Path) -> None:
@@ -169,10 +165,10 @@ def test_pause_holds_the_upload(rig: Rig, tmp_path: Path) -> None:
     worker = threading.Thread(target=lambda: outcome.append(rig.engine(journal, seed.ACCOUNT_USD).run(control=control)))
     worker.start()
     worker.join(0.5)
-    assert worker.is_alive() and sandbox_events(rig.sandbox) == []
+    assert worker.is_alive() and accepted_events(rig.sandbox) == []
     control.resume()
     worker.join(30)
-    assert len(sandbox_events(rig.sandbox)) == 300
+    assert len(accepted_events(rig.sandbox)) == 300
 
 
 def test_daily_cap_waits_and_says_so(rig: Rig, tmp_path: Path) -> None:

@@ -21,9 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
-from support import cli_env
-from upload_kit import Rig, event_keys, sandbox_events, stage_file, write_leads
+from support import accepted_events, cli_env, set_knobs, stats
+from upload_kit import Rig, event_keys, stage_file, write_leads
 
 from capi_desktop.core.journal import Journal, journal_path
 from capi_desktop.core.upload import UploadOutcome
@@ -50,20 +49,11 @@ def copy_journal(template: Path, target: Path) -> Journal:
     return Journal(target)
 
 
-def stats(sandbox: SandboxServer) -> dict[str, object]:
-    result: dict[str, object] = requests.get(f"{sandbox.url}/_sandbox/stats", timeout=10).json()
-    return result
-
-
 def test_100k_rows_through_5xx_429_and_dropped_connections(
     staged_journal: Path, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     journal = copy_journal(staged_journal, tmp_path / "job.capijob")
-    requests.post(
-        f"{sandbox.url}/_sandbox/knobs",
-        json={"error_rate": 0.2, "throttle_rate": 0.15, "drop_rate": 0.25, "seed": 2026},
-        timeout=10,
-    ).raise_for_status()
+    set_knobs(sandbox, error_rate=0.2, throttle_rate=0.15, drop_rate=0.25, seed=2026)
     rig = Rig(sandbox, tmp_path, sandbox.mint_token())
     result = rig.engine(journal, seed.ACCOUNT_USD, batch_size=2500, max_attempts=40).run()
     assert result.outcome is UploadOutcome.COMPLETED, result.message
@@ -73,7 +63,7 @@ def test_100k_rows_through_5xx_429_and_dropped_connections(
     dropped = seen["dropped"]
     assert isinstance(dropped, dict) and dropped["before_processing"] > 0 and dropped["after_processing"] > 0
 
-    keys = event_keys(sandbox_events(sandbox))
+    keys = event_keys(accepted_events(sandbox))
     assert len(set(keys)) == ROWS and set(keys) == journal.accepted_keys()
     repeats = sum(n - 1 for n in Counter(keys).values())
     assert repeats <= dropped["after_processing"] * 2500
@@ -109,7 +99,7 @@ def test_100k_rows_survive_sigkill_at_random_points(
     with Journal(journal_file) as journal:
         counts = journal.delivery_counts()
         assert (counts.accepted, counts.pending, counts.in_flight) == (ROWS, 0, 0)
-        keys = event_keys(sandbox_events(sandbox))
+        keys = event_keys(accepted_events(sandbox))
         assert len(set(keys)) == ROWS and set(keys) == journal.accepted_keys()
     # Only a batch in flight at a kill can arrive twice (resent with the same event ids).
     repeats = sum(n - 1 for n in Counter(keys).values())
@@ -142,6 +132,6 @@ def test_a_killed_upload_is_known_to_the_next_job_of_the_same_file(
     summary = json.loads(again.stdout)
     assert summary["skipped_already_sent"] == accepted_before
     assert summary["accepted"] == ROWS - accepted_before
-    keys = event_keys(sandbox_events(sandbox))
+    keys = event_keys(accepted_events(sandbox))
     assert len(set(keys)) == ROWS
     assert sum(n - 1 for n in Counter(keys).values()) <= batch  # only the batch in flight at the kill

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import requests
 from gui_support import error_boxes
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QMessageBox
 from pytestqt.qtbot import QtBot
+from support import set_knobs
 
 from capi_desktop.core.mapping import ColumnMapping, RuleChoice
 from capi_desktop.core.profiles import Profile
@@ -60,10 +60,6 @@ def click_row(qtbot: QtBot, page: AccountPage, account_id: int, *, double: bool 
     qtbot.mouseClick(page.tree.viewport(), Qt.MouseButton.LeftButton, pos=position)
     if double:  # as a real double-click arrives: a click, then the double-click on the same row
         qtbot.mouseDClick(page.tree.viewport(), Qt.MouseButton.LeftButton, pos=position)
-
-
-def set_knobs(sandbox: SandboxServer, **knobs: object) -> None:
-    requests.post(f"{sandbox.url}/_sandbox/knobs", json=knobs, timeout=10).raise_for_status()
 
 
 def test_lists_exactly_the_members_accounts_with_viewer_greyed_out(

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from pytestqt.qtbot import QtBot
-from test_gui_upload import WAIT_MS, knobs, open_upload_page, sandbox_keys, sign_in, stage_job, wait_finished
+from support import set_knobs
+from test_gui_upload import WAIT_MS, open_upload_page, sandbox_keys, sign_in, stage_job, wait_finished
 
 from capi_desktop import paths
 from capi_desktop.app import Outcome
@@ -186,7 +187,7 @@ def test_a_stopped_upload_says_it_can_be_resumed(
     qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     sign_in(runtime, sandbox)
-    knobs(sandbox, latency_ms=30)
+    set_knobs(sandbox, latency_ms=30)
     page = open_upload_page(qtbot, wizard, stage_job(tmp_path, 1000))
     qtbot.waitUntil(
         lambda: page.last_progress is not None and page.last_progress.counts.accepted >= 100, timeout=WAIT_MS

@@ -23,10 +23,11 @@ from openpyxl import Workbook
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QWizard
 from pytestqt.qtbot import QtBot
+from support import set_knobs
 from test_gui_account import click_row
 from test_gui_rules import click_rule
 from test_gui_sign_in import paste_token
-from test_gui_upload import WAIT_MS, knobs, sandbox_keys
+from test_gui_upload import WAIT_MS, sandbox_keys
 
 from capi_desktop.app import Outcome
 from capi_desktop.core.journal import Journal, RowState
@@ -267,7 +268,7 @@ def test_cancel_during_upload_then_resume_from_welcome_sends_each_event_once(
     journal = wizard.session.journal
     assert journal is not None
     expected = expected_sent(journal)
-    knobs(sandbox, latency_ms=150)
+    set_knobs(sandbox, latency_ms=150)
     upload = wizard.upload_page
     upload.config = UploadConfig(batch_size=4, backoff_seconds=0.01, backoff_max_seconds=0.05)
 
@@ -282,7 +283,7 @@ def test_cancel_during_upload_then_resume_from_welcome_sends_each_event_once(
     sent = len(sandbox_keys(sandbox))
     assert 4 <= sent < len(expected)
 
-    knobs(sandbox, latency_ms=0)
+    set_knobs(sandbox, latency_ms=0)
     click_next(qtbot, wizard)
     assert wizard.currentId() == PageId.DONE
     assert "Upload not finished yet" in wizard.done_page.title()

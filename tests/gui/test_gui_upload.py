@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from gui_support import error_boxes
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
+from support import accepted_events, set_knobs
+from upload_kit import event_keys
 
 from capi_desktop import paths
 from capi_desktop.app import RESUME_LATER, Outcome
@@ -92,15 +93,7 @@ def wait_finished(qtbot: QtBot, page: UploadPage) -> None:
 
 
 def sandbox_keys(sandbox: SandboxServer) -> list[tuple[int, str]]:
-    response = requests.get(f"{sandbox.url}/_sandbox/events", timeout=30)
-    response.raise_for_status()
-    return [
-        (int(e["event"]["conversion"].rsplit(":", 1)[1]), e["event"]["eventId"]) for e in response.json()["elements"]
-    ]
-
-
-def knobs(sandbox: SandboxServer, **values: object) -> None:
-    requests.post(f"{sandbox.url}/_sandbox/knobs", json=values, timeout=10).raise_for_status()
+    return event_keys(accepted_events(sandbox))
 
 
 def shown(page: UploadPage) -> dict[str, str]:
@@ -158,7 +151,7 @@ def test_the_window_stays_responsive_while_sending(
     qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     sign_in(runtime, sandbox)
-    knobs(sandbox, latency_ms=20)
+    set_knobs(sandbox, latency_ms=20)
     journal = stage_job(tmp_path, 4000)
     page = open_upload_page(qtbot, wizard, journal, UploadConfig(batch_size=100))
     beats: list[float] = []
@@ -175,7 +168,7 @@ def test_pause_holds_and_resume_finishes(
     qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     sign_in(runtime, sandbox)
-    knobs(sandbox, latency_ms=30)
+    set_knobs(sandbox, latency_ms=30)
     journal = stage_job(tmp_path, 2000)
     page = open_upload_page(qtbot, wizard, journal)
     qtbot.waitUntil(
@@ -203,7 +196,7 @@ def test_stop_then_resume_on_the_page_sends_each_event_once(
     qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     sign_in(runtime, sandbox)
-    knobs(sandbox, latency_ms=30)
+    set_knobs(sandbox, latency_ms=30)
     journal = stage_job(tmp_path, 1500)
     page = open_upload_page(qtbot, wizard, journal)
     qtbot.waitUntil(
@@ -233,7 +226,7 @@ def test_a_revoked_sign_in_stops_with_the_reason_and_signing_in_again_finishes(
     qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     token = sign_in(runtime, sandbox)
-    knobs(sandbox, latency_ms=30)
+    set_knobs(sandbox, latency_ms=30)
     journal = stage_job(tmp_path, 1500)
     page = open_upload_page(qtbot, wizard, journal)
     qtbot.waitUntil(
@@ -305,7 +298,7 @@ def test_closing_the_window_while_sending_asks_and_stops_cleanly(
     qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     sign_in(runtime, sandbox)
-    knobs(sandbox, latency_ms=30)
+    set_knobs(sandbox, latency_ms=30)
     journal = stage_job(tmp_path, 2000)
     path = journal.path
     page = open_upload_page(qtbot, wizard, journal)
@@ -338,7 +331,7 @@ def test_no_event_is_sent_twice_across_faults(
     qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
     sign_in(runtime, sandbox)
-    knobs(sandbox, error_rate=0.2, seed=5)
+    set_knobs(sandbox, error_rate=0.2, seed=5)
     page = open_upload_page(qtbot, wizard, stage_job(tmp_path, 1000), UploadConfig(100, 30, 0.01, 0.02))
     wait_finished(qtbot, page)
     keys = sandbox_keys(sandbox)

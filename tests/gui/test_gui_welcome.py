@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QRadioButton
 from pytestqt.qtbot import QtBot
+from support import set_knobs
 from test_gui_upload import (
     WAIT_MS,
-    knobs,
     open_upload_page,
     sandbox_keys,
     sign_in,
@@ -58,7 +58,7 @@ def save_profile(name: str) -> Profile:
 def stop_part_way(qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path) -> int:
     """An upload of 1,200 rows stopped by the user part-way; returns how many were sent."""
     sign_in(runtime, sandbox)
-    knobs(sandbox, latency_ms=30)
+    set_knobs(sandbox, latency_ms=30)
     page = open_upload_page(qtbot, wizard, stage_job(tmp_path, 1200, name="spring leads.csv"))
     qtbot.waitUntil(
         lambda: page.last_progress is not None and page.last_progress.counts.accepted >= 200, timeout=WAIT_MS

@@ -48,8 +48,11 @@ def admin(sandbox: SandboxServer) -> Callable[..., Any]:
     """GET or POST a /_sandbox/ endpoint and return its JSON."""
 
     def call(path: str, body: Any = None) -> Any:
-        url = f"{sandbox.url}/_sandbox/{path}"
-        response = requests.get(url, timeout=30) if body is None else requests.post(url, json=body, timeout=30)
+        url, headers = f"{sandbox.url}/_sandbox/{path}", sandbox.admin_headers
+        if body is None:
+            response = requests.get(url, headers=headers, timeout=30)
+        else:
+            response = requests.post(url, json=body, headers=headers, timeout=30)
         assert response.status_code in (200, 204), response.text
         return response.json() if response.content else None
 

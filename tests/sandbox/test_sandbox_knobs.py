@@ -180,7 +180,9 @@ def test_knobs_read_and_partial_update(sandbox: SandboxServer, admin: Callable[.
     ],
 )
 def test_invalid_knob_updates_change_nothing(sandbox: SandboxServer, body: dict[str, Any], error: str) -> None:
-    response = requests.post(f"{sandbox.url}/_sandbox/knobs", json=body | {"latency_ms": 5}, timeout=10)
+    response = requests.post(
+        f"{sandbox.url}/_sandbox/knobs", json=body | {"latency_ms": 5}, headers=sandbox.admin_headers, timeout=10
+    )
     assert (response.status_code, response.json()) == (400, {"error": error})
     assert sandbox.knobs.latency_ms == 0
 
@@ -203,9 +205,13 @@ def test_admin_tokens_and_revoke(sandbox: SandboxServer, admin: Callable[..., An
     assert error_of(api.send_event(make_event()))[:2] == (403, "ACCESS_DENIED")
     assert admin("revoke", {"token": token}) == {"revoked": True}
     assert error_of(api.get("/me"))[1] == "REVOKED_ACCESS_TOKEN"
-    unknown = requests.post(f"{sandbox.url}/_sandbox/revoke", json={"token": "nope"}, timeout=10)
+    unknown = requests.post(
+        f"{sandbox.url}/_sandbox/revoke", json={"token": "nope"}, headers=sandbox.admin_headers, timeout=10
+    )
     assert unknown.status_code == 404
-    bad = requests.post(f"{sandbox.url}/_sandbox/tokens", json={"scopes": ["w_everything"]}, timeout=10)
+    bad = requests.post(
+        f"{sandbox.url}/_sandbox/tokens", json={"scopes": ["w_everything"]}, headers=sandbox.admin_headers, timeout=10
+    )
     assert (bad.status_code, bad.json()) == (400, {"error": "unknown scopes: w_everything"})
 
 
@@ -244,7 +250,7 @@ def test_reset_restarts_the_fault_sequence(api: Api, sandbox: SandboxServer, adm
 
 
 def test_admin_unknown_path(sandbox: SandboxServer) -> None:
-    assert requests.get(f"{sandbox.url}/_sandbox/nothing", timeout=10).status_code == 404
+    assert requests.get(f"{sandbox.url}/_sandbox/nothing", headers=sandbox.admin_headers, timeout=10).status_code == 404
     assert requests.get(f"{sandbox.url}/elsewhere", timeout=10).status_code == 404
 
 
@@ -287,7 +293,7 @@ def test_start_stop(clock: FakeClock) -> None:
     assert server.start() is server
     with pytest.raises(RuntimeError):
         server.start()
-    assert requests.get(f"{server.url}/_sandbox/stats", timeout=5).status_code == 200
+    assert requests.get(f"{server.url}/_sandbox/stats", headers=server.admin_headers, timeout=5).status_code == 200
     server.stop()
     server.stop()
     with pytest.raises(requests.ConnectionError):
@@ -320,3 +326,44 @@ def test_oauth_requests_are_counted_and_delayed(sandbox: SandboxServer, admin: C
     requests.post(sandbox.oauth_base + "/accessToken", data={}, timeout=10)
     assert time.perf_counter() - started >= 0.1
     assert admin("stats")["by_status"] == {"400": 1}
+
+
+# --- who may use the admin endpoints ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("secret", "extra", "why"),
+    [
+        (False, {}, "header is missing or wrong"),
+        (False, {"X-Sandbox-Secret": "guessed"}, "header is missing or wrong"),
+        (True, {"Host": "attacker.example"}, "answer only on 127.0.0.1"),  # DNS rebinding: a foreign name
+        (True, {"Origin": "https://attacker.example"}, "cross-origin requests"),
+        (True, {"Origin": "null"}, "cross-origin requests"),
+    ],
+)
+def test_admin_requests_without_the_secret_or_from_elsewhere_are_refused(
+    sandbox: SandboxServer, secret: bool, extra: dict[str, str], why: str
+) -> None:
+    headers = (sandbox.admin_headers if secret else {}) | extra
+    # A web page's form post: text/plain needs no CORS preflight, so only these checks stop it.
+    response = requests.post(
+        f"{sandbox.url}/_sandbox/knobs", data='{"error_rate": 1}', headers=headers | {"Content-Type": "text/plain"},
+        timeout=10,
+    )  # fmt: skip
+    assert response.status_code == 403 and why in response.json()["error"]
+    assert sandbox.knobs.error_rate == 0  # nothing changed
+    assert requests.get(f"{sandbox.url}/_sandbox/events", headers=headers, timeout=10).status_code == 403
+
+
+def test_admin_requests_with_the_secret_from_this_origin_are_served(sandbox: SandboxServer) -> None:
+    local = f"localhost:{sandbox.port}"
+    for extra in ({}, {"Origin": sandbox.url}, {"Host": local, "Origin": f"http://{local}"}):
+        response = requests.get(f"{sandbox.url}/_sandbox/stats", headers=sandbox.admin_headers | extra, timeout=10)
+        assert response.status_code == 200, response.text
+
+
+def test_each_run_has_its_own_secret(clock: FakeClock) -> None:
+    first, second = SandboxServer(clock=clock), SandboxServer(clock=clock)
+    try:
+        assert len(first.admin_secret) >= 32 and first.admin_secret != second.admin_secret
+    finally:
+        first.stop()
+        second.stop()
