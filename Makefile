@@ -14,7 +14,7 @@ RUN_DEBS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdb
 	libxcb-image0 fonts-dejavu-core xvfb xauth
 TEST_DEBS := $(RUN_DEBS) dbus gnome-keyring libsecret-tools chromium chromium-driver
 
-.PHONY: run test lint typecheck pytest bench screenshots clean debs-run debs-test installer installer-check
+.PHONY: run test lint typecheck pytest fuzz bench screenshots clean debs-run debs-test installer installer-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ installer-check: installer debs-run
 	$(SUDO) dpkg -i dist/capi-desktop_$$($(BIN)/python -c 'import capi_desktop; print(capi_desktop.__version__)')_$$(dpkg --print-architecture).deb
 	@status=0; cd / && QT_QPA_PLATFORM=offscreen /usr/bin/capi-desktop --self-test || status=$$?; \
 		$(SUDO) dpkg --purge capi-desktop; exit $$status
+
+# Fuzzing at scale: 2,400 generated broken files, each through a real preview in a watched worker;
+# prints the counts (read fine / clean message / crash / hang / over memory) as it goes. `make test`
+# runs the first 200 of the same corpus.
+fuzz: $(STAMP)
+	CAPI_FUZZ_FILES=2400 $(BIN)/pytest -q -s -p no:randomly tests/core/test_fuzz_corpus.py
 
 # Benchmarks print figures (not timed tests). The first run generates 1M-row files in bench/out.
 bench: $(STAMP)

@@ -173,4 +173,3 @@ class SandboxServer:
     def accepted_events(self) -> list[dict[str, object]]:
         """The parsed bodies of every accepted event, in arrival order (duplicates included)."""
         return [event for event, _, _ in self._state.world.accepted_events()]
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 import time
 import zipfile
@@ -177,3 +178,15 @@ def test_corrupted_bytes_in_workbooks(source: tuple[str, bytes], flips: list[tup
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_or_a_device_is_refused_at_once(tmp_path: Path) -> None:
+    """Found by the generated corpus: opening a named pipe waited for a writer forever."""
+    pipe = tmp_path / "leads.csv"
+    os.mkfifo(pipe)
+    for path in (pipe, Path("/dev/urandom")):
+        outcome = read_fully(path)
+        assert isinstance(outcome, SpreadsheetError) and "is not a saved file (it is a device or a pipe)" in str(
+            outcome
+        )

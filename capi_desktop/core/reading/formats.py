@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import os
+import stat
 import struct
 import zipfile
 import zlib
@@ -68,6 +71,14 @@ def detect_kind(path: str | Path) -> FileKind:
     path = Path(path)
 
     def read_head() -> bytes:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        if not stat.S_ISREG(mode):  # opening a named pipe waits for a writer; a device never ends
+            raise SpreadsheetError(
+                f"“{path.name}” is not a saved file (it is a device or a pipe). Save the data as .xlsx or .csv and "
+                "choose that file."
+            )
         with open(path, "rb") as handle:
             return handle.read(8192)
 
