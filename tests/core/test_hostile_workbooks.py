@@ -6,11 +6,10 @@ from __future__ import annotations
 import resource
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
-from fixtures.reading_kit import FIXTURES, write_raw_xlsx
+from fixtures.reading_kit import write_ods_with_rows, write_raw_xlsx
 
 from capi_desktop.cli import ExitCode
 
@@ -93,15 +92,7 @@ def test_ods_repeated_rows_below_the_data(tmp_path: Path) -> None:
         '<table:table-row><table:table-cell table:number-columns-repeated="16000"/>'
         '<table:table-cell office:value-type="float" office:value="1"/></table:table-row>'
     )
-    with zipfile.ZipFile(FIXTURES / "deals.ods") as source:
-        members = {name: source.read(name) for name in source.namelist()}
-    xml = members["content.xml"].decode()
-    start = xml.index(">", xml.index('<table:table table:name="Deals"')) + 1
-    members["content.xml"] = (xml[:start] + stray + xml[start:]).encode()
-    path = tmp_path / "repeats.ods"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    path = write_ods_with_rows(tmp_path / "repeats.ods", stray)
     answer = preview(path)
     assert answer.returncode == ExitCode.BAD_INPUT, answer.stderr
     assert "has a stray cell at WQK50" in " ".join(answer.stderr.split())
