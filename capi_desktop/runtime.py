@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import requests
 
 from capi_desktop import APP_NAME, __version__, paths
+from capi_desktop.core.apiversion import VersionMemory, starting_version
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.keychain import Keychain, KeychainError
 from capi_desktop.core.ledger import SentLedger
@@ -129,13 +130,19 @@ def open_runtime(
             )
     token_entry = f"linkedin-token:{urlsplit(settings.api_base).netloc}"
     tokens = TokenStore(keychain, token_entry, env=env, persistent=mode is Mode.LINKEDIN)
+    # Practice mode finds its version afresh each time: what its sandbox takes says nothing about LinkedIn.
+    versions = VersionMemory(paths.data_dir() / "api-version.json") if mode is Mode.LINKEDIN else None
     auth = AuthService(
         store=tokens,
-        api=ApiConfig(api_base=settings.api_base, version=settings.api_version),
+        api=ApiConfig(
+            api_base=settings.api_base,
+            version=starting_version(settings.api_version, versions.load() if versions else None),
+        ),
         oauth=OAuthClient(settings.oauth_base, session),
         oauth_base=settings.oauth_base,
         app=app,
         session=session,
+        versions=versions,
     )
     return Runtime(mode, settings, store, keychain, auth, sandbox)
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 from support import accepted_events, event, event_json, set_knobs, stats
 
+from capi_desktop.core.apiversion import BUILT_WITH, months_to_try, this_month
 from capi_desktop.linkedin import client as client_module
 from capi_desktop.linkedin.client import ApiConfig, LinkedInClient, StaticToken
 from capi_desktop.linkedin.errors import (
@@ -161,12 +162,25 @@ def test_unknown_account_is_not_found(client: LinkedInClient) -> None:
         client.campaigns(999999999)
 
 
-def test_retired_version_says_update_it_in_settings(sandbox: SandboxServer) -> None:
-    old = LinkedInClient(ApiConfig(api_base=sandbox.api_base, version="202401"), StaticToken(sandbox.mint_token()))
+def test_a_retired_version_is_replaced_by_the_newest_one_linkedin_takes(sandbox: SandboxServer) -> None:
+    found: list[str] = []
+    token = StaticToken(sandbox.mint_token())
+    old = LinkedInClient(ApiConfig(api_base=sandbox.api_base, version="202401"), token, on_version=found.append)
+    sandbox.knobs.update({"skipped_versions": [this_month()]})  # this month's version is not out yet
+    assert old.me().first_name == "Alex"
+    last_month = months_to_try(this_month())[0]
+    assert old.config.version == last_month and set(found) == {last_month}
+    assert stats(sandbox)["by_status"]["426"] == 2  # 202401, then this month; last month's answered
+    assert old.me().first_name == "Alex" and stats(sandbox)["by_status"]["426"] == 2  # kept
+
+
+def test_no_version_of_the_past_year_is_a_plain_error(sandbox: SandboxServer) -> None:
+    sandbox.knobs.update({"oldest_version": "201901", "newest_version": "201901"})
+    client = LinkedInClient(ApiConfig(api_base=sandbox.api_base), StaticToken(sandbox.mint_token()))
     with pytest.raises(ApiVersionRetired) as raised:
-        old.me()
-    assert raised.value.status == 426
-    assert "Settings" in str(raised.value)
+        client.me()
+    assert raised.value.status == 426 and "date is right" in str(raised.value)
+    assert client.config.version == BUILT_WITH  # kept where it started
 
 
 def test_rate_limit_is_retried_for_reads_then_reported(sandbox: SandboxServer, api_config: ApiConfig) -> None:

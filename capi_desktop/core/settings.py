@@ -18,11 +18,11 @@ from capi_desktop.core.files import write_text_atomic
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+# 2: ``api_version`` is kept only when the user chose one (version 1 files all held the default).
+SCHEMA_VERSION = 2
+_FIRST_DEFAULT_API_VERSION = "202606"
 DEFAULT_API_BASE = "https://api.linkedin.com/rest"
 DEFAULT_OAUTH_BASE = "https://www.linkedin.com/oauth/v2"
-# A recent monthly version known to exist; LinkedIn retires each version about a year after release.
-DEFAULT_API_VERSION = "202606"
 DEFAULT_REDIRECT_PORT = 8765
 ENV_API_BASE = "CAPI_DESKTOP_API_BASE"
 ENV_OAUTH_BASE = "CAPI_DESKTOP_OAUTH_BASE"
@@ -34,7 +34,7 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    api_version: str = DEFAULT_API_VERSION
+    api_version: str | None = None  # None: the app finds the version LinkedIn takes (see core.apiversion)
     api_base: str = DEFAULT_API_BASE
     oauth_base: str = DEFAULT_OAUTH_BASE
     client_id: str = ""
@@ -62,9 +62,15 @@ class Settings:
         text = text.strip()
         value: Any
         if key == "api_version":
-            if not re.fullmatch(r"20\d\d(0[1-9]|1[0-2])", text):
-                raise SettingsError("The LinkedIn API version is a year and month, for example 202606.")
-            value = text
+            if text.lower() in ("", "auto", "automatic"):
+                value = None
+            elif re.fullmatch(r"20\d\d(0[1-9]|1[0-2])", text):
+                value = text
+            else:
+                raise SettingsError(
+                    "The LinkedIn API version is a year and month, for example 202606, or “auto” to let the app "
+                    "find the one LinkedIn takes."
+                )
         elif key in ("api_base", "oauth_base"):
             if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
                 raise SettingsError(f"“{text}” is not a web address (it should start with https://).")
@@ -140,6 +146,8 @@ class SettingsStore:
             )
         if version < SCHEMA_VERSION:
             shutil.copy2(self.path, self.path.with_suffix(f".v{version}.bak"))
+        if version < 2 and raw.get("api_version") == _FIRST_DEFAULT_API_VERSION:
+            raw.pop("api_version")  # saved with every setting, never chosen: the app finds it now
         return Settings(**_known_fields(Settings, raw))
 
     def save(self, settings: Settings) -> None:

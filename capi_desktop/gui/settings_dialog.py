@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
+from capi_desktop.core.apiversion import starting_version, version_note
 from capi_desktop.core.keychain import KeychainError
 from capi_desktop.core.settings import Settings, SettingsError
 from capi_desktop.gui.widgets import Notice, side_button, small_label, wrapped_label
@@ -128,16 +129,18 @@ class SettingsDialog(QDialog):
 
     def _api_group(self) -> QGroupBox:
         box, form = self._form("LinkedIn API")
-        self.api_version = QLineEdit(self._stored.api_version)
-        self.api_version.setMaxLength(6)
-        self.api_version.setPlaceholderText("YYYYMM")
+        self.api_version = QLineEdit(self._stored.api_version or "")
+        self.api_version.setMaxLength(9)
+        self.api_version.setPlaceholderText("automatic")
         self.api_version.setMaximumWidth(120)
+        auth = self._runtime.auth
         self._field(
             form,
             "API version:",
             "api_version",
             self.api_version,
-            "A year and month. LinkedIn retires each version after about a year; use a recent one.",
+            f"In use: {version_note(auth.api.version, auth.known_version)} Leave empty to let the app follow "
+            "LinkedIn's versions (recommended); a year and month (YYYYMM) is where it starts looking.",
         )
         return box
 
@@ -356,7 +359,9 @@ class SettingsDialog(QDialog):
             daily_request_cap=new.daily_request_cap,
             requests_per_minute=new.requests_per_minute,
         )
-        runtime.auth.api = replace(runtime.auth.api, version=new.api_version)
+        runtime.auth.api = replace(
+            runtime.auth.api, version=starting_version(new.api_version, runtime.auth.known_version)
+        )
 
     def _focus_first_error(self) -> None:
         widgets = {

@@ -10,11 +10,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import requests
 
+from capi_desktop.core.apiversion import KnownVersion, VersionMemory
+from capi_desktop.core.storage import StorageError
 from capi_desktop.core.tokens import (
     REQUIRED_SCOPES,
     Storage,
@@ -106,9 +108,12 @@ class AuthService:
         app: OAuthApp | None,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
+        versions: VersionMemory | None = None,
     ) -> None:
         self.store = store
         self.api = api
+        self._versions = versions
+        self._known = versions.load() if versions is not None else None
         self.oauth = oauth
         self.app = app
         self._oauth_base = oauth_base
@@ -122,7 +127,27 @@ class AuthService:
     # -- token provider for LinkedInClient -------------------------------------------------------
 
     def client(self) -> LinkedInClient:
-        return LinkedInClient(self.api, self, self._session)
+        return LinkedInClient(self.api, self, self._session, on_version=self._version_worked)
+
+    @property
+    def known_version(self) -> KnownVersion | None:
+        """The version LinkedIn last took, and when (None until it has taken one, or in practice mode)."""
+        return self._known
+
+    def _version_worked(self, version: str) -> None:
+        """LinkedIn answered a request made with ``version``: later clients use it, and it is remembered
+        (written once a day at most, or when it changes)."""
+        with self._lock:
+            if version != self.api.version:
+                self.api = replace(self.api, version=version)
+            today = datetime.fromtimestamp(self._clock(), UTC).date().isoformat()
+            if self._versions is None or self._known == KnownVersion(version, today):
+                return
+            self._known = KnownVersion(version, today)
+            try:
+                self._versions.save(version)
+            except StorageError as exc:  # the next start finds the version again; nothing else is lost
+                logger.warning("Could not remember API version %s: %s", version, exc)
 
     def access_token(self) -> str:
         with self._lock:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
 import tenacity
 
-from capi_desktop.core.settings import DEFAULT_API_BASE, DEFAULT_API_VERSION
+from capi_desktop.core.apiversion import BUILT_WITH, months_to_try
+from capi_desktop.core.settings import DEFAULT_API_BASE
 from capi_desktop.linkedin.errors import LinkedInError, UnexpectedResponse, error_for_status
 from capi_desktop.linkedin.http import DEFAULT_TIMEOUT, json_body, perform, request_id
 from capi_desktop.linkedin.models import (
@@ -42,7 +43,7 @@ CAMPAIGN_STATUSES = ("ACTIVE", "DRAFT", "PAUSED")
 @dataclass(frozen=True)
 class ApiConfig:
     api_base: str = DEFAULT_API_BASE
-    version: str = DEFAULT_API_VERSION
+    version: str = BUILT_WITH
     timeout: float = DEFAULT_TIMEOUT
     # Reads are retried on 429/5xx/network errors; writes are left to the caller (the upload engine).
     read_attempts: int = 4
@@ -77,8 +78,10 @@ class LinkedInClient:
         tokens: AccessTokenProvider,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
+        on_version: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
+        self._on_version = on_version or (lambda version: None)
         self._tokens = tokens
         self._session = session or requests.Session()
         self._base = config.api_base.rstrip("/")
@@ -242,9 +245,28 @@ class LinkedInClient:
         response = self._send(method, path, body, extra_headers)
         if response.status_code == 401 and self._tokens.renew_after_rejection():
             response = self._send(method, path, body, extra_headers)
+        if response.status_code == 426:
+            response = self._another_version(method, path, body, extra_headers) or response
         if response.status_code >= 400:
-            raise _rest_error(response)
+            raise _rest_error(response, self.config.version)
+        self._on_version(self.config.version)  # so the day it last worked is known
         return response
+
+    def _another_version(
+        self, method: str, path: str, body: bytes | None, extra_headers: Mapping[str, str] | None
+    ) -> requests.Response | None:
+        """LinkedIn refused the version (426: retired, or a month it skipped), before doing anything with
+        the request: the same request again with each other version until one is taken."""
+        refused = self.config.version
+        for version in months_to_try(refused):
+            self.config = replace(self.config, version=version)
+            response = self._send(method, path, body, extra_headers)
+            if response.status_code != 426:
+                logger.info("LinkedIn no longer takes API version %s; using %s", refused, version)
+                self._on_version(version)
+                return response
+        self.config = replace(self.config, version=refused)
+        return None
 
     def _send(
         self, method: str, path: str, body: bytes | None, extra_headers: Mapping[str, str] | None
@@ -263,7 +285,7 @@ class LinkedInClient:
         )
 
 
-def _rest_error(response: requests.Response) -> LinkedInError:
+def _rest_error(response: requests.Response, version: str) -> LinkedInError:
     try:
         data = response.json()
     except ValueError:
@@ -278,6 +300,7 @@ def _rest_error(response: requests.Response) -> LinkedInError:
         service_error_code=int(service_code) if isinstance(service_code, int) else None,
         message=str(message) if message else None,
         request_id=request_id(response),
+        version=version,
     )
 
 

@@ -7,6 +7,7 @@ point LinkedIn at the exact call.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import TypeVar
 
 from capi_desktop.core.delivery import (
@@ -150,8 +151,10 @@ def error_for_status(
     service_error_code: int | None,
     message: str | None,
     request_id: str | None,
+    version: str = "",
 ) -> LinkedInError:
-    """Map an HTTP error answer to the typed error a user can act on."""
+    """Map an HTTP error answer to the typed error a user can act on (``version``: the API version the
+    request asked for)."""
 
     def make(cls: type[E], explanation: str, action: str = "") -> E:
         return cls(
@@ -186,8 +189,10 @@ def error_for_status(
     if status == 426:
         return make(
             ApiVersionRetired,
-            "The LinkedIn API version this app uses has been retired by LinkedIn." + said,
-            "Open Settings and set “LinkedIn API version” to a current month (YYYYMM), or update CAPI Desktop.",
+            f"LinkedIn accepted neither API version {version or 'asked for'} nor any other month of the past year."
+            + said,
+            f"Check that this computer's date is right (it is {datetime.now().strftime('%d %B %Y')}). If it is, "
+            "LinkedIn has changed how versions work: check for an update of CAPI Desktop.",
         )
     if status == 429:
         return make(

@@ -38,6 +38,10 @@ def _is_version(value: object) -> bool:
     return value is None or (isinstance(value, str) and len(value) == 6 and value.isascii() and value.isdigit())
 
 
+def _is_version_list(value: object) -> bool:
+    return isinstance(value, tuple | list) and all(v is not None and _is_version(v) for v in value)
+
+
 def _is_uri_list(value: object) -> bool:
     return isinstance(value, tuple | list) and all(isinstance(uri, str) and uri for uri in value)
 
@@ -58,6 +62,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "event_id_max_length": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "oldest_version": (_is_version, "null or a YYYYMM string"),
     "newest_version": (_is_version, "null or a YYYYMM string"),
+    "skipped_versions": (_is_version_list, "a list of YYYYMM strings"),
     "code_ttl_seconds": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "me_requires_profile_scope": (lambda v: isinstance(v, bool), "true or false"),
     "standard_redirect_uris": (_is_uri_list, "a list of URIs"),
@@ -83,6 +88,8 @@ class Knobs:
     #: None = derived from the clock: newest is the current UTC month, oldest twelve months before it.
     oldest_version: str | None = None
     newest_version: str | None = None
+    #: Months inside the window that LinkedIn never released (it skips some); refused with 426 too.
+    skipped_versions: tuple[str, ...] = ()
     code_ttl_seconds: int = 1800
     #: UNVERIFIED whether LinkedIn wants a profile scope for /rest/me; off = r_ads is enough.
     me_requires_profile_scope: bool = False
@@ -94,6 +101,7 @@ class Knobs:
         for name in _CHECKS:
             _check(name, getattr(self, name))
         self.standard_redirect_uris = tuple(self.standard_redirect_uris)
+        self.skipped_versions = tuple(self.skipped_versions)
 
     def update(self, changes: Mapping[str, object]) -> None:
         """Apply several changes at once; all are validated before any is applied (ValueError)."""
@@ -103,7 +111,7 @@ class Knobs:
             _check(name, value)
         with self._lock:
             for name, value in changes.items():
-                if name == "standard_redirect_uris":
+                if name in ("standard_redirect_uris", "skipped_versions"):
                     value = tuple(value)  # type: ignore[arg-type]
                 setattr(self, name, value)
         logger.info("sandbox knobs changed: %s", ", ".join(sorted(changes)))
@@ -117,7 +125,12 @@ class Knobs:
         copy = self.snapshot()
         values: dict[str, object] = {name: getattr(copy, name) for name in _CHECKS}
         values["standard_redirect_uris"] = list(copy.standard_redirect_uris)
+        values["skipped_versions"] = list(copy.skipped_versions)
         return values
+
+    def accepts_version(self, version: str, now: float) -> bool:
+        oldest, newest = self.version_window(now)
+        return oldest <= version <= newest and version not in self.skipped_versions
 
     def version_window(self, now: float) -> tuple[str, str]:
         """(oldest, newest) accepted LinkedIn-Version values at epoch second ``now``."""

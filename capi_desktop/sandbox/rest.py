@@ -126,8 +126,7 @@ def authenticate(state: SandboxState, request: Request, knobs: Knobs, now: float
             "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
             code="VERSION_MISSING",
         )
-    oldest, newest = knobs.version_window(now)
-    if _VERSION.fullmatch(version) is None or not oldest <= version <= newest:
+    if _VERSION.fullmatch(version) is None or not knobs.accepts_version(version, now):
         raise RestError(426, f"Requested version {version} is not active", code="NONEXISTENT_VERSION")
 
     protocol = request.headers.get("X-Restli-Protocol-Version")

@@ -10,6 +10,7 @@ import pytest
 from support import accepted_events, set_knobs, stats
 from upload_kit import Rig, event_keys, stage_file, write_leads
 
+from capi_desktop.core.apiversion import BUILT_WITH, months_to_try, this_month
 from capi_desktop.core.delivery import RejectedEvents
 from capi_desktop.core.journal import Delivery, Journal
 from capi_desktop.core.upload import UploadControl, UploadOutcome, UploadProgress
@@ -120,12 +121,32 @@ def test_auth_and_permission_problems_stop_resumably(
         assert len(accepted_events(rig.sandbox)) == 20
 
 
-def test_retired_api_version_stops_with_the_fix(rig: Rig, tmp_path: Path) -> None:
+def test_a_version_retired_in_the_middle_of_a_job_is_replaced_without_losing_a_batch(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 1000), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    engine = rig.engine(journal, seed.ACCOUNT_USD, batch_size=50)
+    assert engine.sender.config.version == BUILT_WITH  # type: ignore[attr-defined]
+    this = this_month()
+
+    def sunset(progress: UploadProgress) -> None:
+        if progress.counts.accepted == 200:  # LinkedIn retires the version, and skips the next month
+            newer = months_to_try(BUILT_WITH)
+            rig.sandbox.knobs.update({"oldest_version": newer[1], "skipped_versions": [newer[1]]})
+
+    result = engine.run(progress=sunset)
+    assert result.outcome is UploadOutcome.COMPLETED, result.message
+    keys = event_keys(accepted_events(rig.sandbox))
+    assert len(keys) == len(set(keys)) == 1000
+    used = engine.sender.config.version  # type: ignore[attr-defined]
+    assert BUILT_WITH < used <= this and used not in rig.sandbox.knobs.skipped_versions
+
+
+def test_no_version_taken_stops_with_the_date_to_check(rig: Rig, tmp_path: Path) -> None:
     journal = stage_file(write_leads(tmp_path / "leads.csv", 5), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
-    engine = rig.engine(journal, seed.ACCOUNT_USD)
-    engine.sender.config = type(engine.sender.config)(api_base=rig.sandbox.api_base, version="202301")  # type: ignore[attr-defined]
-    result = engine.run()
-    assert isinstance(result.failure, ApiVersionRetired) and "Settings" in result.message
+    rig.sandbox.knobs.update({"oldest_version": "201901", "newest_version": "201901"})  # none of the past year
+    result = rig.engine(journal, seed.ACCOUNT_USD).run()
+    assert isinstance(result.failure, ApiVersionRetired)
+    assert "nor any other month of the past year" in result.message and "date is right" in result.message
+    assert accepted_events(rig.sandbox) == []
 
 
 def test_faults_retry_until_every_row_is_delivered(rig: Rig, tmp_path: Path) -> None:

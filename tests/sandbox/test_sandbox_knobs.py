@@ -154,6 +154,7 @@ def test_knobs_read_and_partial_update(sandbox: SandboxServer, admin: Callable[.
         "event_id_max_length": 64,
         "oldest_version": None,
         "newest_version": None,
+        "skipped_versions": [],
         "code_ttl_seconds": 1800,
         "me_requires_profile_scope": False,
         "standard_redirect_uris": ["http://127.0.0.1:8765/callback", "http://localhost:8765/callback"],
