@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 
 from capi_desktop import APP_NAME, __version__, paths
-from capi_desktop.core.apiversion import VersionMemory, starting_version
+from capi_desktop.core.apiversion import VersionMemory
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.keychain import Keychain, KeychainError
 from capi_desktop.core.ledger import SentLedger
@@ -134,16 +134,14 @@ def open_runtime(
     versions = VersionMemory(paths.data_dir() / "api-version.json") if mode is Mode.LINKEDIN else None
     auth = AuthService(
         store=tokens,
-        api=ApiConfig(
-            api_base=settings.api_base,
-            version=starting_version(settings.api_version, versions.load() if versions else None),
-        ),
+        api=ApiConfig(api_base=settings.api_base),
         oauth=OAuthClient(settings.oauth_base, session),
         oauth_base=settings.oauth_base,
         app=app,
         session=session,
         versions=versions,
     )
+    auth.choose_version(settings.api_version)
     return Runtime(mode, settings, store, keychain, auth, sandbox)
 
 

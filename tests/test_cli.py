@@ -16,7 +16,7 @@ import requests
 from support import run_cli
 
 from capi_desktop.cli import ExitCode
-from capi_desktop.core.settings import Settings, SettingsError
+from capi_desktop.core.settings import Settings, SettingsError, SettingsStore
 from capi_desktop.sandbox import SandboxServer, seed
 
 
@@ -157,6 +157,19 @@ def test_settings_validation() -> None:
     for name, value in [("redirect-port", "80"), ("use-pkce", "maybe"), ("api-base", "linkedin"), ("colour", "x")]:
         with pytest.raises(SettingsError):
             settings.with_value(name, value)
+
+
+def test_the_api_version_is_kept_only_when_chosen(tmp_path: Path) -> None:
+    assert Settings().api_version is None
+    assert Settings().with_value("api-version", "202603").api_version == "202603"
+    assert Settings(api_version="202603").with_value("api-version", "auto").api_version is None
+    old = tmp_path / "settings.json"
+    old.write_text(json.dumps({"schema_version": 1, "api_version": "202606", "client_id": "86abc"}))
+    migrated = SettingsStore(old).load()
+    assert migrated.api_version is None and migrated.client_id == "86abc"  # the old builds' default went
+    assert (tmp_path / "settings.v1.bak").exists()
+    old.write_text(json.dumps({"schema_version": 1, "api_version": "202601"}))
+    assert SettingsStore(old).load().api_version == "202601"  # a version the user typed stays
 
 
 def test_preview_command(tmp_path: Path, app_home: Path) -> None:

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support import accepted_events, cli_env, run_cli, stats
+from support import accepted_events, cli_env, run_cli, set_knobs, stats
 
 from capi_desktop.cli import ExitCode
+from capi_desktop.core.apiversion import BUILT_WITH, months_to_try
 from capi_desktop.sandbox import SandboxServer, seed
 
 
@@ -172,3 +173,24 @@ def test_every_command_with_a_json_form_works_in_both_forms(
         assert plain.stdout.strip() and not plain.stdout.lstrip().startswith(("{", "[")), args
         json.loads(as_json.stdout)
     assert len(accepted_events(sandbox)) == 25
+
+
+def test_saved_settings_from_an_old_build_follow_linkedin_to_a_newer_version(
+    leads: Path, env: dict[str, str], sandbox: SandboxServer, app_home: Path
+) -> None:
+    # Every build before this one saved the version it was built with along with any setting.
+    settings = app_home / "config" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(json.dumps({"schema_version": 1, "api_version": BUILT_WITH, "requests_per_minute": 600}))
+    newer = months_to_try(BUILT_WITH)  # this month first
+    set_knobs(sandbox, oldest_version=newer[1])  # LinkedIn takes only last month's version and this month's
+    result = run_cli(
+        "upload", str(leads), "--account", str(seed.ACCOUNT_EUR), "--rule", str(seed.RULE_EUR_PURCHASE), "--json",
+        env=env,
+    )  # fmt: skip
+    assert result.returncode == ExitCode.SOME_NOT_SENT, result.stderr  # the file's one bad row, nothing else
+    assert json.loads(result.stdout)["accepted"] == 25
+    remembered = json.loads((app_home / "data" / "api-version.json").read_text())
+    assert remembered["version"] == newer[0] and remembered["worked_on"] == datetime.now(UTC).date().isoformat()
+    shown = json.loads(run_cli("status", "--json", env=env).stdout)
+    assert shown["api_version"] == newer[0] and shown["api_version_worked_on"] == remembered["worked_on"]

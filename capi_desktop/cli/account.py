@@ -9,6 +9,7 @@ from dataclasses import asdict
 import click
 
 from capi_desktop.cli import ExitCode, emit, main, runtime_or_exit
+from capi_desktop.core.apiversion import version_note
 from capi_desktop.core.settings import SettingsError
 from capi_desktop.linkedin.auth import SignInStatus, format_date
 from capi_desktop.runtime import client_secret_entry
@@ -69,8 +70,11 @@ def status(as_json: bool) -> None:
             "scopes": sorted(state.scopes) if state.scopes is not None else None,
             "storage": state.storage.value,
             "warnings": list(state.warnings),
+            "api_version": runtime.auth.api.version,
+            "api_version_worked_on": known.worked_on if (known := runtime.auth.known_version) else None,
         }
-        emit(as_json, data, lambda: runtime.mode.description + "\n" + _status_text(state))
+        version = version_note(runtime.auth.api.version, known)
+        emit(as_json, data, lambda: f"{runtime.mode.description}\n{_status_text(state)}\n{version}")
         if not state.signed_in:
             sys.exit(ExitCode.SIGN_IN)
 
@@ -129,7 +133,7 @@ def settings_show(as_json: bool) -> None:
 @click.argument("name")
 @click.argument("value")
 def settings_set(name: str, value: str) -> None:
-    """Change one setting, e.g. `settings set api-version 202606` or `settings set sandbox-mode off`."""
+    """Change one setting, e.g. `settings set sandbox-mode off` or `settings set api-version auto`."""
     with runtime_or_exit() as runtime:
         store = runtime.settings_store
         store.save(store.load().with_value(name, value))

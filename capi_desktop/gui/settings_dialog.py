@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from capi_desktop.core.apiversion import starting_version, version_note
+from capi_desktop.core.apiversion import version_note
 from capi_desktop.core.keychain import KeychainError
 from capi_desktop.core.settings import Settings, SettingsError
 from capi_desktop.gui.widgets import Notice, side_button, small_label, wrapped_label
@@ -359,9 +359,7 @@ class SettingsDialog(QDialog):
             daily_request_cap=new.daily_request_cap,
             requests_per_minute=new.requests_per_minute,
         )
-        runtime.auth.api = replace(
-            runtime.auth.api, version=starting_version(new.api_version, runtime.auth.known_version)
-        )
+        runtime.auth.choose_version(new.api_version)
 
     def _focus_first_error(self) -> None:
         widgets = {

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import requests
 
-from capi_desktop.core.apiversion import KnownVersion, VersionMemory
+from capi_desktop.core.apiversion import KnownVersion, VersionMemory, starting_version
 from capi_desktop.core.storage import StorageError
 from capi_desktop.core.tokens import (
     REQUIRED_SCOPES,
@@ -133,6 +133,11 @@ class AuthService:
     def known_version(self) -> KnownVersion | None:
         """The version LinkedIn last took, and when (None until it has taken one, or in practice mode)."""
         return self._known
+
+    def choose_version(self, chosen: str | None) -> None:
+        """The user's version from Settings (None: automatic) is where the next request starts."""
+        with self._lock:
+            self.api = replace(self.api, version=starting_version(chosen, self._known))
 
     def _version_worked(self, version: str) -> None:
         """LinkedIn answered a request made with ``version``: later clients use it, and it is remembered
