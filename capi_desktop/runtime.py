@@ -29,7 +29,7 @@ from capi_desktop.core.upload import UploadConfig, UploadEngine
 from capi_desktop.core.usage import DailyUsage, Limits, RequestPacer
 from capi_desktop.linkedin.auth import AuthService
 from capi_desktop.linkedin.client import ApiConfig
-from capi_desktop.linkedin.oauth import OAuthApp, OAuthClient
+from capi_desktop.linkedin.oauth import OPENID_SCOPES, SCOPES, OAuthApp, OAuthClient
 from capi_desktop.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxServer
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,11 @@ def open_runtime(
         settings = replace(settings, api_base=sandbox.api_base, oauth_base=sandbox.oauth_base)
         # The sandbox's demo app is public; its secret lets pasted tokens be introspected (expiry, permissions).
         app: OAuthApp | None = OAuthApp(
-            client_id=DEMO_CLIENT_ID, redirect_port=0, use_pkce=True, client_secret=DEMO_CLIENT_SECRET
+            client_id=DEMO_CLIENT_ID,
+            redirect_port=0,
+            use_pkce=True,
+            client_secret=DEMO_CLIENT_SECRET,
+            scopes=(*SCOPES, *sorted(OPENID_SCOPES)),
         )
     else:
         client_id = settings.client_id or bundled.client_id
@@ -127,6 +131,7 @@ def open_runtime(
                 redirect_port=settings.redirect_port if settings.client_id else bundled.redirect_port,
                 use_pkce=use_pkce,
                 client_secret=_client_secret(keychain, client_id),
+                scopes=(*SCOPES, *sorted(OPENID_SCOPES)) if settings.sign_in_openid else SCOPES,
             )
     token_entry = f"linkedin-token:{urlsplit(settings.api_base).netloc}"
     tokens = TokenStore(keychain, token_entry, env=env, persistent=mode is Mode.LINKEDIN)

@@ -82,12 +82,16 @@ def test_paste_token_login_persists_across_runs_then_logout(
     token = sandbox.mint_token()
     login = run_cli("login", "--paste-token", env=linkedin_env, stdin=token + "\n")
     assert login.returncode == ExitCode.OK, login.stderr
-    assert "Signed in as Alex Morgan" in login.stdout
+    assert "Signed in as a LinkedIn member with 4 ad accounts" in login.stdout
 
     status = run_cli("status", "--json", env=linkedin_env)  # a new process: read back from the keyring
     assert status.returncode == ExitCode.OK, status.stderr
     state = json.loads(status.stdout)
-    assert state["signed_in"] and state["storage"] == "keyring" and state["member"] == "Alex Morgan"
+    assert (
+        state["signed_in"]
+        and state["storage"] == "keyring"
+        and state["member"] == "a LinkedIn member with 4 ad accounts"
+    )
     assert token not in status.stdout
 
     assert run_cli("logout", env=linkedin_env).returncode == ExitCode.OK
@@ -115,19 +119,12 @@ def test_standalone_sandbox_command(app_home: Path) -> None:
         assert url and secret, line
         admin = {"X-Sandbox-Secret": secret.group(1)}
         assert requests.post(f"{url.group(0)}/_sandbox/tokens", json={}, timeout=10).status_code == 403
-        token = requests.post(f"{url.group(0)}/_sandbox/tokens", json={}, headers=admin, timeout=10).json()[
+        scopes = {"scopes": ["r_ads", "openid", "profile"]}
+        token = requests.post(f"{url.group(0)}/_sandbox/tokens", json=scopes, headers=admin, timeout=10).json()[
             "access_token"
         ]
-        me = requests.get(
-            f"{url.group(0)}/rest/me",
-            headers={
-                "Authorization": f"Bearer {token}",
-                "LinkedIn-Version": "202606",
-                "X-Restli-Protocol-Version": "2.0.0",
-            },
-            timeout=10,
-        )
-        assert me.json()["localizedFirstName"] == "Alex"
+        me = requests.get(f"{url.group(0)}/v2/userinfo", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert me.json()["given_name"] == "Alex"
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -27,16 +27,29 @@ from capi_desktop.linkedin.errors import (
     SignInRequired,
     UnexpectedResponse,
 )
-from capi_desktop.linkedin.models import NewRule
+from capi_desktop.linkedin.models import Member, NewRule
 from capi_desktop.sandbox import SandboxServer, seed
 
 # -- the calls --------------------------------------------------------------------------------------
 
 
-def test_member_name(client: LinkedInClient) -> None:
-    member = client.me()
+def test_member_name_by_openid_connect(sandbox: SandboxServer, api_config: ApiConfig) -> None:
+    token = sandbox.mint_token(scopes=("rw_conversions", "r_ads", "openid", "profile"))
+    member = LinkedInClient(api_config, StaticToken(token)).userinfo()
     assert member.display_name == "Alex Morgan"
     assert member.id == seed.MEMBER_ID
+
+
+def test_without_openid_linkedin_refuses_the_name_and_the_profile(
+    client: LinkedInClient, api_config: ApiConfig
+) -> None:
+    with pytest.raises(PermissionDenied):
+        client.userinfo()
+    with pytest.raises(PermissionDenied):  # /rest/me wants a profile scope too, as on LinkedIn
+        client._get("/me")
+    assert Member("", "", "", ad_accounts=len(client.ad_account_roles())).display_name == (
+        "a LinkedIn member with 4 ad accounts"
+    )
 
 
 def test_ad_accounts_with_roles_names_and_currency(client: LinkedInClient) -> None:
@@ -167,18 +180,18 @@ def test_a_retired_version_is_replaced_by_the_newest_one_linkedin_takes(sandbox:
     token = StaticToken(sandbox.mint_token())
     old = LinkedInClient(ApiConfig(api_base=sandbox.api_base, version="202401"), token, on_version=found.append)
     sandbox.knobs.update({"skipped_versions": [this_month()]})  # this month's version is not out yet
-    assert old.me().first_name == "Alex"
+    assert old.ad_account_roles()
     last_month = months_to_try(this_month())[0]
     assert old.config.version == last_month and set(found) == {last_month}
     assert stats(sandbox)["by_status"]["426"] == 2  # 202401, then this month; last month's answered
-    assert old.me().first_name == "Alex" and stats(sandbox)["by_status"]["426"] == 2  # kept
+    assert old.ad_account_roles() and stats(sandbox)["by_status"]["426"] == 2  # kept
 
 
 def test_no_version_of_the_past_year_is_a_plain_error(sandbox: SandboxServer) -> None:
     sandbox.knobs.update({"oldest_version": "201901", "newest_version": "201901"})
     client = LinkedInClient(ApiConfig(api_base=sandbox.api_base), StaticToken(sandbox.mint_token()))
     with pytest.raises(ApiVersionRetired) as raised:
-        client.me()
+        client.ad_account_roles()
     assert raised.value.status == 426 and "date is right" in str(raised.value)
     assert client.config.version == BUILT_WITH  # kept where it started
 
@@ -187,10 +200,10 @@ def test_rate_limit_is_retried_for_reads_then_reported(sandbox: SandboxServer, a
     set_knobs(sandbox, rate_limit_per_minute=2)
     naps: list[float] = []
     reader = LinkedInClient(api_config, StaticToken(sandbox.mint_token()), sleep=naps.append)
-    reader.me()
-    reader.me()
+    reader.ad_account_roles()
+    reader.ad_account_roles()
     with pytest.raises(RateLimited) as raised:
-        reader.me()
+        reader.ad_account_roles()
     assert raised.value.retryable
     assert len(naps) == api_config.read_attempts - 1  # backed off between attempts
     assert stats(sandbox)["by_status"]["429"] == api_config.read_attempts
@@ -201,7 +214,7 @@ def test_server_errors_are_retried_until_success(sandbox: SandboxServer, api_con
     patient = replace(api_config, read_attempts=12)
     reader = LinkedInClient(patient, StaticToken(sandbox.mint_token()), sleep=lambda s: None)
     for _ in range(5):
-        assert reader.me().display_name == "Alex Morgan"
+        assert reader.ad_account_roles()
     assert sum(n for code, n in stats(sandbox)["by_status"].items() if code.startswith("5")) > 0
 
 
@@ -226,7 +239,7 @@ def test_unreachable_server() -> None:
         ApiConfig(api_base=f"http://127.0.0.1:{port}/rest", read_attempts=1), StaticToken("t" * 30)
     )
     with pytest.raises(ConnectionFailed) as raised:
-        offline.me()
+        offline.ad_account_roles()
     assert "internet connection" in str(raised.value)
 
 
@@ -255,7 +268,7 @@ def plain_server() -> Iterator[str]:
 def test_malformed_json_is_a_clear_error(plain_server: str) -> None:
     garbled = LinkedInClient(ApiConfig(api_base=f"http://{plain_server}/rest", read_attempts=1), StaticToken("t" * 30))
     with pytest.raises(UnexpectedResponse) as raised:
-        garbled.me()
+        garbled.ad_account_roles()
     assert "not valid JSON" in str(raised.value)
 
 
@@ -263,5 +276,5 @@ def test_tls_failure_is_a_clear_error(plain_server: str) -> None:
     # Speaking TLS to a plain-HTTP port fails the handshake, as a broken proxy would.
     tls = LinkedInClient(ApiConfig(api_base=f"https://{plain_server}/rest", read_attempts=1), StaticToken("t" * 30))
     with pytest.raises(CertificateError) as raised:
-        tls.me()
+        tls.ad_account_roles()
     assert "secure connection" in str(raised.value)

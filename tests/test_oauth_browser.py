@@ -82,7 +82,7 @@ def test_standard_flow_in_chromium_lands_in_the_keyring(
     browser(attempt.url)
     status = attempt.wait(timeout=60)
     try:
-        assert status.signed_in and status.member_name == "Alex Morgan"
+        assert status.signed_in and status.member_name == "a LinkedIn member with 4 ad accounts"
         assert status.storage is Storage.KEYRING
         # A fresh store (as after restarting the app) reads the token set back from the OS keyring.
         stored = TokenStore(real_keychain, "linkedin-token:browser-test").load()

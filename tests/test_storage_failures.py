@@ -114,7 +114,9 @@ def test_an_upload_stopped_by_a_full_disk_resumes_and_sends_every_row_once(
     upload = start_cli("resume", job, "--batch-size", "200", env=env)
     while len(sandbox.accepted_events()) < 22_000 and upload.poll() is None:
         time.sleep(0.01)
-    small_disk.fill(leave=1024 * 1024)  # another program fills the disk half-way through
+    # Another program fills the disk half-way through, leaving less than the reserve but enough to record
+    # the batch on the wire (a disk filled to the last byte during a batch can make it go out again).
+    small_disk.fill(leave=4 * 1024 * 1024)
     stopped = finished(upload)
     assert_plain(
         stopped, ExitCode.STORAGE, "The disk is full", str(home / "data"), RESUME_LATER, f"capi-desktop resume {job}"

@@ -40,6 +40,8 @@ class Settings:
     client_id: str = ""
     redirect_port: int = DEFAULT_REDIRECT_PORT
     use_pkce: bool = False
+    # The app has LinkedIn's OpenID Connect product: sign-in also asks for ``openid profile`` (the name).
+    sign_in_openid: bool = False
     # LinkedIn's published daily cap differs between sources (300k vs 500k), so it is a setting.
     daily_request_cap: int = 300_000
     requests_per_minute: int = 600
@@ -77,7 +79,7 @@ class Settings:
             value = text.rstrip("/")
         elif key == "client_id":
             value = text
-        elif key == "use_pkce":
+        elif key in ("use_pkce", "sign_in_openid"):
             value = _parse_bool(text, name)
         elif key == "sandbox_mode":
             value = None if text.lower() == "auto" else _parse_bool(text, name)

@@ -58,6 +58,7 @@ RESTART_FIELDS = {
     "client_id": "the LinkedIn app's client id",
     "redirect_port": "the redirect port",
     "use_pkce": "PKCE",
+    "sign_in_openid": "OpenID Connect",
 }
 
 
@@ -190,6 +191,10 @@ class SettingsDialog(QDialog):
         self.use_pkce.setChecked(self._stored.use_pkce)
         self.use_pkce.toggled.connect(self._update_restart_notice)
         self._field(form, "", "use_pkce", self.use_pkce)
+        self.sign_in_openid = QCheckBox("My app has “Sign In with LinkedIn using OpenID Connect” (shows your name)")
+        self.sign_in_openid.setChecked(self._stored.sign_in_openid)
+        self.sign_in_openid.toggled.connect(self._update_restart_notice)
+        self._field(form, "", "sign_in_openid", self.sign_in_openid)
         return box
 
     def _limits_group(self) -> QGroupBox:
@@ -275,6 +280,7 @@ class SettingsDialog(QDialog):
             "client_id": self.client_id.text(),
             "redirect_port": str(self.redirect_port.value()),
             "use_pkce": "on" if self.use_pkce.isChecked() else "off",
+            "sign_in_openid": "on" if self.sign_in_openid.isChecked() else "off",
             "daily_request_cap": str(self.daily_cap.value()),
             "requests_per_minute": str(self.per_minute.value()),
             "sandbox_mode": practice,
@@ -368,6 +374,7 @@ class SettingsDialog(QDialog):
             "client_secret": self.client_secret,
             "redirect_port": self.redirect_port,
             "use_pkce": self.use_pkce,
+            "sign_in_openid": self.sign_in_openid,
             "daily_request_cap": self.daily_cap,
             "requests_per_minute": self.per_minute,
             "sandbox_mode": self.practice,

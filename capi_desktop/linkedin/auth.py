@@ -33,6 +33,7 @@ from capi_desktop.linkedin.errors import (
 )
 from capi_desktop.linkedin.models import Member
 from capi_desktop.linkedin.oauth import (
+    OPENID_SCOPES,
     SIGN_IN_TIMEOUT_SECONDS,
     AuthorizationRequest,
     LoopbackListener,
@@ -68,7 +69,7 @@ class SignInStatus:
 
     @property
     def member_name(self) -> str:
-        return self.member.display_name if self.member else "LinkedIn member"
+        return self.member.display_name if self.member else "a LinkedIn member"
 
 
 def format_date(epoch: float) -> str:
@@ -298,11 +299,17 @@ class AuthService:
         return True
 
     def _fetch_member(self) -> Member | None:
-        """The member's name for "signed in as"; LinkedIn may not allow it with only the CAPI scopes."""
+        """Who is signed in, once per sign-in: the name by OpenID Connect when the sign-in has its scopes
+        (the Conversions API scopes alone do not show it), else the ad accounts it reaches."""
+        tokens = self._current()
+        client = self.client()
         try:
-            member = self.client().me()
+            if tokens is not None and tokens.scopes is not None and OPENID_SCOPES <= tokens.scopes:
+                member = client.userinfo()
+            else:
+                member = Member("", "", "", ad_accounts=len(client.ad_account_roles()))
         except LinkedInError as exc:
-            logger.info("Member name unavailable: %s", exc.explanation)
+            logger.info("Who is signed in is unknown for now: %s", exc.explanation)
             return None
         self._member = member
         return member

@@ -89,12 +89,19 @@ class LinkedInClient:
 
     # -- member and accounts -------------------------------------------------------------------
 
-    def me(self) -> Member:
-        data = self._get("/me")
+    def userinfo(self) -> Member:
+        """Who is signed in, by OpenID Connect (needs the ``openid`` and ``profile`` scopes). Unversioned:
+        it lives beside ``/rest``, at ``/v2/userinfo``."""
+        url = self._base.removesuffix("/rest") + "/v2/userinfo"
+        headers = {"Authorization": f"Bearer {self._tokens.access_token()}"}
+        response = perform(self._session, "GET", url, timeout=self.config.timeout, headers=headers)
+        if response.status_code >= 400:
+            raise _rest_error(response, "")
+        data = json_body(response)
         return Member(
-            id=str(data.get("id", "")),
-            first_name=str(data.get("localizedFirstName", "")),
-            last_name=str(data.get("localizedLastName", "")),
+            id=str(data.get("sub", "")),
+            first_name=str(data.get("given_name", "")),
+            last_name=str(data.get("family_name", "")),
         )
 
     def ad_account_roles(self) -> dict[int, str]:

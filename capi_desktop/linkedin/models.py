@@ -48,13 +48,21 @@ RULE_TYPES = (
 
 @dataclass(frozen=True)
 class Member:
+    """Who is signed in: a name when LinkedIn tells it (OpenID Connect), else what the sign-in reaches."""
+
     id: str
     first_name: str
     last_name: str
+    ad_accounts: int | None = None
 
     @property
     def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip() or self.id
+        name = f"{self.first_name} {self.last_name}".strip()
+        if name:
+            return name
+        if self.ad_accounts is not None:
+            return f"a LinkedIn member with {self.ad_accounts} ad account{'' if self.ad_accounts == 1 else 's'}"
+        return self.id or "a LinkedIn member"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ from capi_desktop.linkedin.models import TokenInfo
 logger = logging.getLogger(__name__)
 
 SCOPES = ("rw_conversions", "r_ads")
+# Asked for only when the app has LinkedIn's "Sign In with LinkedIn using OpenID Connect" product: they show
+# the member's name (``/v2/userinfo``); without them the app names the member by their ad accounts.
+OPENID_SCOPES = frozenset({"openid", "profile"})
 LOOPBACK_HOST = "127.0.0.1"
 CALLBACK_PATH = "/callback"
 SIGN_IN_TIMEOUT_SECONDS = 300

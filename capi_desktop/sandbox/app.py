@@ -76,6 +76,8 @@ class SandboxApp:
             return response
         if path == "/rest" or path.startswith("/rest/"):
             return self._serve_rest(request)
+        if path == "/v2/userinfo" and request.method == "GET":
+            return self._rest.userinfo(self._state, request, self._state.now())
         if path.startswith(ADMIN_PREFIX):
             return self._admin.dispatch(request)
         return error_page("Page not found", f"There is no sandbox page at {path}", 404)

@@ -91,8 +91,8 @@ class Knobs:
     #: Months inside the window that LinkedIn never released (it skips some); refused with 426 too.
     skipped_versions: tuple[str, ...] = ()
     code_ttl_seconds: int = 1800
-    #: UNVERIFIED whether LinkedIn wants a profile scope for /rest/me; off = r_ads is enough.
-    me_requires_profile_scope: bool = False
+    #: /rest/me needs a profile scope, as LinkedIn's member-profile documentation says; off = r_ads is enough.
+    me_requires_profile_scope: bool = True
     #: Redirect URIs registered for the seeded apps' standard (non-PKCE) flow, matched exactly.
     standard_redirect_uris: tuple[str, ...] = DEFAULT_REDIRECT_URIS
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)

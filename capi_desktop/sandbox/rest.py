@@ -31,9 +31,9 @@ from capi_desktop.sandbox.errors import (
 from capi_desktop.sandbox.events import RULE_URN, EventLimits, check_events
 from capi_desktop.sandbox.knobs import Knobs
 from capi_desktop.sandbox.rules import ACCOUNT_URN, RuleDraft, parse_rule
-from capi_desktop.sandbox.scopes import PROFILE_SCOPES, READ_SCOPES, WRITE_SCOPES
+from capi_desktop.sandbox.scopes import OPENID_SCOPES, PROFILE_SCOPES, READ_SCOPES, WRITE_SCOPES
 from capi_desktop.sandbox.state import SandboxState
-from capi_desktop.sandbox.tokens import EXPIRED, REVOKED
+from capi_desktop.sandbox.tokens import EXPIRED, REVOKED, Grant
 from capi_desktop.sandbox.world import WRITE_ROLES, AcceptedBatch, World
 
 logger = logging.getLogger(__name__)
@@ -89,8 +89,8 @@ class Endpoint:
     scopes: frozenset[str]
 
 
-def authenticate(state: SandboxState, request: Request, knobs: Knobs, now: float) -> RestCall:
-    """Check Authorization, LinkedIn-Version and X-Restli-Protocol-Version, in that order."""
+def bearer_grant(state: SandboxState, request: Request, now: float) -> tuple[str, Grant]:
+    """The bearer token and its live grant (401 otherwise), as every LinkedIn API checks them."""
     header = request.headers.get("Authorization", "").strip()
     scheme, _, token = header.partition(" ")
     token = token.strip()
@@ -118,6 +118,12 @@ def authenticate(state: SandboxState, request: Request, knobs: Knobs, now: float
             code="EXPIRED_ACCESS_TOKEN",
             service_error_code=SEC_EXPIRED_TOKEN,
         )
+    return token, grant
+
+
+def authenticate(state: SandboxState, request: Request, knobs: Knobs, now: float) -> RestCall:
+    """Check Authorization, LinkedIn-Version and X-Restli-Protocol-Version, in that order."""
+    token, grant = bearer_grant(state, request, now)
 
     version = request.headers.get("LinkedIn-Version", "").strip()
     if not version:
@@ -201,6 +207,25 @@ class RestApi:
         self._require_role(call, account_id, write=write)
 
     # --- endpoints ------------------------------------------------------------------------------------
+    def userinfo(self, state: SandboxState, request: Request, now: float) -> Response:
+        """OpenID Connect's ``/v2/userinfo``: unversioned, for tokens granted ``openid`` and ``profile``."""
+        try:
+            _, grant = bearer_grant(state, request, now)
+            if not OPENID_SCOPES <= grant.scopes:
+                raise RestError(403, "Not enough permissions to access: userinfo.GET.NO_VERSION", code="ACCESS_DENIED")
+        except RestError as error:
+            return error.to_response()
+        member = self._world.members[grant.member_id]
+        return json_response(
+            {
+                "sub": member.id,
+                "name": f"{member.first_name} {member.last_name}",
+                "given_name": member.first_name,
+                "family_name": member.last_name,
+                "locale": {"country": "US", "language": "en"},
+            }
+        )
+
     def me(self, call: RestCall) -> Response:
         member = self._world.members[call.member_id]
         return json_response(

@@ -22,3 +22,4 @@ KNOWN_SCOPES = frozenset(SCOPE_DESCRIPTIONS)
 READ_SCOPES = frozenset({"r_ads", "rw_ads"})
 WRITE_SCOPES = frozenset({"rw_conversions"})
 PROFILE_SCOPES = frozenset({"r_liteprofile", "r_basicprofile", "profile"})
+OPENID_SCOPES = frozenset({"openid", "profile"})  # what /v2/userinfo needs

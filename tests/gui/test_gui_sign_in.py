@@ -53,7 +53,7 @@ def test_returning_user_is_shown_signed_in(
 ) -> None:
     runtime.auth.sign_in_with_token(sandbox.mint_token())
     page = open_sign_in(qtbot, wizard, SignInState.SIGNED_IN)
-    assert page.signed_in_label.text() == "Signed in as Alex Morgan"
+    assert page.signed_in_label.text() == "Signed in as a LinkedIn member with 4 ad accounts"
     assert page.isComplete() and forward(page).isEnabled()
 
 
@@ -65,7 +65,7 @@ def test_pasted_token_signs_in_and_enables_next(qtbot: QtBot, wizard: UploadWiza
     paste_token(qtbot, page, token)
 
     qtbot.waitUntil(lambda: page.state is SignInState.SIGNED_IN, timeout=10_000)
-    assert page.signed_in_label.text() == "Signed in as Alex Morgan"
+    assert page.signed_in_label.text() == "Signed in as a LinkedIn member with 4 ad accounts"
     # Practice mode knows the demo app's secret, so LinkedIn's introspection gives the real expiry.
     assert page.expiry_label.text() == format_date(time.time() + 60 * 86400)
     assert page.storage_label.text().startswith("Until you close the app")
@@ -117,10 +117,12 @@ def test_browser_sign_in_with_allow(
     assert page.signed_in_label.text() == "Signed in as Alex Morgan"
     assert DATE.match(page.expiry_label.text())
     assert page.permissions_label.text().splitlines() == [
-        "✓  See your ad accounts and campaigns",
+        "✓  See your ad accounts and campaigns",  # the two the app needs first, then the others
         "✓  Send conversions to your ad accounts",
+        "✓  Sign you in with your LinkedIn account",
+        "✓  See your name (shown as who is signed in)",
     ]
-    assert page.permission_names_label.text() == "As LinkedIn names them: r_ads, rw_conversions"
+    assert page.permission_names_label.text() == "As LinkedIn names them: openid, profile, r_ads, rw_conversions"
     assert not page.notice.isVisibleTo(page)
     assert forward(page).isEnabled()
 

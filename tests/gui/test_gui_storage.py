@@ -92,7 +92,7 @@ def test_with_the_os_keyring_a_returning_user_is_still_signed_in(
     page = again.sign_in_page
     try:
         qtbot.waitUntil(lambda: page.state is SignInState.SIGNED_IN, timeout=10_000)
-        assert page.signed_in_label.text() == "Signed in as Alex Morgan"
+        assert page.signed_in_label.text() == "Signed in as a LinkedIn member with 4 ad accounts"
     finally:
         qtbot.mouseClick(page.sign_out_button, Qt.MouseButton.LeftButton)  # leave the keyring as found
         qtbot.waitUntil(lambda: page.state is SignInState.SIGNED_OUT, timeout=10_000)

@@ -17,6 +17,9 @@ NOW_MS = int(NOW * 1000)
 VERSION = "202606"
 DAY = 86_400
 
+# A cheap read any Conversions API token may make (/me wants a profile scope, as on LinkedIn).
+PROBE = "/adAccountUsers?q=authenticatedUser"
+
 
 @dataclass
 class FakeClock:

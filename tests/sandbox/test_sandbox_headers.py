@@ -7,18 +7,18 @@ from collections.abc import Callable
 
 import pytest
 import requests
-from sandbox_kit import NOW, Api, FakeClock, error_of, make_event
+from sandbox_kit import NOW, PROBE, Api, FakeClock, error_of, make_event
 
-from capi_desktop.sandbox import ACCOUNT_USD, CAMPAIGN_USD_ACTIVE, RULE_USD_LEAD, Knobs, SandboxServer
+from capi_desktop.sandbox import ACCOUNT_USD, CAMPAIGN_USD_ACTIVE, RULE_USD_LEAD, SandboxServer
 
-ME = "/me"
+ME = PROBE
 
 
 def test_a_good_call_carries_a_request_id(api: Api) -> None:
     response = api.get(ME)
     assert response.status_code == 200
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", response.headers["x-li-uuid"])
-    assert response.json() == {"id": "x7Qm2LpA9d", "localizedFirstName": "Alex", "localizedLastName": "Morgan"}
+    assert response.json()["elements"][0]["user"] == "urn:li:person:x7Qm2LpA9d"
 
 
 def test_errors_carry_a_request_id_too(api: Api) -> None:
@@ -160,7 +160,6 @@ ASSOCIATION = f"/campaignConversions/(campaign:{CAMPAIGN.replace(':', '%3A')},co
 
 def _read_calls(api: Api) -> dict[str, requests.Response]:
     return {
-        "me.GET": api.get(ME),
         "adAccountUsers.FINDER-authenticatedUser": api.get("/adAccountUsers", q="authenticatedUser"),
         "adAccounts.GET": api.get(f"/adAccounts/{ACCOUNT_USD}"),
         "adCampaigns.FINDER-search": api.get(f"/adAccounts/{ACCOUNT_USD}/adCampaigns", q="search"),
@@ -212,12 +211,16 @@ def test_writes_work_with_rw_conversions_alone(api_for: Callable[..., Api]) -> N
     }
 
 
-def test_me_can_require_a_profile_scope(clock: FakeClock) -> None:
-    with SandboxServer(knobs=Knobs(me_requires_profile_scope=True), clock=clock) as server:
+def test_me_needs_a_profile_scope_as_on_linkedin(clock: FakeClock) -> None:
+    with SandboxServer(clock=clock) as server:
         ads_only = Api(server.api_base, server.mint_token(scopes=("r_ads",)))
-        assert error_of(ads_only.get(ME)) == (403, "ACCESS_DENIED", "Not enough permissions to access: me.GET.20260601")
+        assert error_of(ads_only.get("/me")) == (
+            403,
+            "ACCESS_DENIED",
+            "Not enough permissions to access: me.GET.20260601",
+        )
         profile = Api(server.api_base, server.mint_token(scopes=("r_liteprofile",)))
-        assert profile.get(ME).status_code == 200
+        assert profile.get("/me").json()["localizedFirstName"] == "Alex"
 
 
 def test_clock_is_the_injected_one(api: Api) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox_kit import Api, FakeClock, error_of, make_event
+from sandbox_kit import PROBE, Api, FakeClock, error_of, make_event
 
 from capi_desktop.sandbox import Knobs, SandboxServer
 
@@ -41,7 +41,7 @@ def test_error_rate_zero_point_five_is_reproducible(clock: FakeClock) -> None:
     def run() -> list[int]:
         with SandboxServer(knobs=Knobs(error_rate=0.5, seed=42), clock=clock) as server:
             api = Api(server.api_base, server.mint_token())
-            return [api.get("/me").status_code for _ in range(20)]
+            return [api.get(PROBE).status_code for _ in range(20)]
 
     first = run()
     assert 200 in first and any(s >= 500 for s in first)
@@ -51,7 +51,7 @@ def test_error_rate_zero_point_five_is_reproducible(clock: FakeClock) -> None:
 def test_drop_rate_one_drops_every_connection(api: Api, sandbox: SandboxServer) -> None:
     sandbox.knobs.update({"drop_rate": 1.0})
     with pytest.raises(requests.ConnectionError):
-        api.get("/me")
+        api.get(PROBE)
 
 
 def test_drops_after_processing_keep_the_events(api: Api, sandbox: SandboxServer, admin: Callable[..., Any]) -> None:
@@ -77,62 +77,62 @@ def test_drops_after_processing_keep_the_events(api: Api, sandbox: SandboxServer
 
 def test_rate_limit_per_minute(api: Api, sandbox: SandboxServer, clock: FakeClock, admin: Callable[..., Any]) -> None:
     sandbox.knobs.update({"rate_limit_per_minute": 3})
-    assert [api.get("/me").status_code for _ in range(3)] == [200, 200, 200]
-    status, code, message = error_of(api.get("/me"))
+    assert [api.get(PROBE).status_code for _ in range(3)] == [200, 200, 200]
+    status, code, message = error_of(api.get(PROBE))
     assert (status, code) == (429, "TOO_MANY_REQUESTS")
     assert message == "Member token throttled: more than 3 requests in the last minute"
 
     other = Api(api.base, sandbox.mint_token())
-    assert other.get("/me").status_code == 200  # limits are per access token
+    assert other.get(PROBE).status_code == 200  # limits are per access token
 
     clock.advance(59.9)
-    assert api.get("/me").status_code == 429
+    assert api.get(PROBE).status_code == 429
     clock.advance(0.1)  # the first three leave the sliding window
-    assert api.get("/me").status_code == 200
+    assert api.get(PROBE).status_code == 200
     assert admin("stats")["by_status"]["429"] == 2
 
 
 def test_throttling_comes_before_failure_injection(api: Api, sandbox: SandboxServer) -> None:
     sandbox.knobs.update({"rate_limit_per_minute": 1})
-    assert api.get("/me").status_code == 200
+    assert api.get(PROBE).status_code == 200
     sandbox.knobs.update({"error_rate": 1.0})
-    assert api.get("/me").status_code == 429
+    assert api.get(PROBE).status_code == 429
 
 
 def test_rejected_tokens_do_not_count(api: Api, sandbox: SandboxServer) -> None:
     sandbox.knobs.update({"rate_limit_per_minute": 1})
     for _ in range(3):
-        assert api.get("/me", headers={"LinkedIn-Version": ""}).status_code == 426
-    assert api.get("/me").status_code == 200
+        assert api.get(PROBE, headers={"LinkedIn-Version": ""}).status_code == 426
+    assert api.get(PROBE).status_code == 200
 
 
 def test_daily_cap_resets_at_midnight_utc(api: Api, sandbox: SandboxServer, clock: FakeClock) -> None:
     sandbox.knobs.update({"daily_cap": 2})
-    assert api.get("/me").status_code == 200
+    assert api.get(PROBE).status_code == 200
     clock.advance(3600)
-    assert api.get("/me").status_code == 200
+    assert api.get(PROBE).status_code == 200
     clock.advance(3600)
-    response = api.get("/me")
+    response = api.get(PROBE)
     assert error_of(response) == (
         429,
         "TOO_MANY_REQUESTS",
         "Member token throttled: the daily limit of 2 requests is reached",
     )
     clock.advance(10 * 3600)  # NOW is 12:00 UTC; this is 00:00 the next day
-    assert api.get("/me").status_code == 200
+    assert api.get(PROBE).status_code == 200
 
 
 def test_throttle_bursts(api: Api, sandbox: SandboxServer) -> None:
     sandbox.knobs.update({"throttle_rate": 1.0})
-    assert error_of(api.get("/me"))[:2] == (429, "TOO_MANY_REQUESTS")
+    assert error_of(api.get(PROBE))[:2] == (429, "TOO_MANY_REQUESTS")
     sandbox.knobs.update({"throttle_rate": 0.0})
-    assert api.get("/me").status_code == 200
+    assert api.get(PROBE).status_code == 200
 
 
 def test_latency(api: Api, sandbox: SandboxServer) -> None:
     sandbox.knobs.update({"latency_ms": 150})
     started = time.perf_counter()
-    assert api.get("/me").status_code == 200
+    assert api.get(PROBE).status_code == 200
     assert time.perf_counter() - started >= 0.15
 
 
@@ -156,7 +156,7 @@ def test_knobs_read_and_partial_update(sandbox: SandboxServer, admin: Callable[.
         "newest_version": None,
         "skipped_versions": [],
         "code_ttl_seconds": 1800,
-        "me_requires_profile_scope": False,
+        "me_requires_profile_scope": True,
         "standard_redirect_uris": ["http://127.0.0.1:8765/callback", "http://localhost:8765/callback"],
     }
     updated = admin("knobs", {"error_rate": 0.25, "auto_consent": "allow", "standard_redirect_uris": ["http://x/"]})
@@ -202,10 +202,10 @@ def test_every_knob_is_validated_and_reported() -> None:
 def test_admin_tokens_and_revoke(sandbox: SandboxServer, admin: Callable[..., Any]) -> None:
     token = admin("tokens", {"scopes": ["r_ads"], "expires_in": 600})["access_token"]
     api = Api(sandbox.api_base, token)
-    assert api.get("/me").status_code == 200
+    assert api.get(PROBE).status_code == 200
     assert error_of(api.send_event(make_event()))[:2] == (403, "ACCESS_DENIED")
     assert admin("revoke", {"token": token}) == {"revoked": True}
-    assert error_of(api.get("/me"))[1] == "REVOKED_ACCESS_TOKEN"
+    assert error_of(api.get(PROBE))[1] == "REVOKED_ACCESS_TOKEN"
     unknown = requests.post(
         f"{sandbox.url}/_sandbox/revoke", json={"token": "nope"}, headers=sandbox.admin_headers, timeout=10
     )
@@ -225,7 +225,7 @@ def test_mint_token_rejects_unknown_names(sandbox: SandboxServer) -> None:
 
 def test_stats_and_reset(api: Api, sandbox: SandboxServer, admin: Callable[..., Any]) -> None:
     api.send_events(batch("a"))
-    api.get("/me", headers={"Authorization": ""})
+    api.get(PROBE, headers={"Authorization": ""})
     stats = admin("stats")
     assert stats == {
         "requests": 2,
@@ -245,9 +245,9 @@ def test_stats_and_reset(api: Api, sandbox: SandboxServer, admin: Callable[..., 
 
 def test_reset_restarts_the_fault_sequence(api: Api, sandbox: SandboxServer, admin: Callable[..., Any]) -> None:
     sandbox.knobs.update({"error_rate": 0.5})
-    first = [api.get("/me").status_code for _ in range(10)]
+    first = [api.get(PROBE).status_code for _ in range(10)]
     admin("reset", {})
-    assert [api.get("/me").status_code for _ in range(10)] == first
+    assert [api.get(PROBE).status_code for _ in range(10)] == first
 
 
 def test_admin_unknown_path(sandbox: SandboxServer) -> None:
@@ -311,7 +311,7 @@ def test_stop_without_start_releases_the_port(clock: FakeClock) -> None:
 
 
 def test_server_thread_is_quiet(api: Api, sandbox: SandboxServer, capfd: pytest.CaptureFixture[str]) -> None:
-    api.get("/me")
+    api.get(PROBE)
     api.get("/nothing")
     sandbox.knobs.update({"drop_rate": 1.0})
     for _ in range(4):

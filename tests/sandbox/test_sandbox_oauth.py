@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from sandbox_kit import DAY, NOW, VERSION, FakeClock
+from sandbox_kit import DAY, NOW, PROBE, VERSION, FakeClock
 
 from capi_desktop.sandbox import (
     DEFAULT_REDIRECT_URIS,
@@ -126,7 +126,7 @@ def oauth_error(response: requests.Response) -> tuple[int, str, str]:
 
 def rest_me(server: SandboxServer, token: str) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}", "LinkedIn-Version": VERSION, "X-Restli-Protocol-Version": "2.0.0"}
-    return requests.get(server.api_base + "/me", headers=headers, timeout=10)
+    return requests.get(server.api_base + PROBE, headers=headers, timeout=10)
 
 
 # --- the standard flow --------------------------------------------------------------------------------------

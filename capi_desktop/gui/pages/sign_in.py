@@ -48,6 +48,8 @@ UrlOpener = Callable[[QUrl], bool]
 PERMISSION_NAMES = {
     "rw_conversions": "Send conversions to your ad accounts",
     "r_ads": "See your ad accounts and campaigns",
+    "openid": "Sign you in with your LinkedIn account",
+    "profile": "See your name (shown as who is signed in)",
 }
 
 BROWSER_HINT = {
