@@ -191,10 +191,16 @@ class SettingsDialog(QDialog):
         self.use_pkce.setChecked(self._stored.use_pkce)
         self.use_pkce.toggled.connect(self._update_restart_notice)
         self._field(form, "", "use_pkce", self.use_pkce)
-        self.sign_in_openid = QCheckBox("My app has “Sign In with LinkedIn using OpenID Connect” (shows your name)")
+        self.sign_in_openid = QCheckBox("My app has “Sign In with LinkedIn using OpenID Connect”")
         self.sign_in_openid.setChecked(self._stored.sign_in_openid)
         self.sign_in_openid.toggled.connect(self._update_restart_notice)
-        self._field(form, "", "sign_in_openid", self.sign_in_openid)
+        self._field(
+            form,
+            "",
+            "sign_in_openid",
+            self.sign_in_openid,
+            "Then sign-in also asks for your name, to show who is signed in.",
+        )
         return box
 
     def _limits_group(self) -> QGroupBox:
