@@ -88,7 +88,8 @@ class UploadReport:
         c = self.counts
         if self.outcome is Outcome.STOPPED:
             why = self.stop_reason or ""
-            return f"{self.headline}. {why} Resume it any time; rows already accepted are never sent again.".strip()
+            text = f"{self.headline}. {why} Resume it any time; rows already accepted are never sent again."
+            return f"{text} {self.resent_note}".strip()
         parts = [f"{self.headline}."]
         details = []
         if c.rejected:
@@ -101,4 +102,16 @@ class UploadReport:
             parts.append("Of the rest: " + "; ".join(details) + ". The report lists each with the reason.")
         if c.accepted:
             parts.append(REPORTING_NOTE)
-        return " ".join(parts)
+        return " ".join(parts + [self.resent_note]).strip()
+
+    @property
+    def resent_note(self) -> str:
+        """LinkedIn documents no deduplication between two Conversions API events with one event id, so an
+        event sent again after its answer was lost may count twice: say how many, never hide it."""
+        n = self.counts.resent
+        if not n:
+            return ""
+        return (
+            f"{_n(n, 'event')} went to LinkedIn a second time, with the same event id, because the answer to "
+            f"the first sending was lost; LinkedIn may count {'it' if n == 1 else 'them'} twice."
+        )

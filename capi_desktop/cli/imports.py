@@ -280,6 +280,7 @@ def history(as_json: bool) -> None:
                 "accepted": delivered.accepted,
                 "rejected": delivered.rejected,
                 "skipped_already_sent": delivered.skipped,
+                "sent_again_after_lost_answer": delivered.resent,
                 "not_sent_yet": delivered.pending + delivered.in_flight,
             }
         )
@@ -352,6 +353,7 @@ def _deliver(
         "accepted": counts.accepted,
         "rejected": counts.rejected,
         "skipped_already_sent": counts.skipped,
+        "sent_again_after_lost_answer": counts.resent,
         "not_sent_yet": result.left,
         "requests": result.requests_today,
         "message": result.message,

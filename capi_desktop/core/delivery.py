@@ -27,7 +27,13 @@ class DeliveryFailure(Exception):
 
 
 class TransientFailure(DeliveryFailure):
-    """Try again later with the same events (rate limit, server error, dropped connection)."""
+    """Try again later with the same events (rate limit, server error, dropped connection).
+
+    ``answer_lost``: the service may have taken the events without the answer arriving (a dropped
+    connection, a timeout, a server error), so sending them again may count them twice. False when it
+    said it did not take them (a rate limit)."""
+
+    answer_lost = True
 
 
 class AuthFailure(DeliveryFailure):

@@ -22,7 +22,7 @@ from capi_desktop.core.storage import connect, write_ahead, writing
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SUFFIX = ".capijob"
 
 
@@ -63,6 +63,7 @@ class DeliveryCounts:
     rejected: int = 0
     skipped: int = 0
     in_flight: int = 0
+    resent: int = 0  # rows sent again after an answer was lost: LinkedIn may count them twice
 
     @property
     def pending(self) -> int:
@@ -110,7 +111,8 @@ CREATE TABLE IF NOT EXISTS delivery (
     status TEXT NOT NULL,
     batch INTEGER,
     reason TEXT,
-    at INTEGER
+    at INTEGER,
+    resent INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS delivery_batch ON delivery(batch);
 """
@@ -124,8 +126,10 @@ CREATE INDEX IF NOT EXISTS rows_state ON rows(state);
 # Each step brings a journal from the previous version to the next (statements run before _SCHEMA,
 # which creates any table a version added).
 # Version 3: duplicates are found from the rows staging names (``flag_duplicates``), not an index
-# whose build read the whole table again.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {2: (), 3: ("DROP INDEX IF EXISTS rows_event",)}
+# whose build read the whole table again. Version 4: ``delivery.resent`` (added after the schema runs,
+# in ``_add_columns``).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {2: (), 3: ("DROP INDEX IF EXISTS rows_event",), 4: ()}
+_ADDED_COLUMNS = {"delivery": (("resent", "INTEGER NOT NULL DEFAULT 0"),)}
 _SENDABLE = "state != 'error'"
 _CACHE_KB = 65536  # the upload's batch updates and lookups run faster the more of the journal stays cached
 _STAGING_CACHE_KB = 8192
@@ -167,6 +171,7 @@ class Journal:
                             self._db.execute(statement)
                 with writing(path.parent):
                     self._db.executescript(_SCHEMA + _ROW_INDEXES)
+                    self._add_columns()
                     self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                     self._db.commit()
         except sqlite3.DatabaseError as exc:
@@ -193,6 +198,14 @@ class Journal:
 
     def close(self) -> None:
         self._db.close()
+
+    def _add_columns(self) -> None:
+        """Columns later versions added to a table an older journal already has."""
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, definition in columns:
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -314,12 +327,14 @@ class Journal:
                 f"WHERE r.{_SENDABLE} GROUP BY d.status"
             ).fetchall()
         )
+        (resent,) = self._db.execute("SELECT COUNT(*) FROM delivery WHERE resent > 0").fetchone()
         return DeliveryCounts(
             sendable=sum(found.values()),
             accepted=found.get(Delivery.ACCEPTED.value, 0),
             rejected=found.get(Delivery.REJECTED.value, 0),
             skipped=found.get(Delivery.SKIPPED.value, 0),
             in_flight=found.get(Delivery.IN_FLIGHT.value, 0),
+            resent=int(resent),
         )
 
     def delivery_of(self, number: int) -> tuple[Delivery | None, str | None]:
@@ -366,6 +381,16 @@ class Journal:
                 (Delivery.IN_FLIGHT.value, batch, first, last),
             )
         return batch
+
+    def mark_resent(self, batch: int) -> int:
+        """The rows of ``batch`` still in flight go out again after their answer was lost; returns how many
+        go out again for the first time."""
+        with self._writing():
+            again = self._db.execute(
+                "UPDATE delivery SET resent = resent + 1 WHERE batch = ? AND status = ? RETURNING resent",
+                (batch, Delivery.IN_FLIGHT.value),
+            ).fetchall()
+        return sum(1 for (times,) in again if times == 1)
 
     def accept_batch(self, batch: int, at_ms: int, rejected: Sequence[tuple[int, str]] = ()) -> None:
         """LinkedIn answered ``batch``: the ``rejected`` rows were refused and everything else still in

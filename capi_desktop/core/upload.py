@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 
@@ -238,6 +238,7 @@ class UploadEngine:
             self._update(in_flight=-len(rows), accepted=len(rows) - len(refused), rejected=len(refused))
             return
         logger.info("Resending %d events whose answer was lost, with the same event ids", len(rows))
+        self._resent(batch)
         self._attempt(batch, rows, control, wire, None)
 
     def _without_already_sent(self, rows: list[Outgoing]) -> list[Outgoing]:
@@ -277,6 +278,8 @@ class UploadEngine:
                 return
             except TransientFailure as failure:
                 sending = None
+                if failure.answer_lost:  # the next attempt may reach LinkedIn a second time
+                    self._resent(batch)
                 if attempt >= self.config.max_attempts:
                     raise _Stop(
                         UploadOutcome.STOPPED,
@@ -336,6 +339,10 @@ class UploadEngine:
         self._update(in_flight=-len(rows), rejected=len(bad))
         self._report(self._progress())
 
+    def _resent(self, batch: int) -> None:
+        c = self._counts
+        self._counts = replace(c, resent=c.resent + self.journal.mark_resent(batch))
+
     def _release(self, rows: list[Outgoing]) -> None:
         self.journal.mark_delivered(released=[r.number for r in rows], at_ms=self._now_ms())
         self._rewind([r.number for r in rows])
@@ -363,8 +370,8 @@ class UploadEngine:
 
     def _update(self, *, in_flight: int = 0, accepted: int = 0, rejected: int = 0, skipped: int = 0) -> None:
         c = self._counts
-        self._counts = DeliveryCounts(
-            sendable=c.sendable,
+        self._counts = replace(
+            c,
             accepted=c.accepted + accepted,
             rejected=c.rejected + rejected,
             skipped=c.skipped + skipped,

@@ -91,6 +91,8 @@ class ApiVersionRetired(LinkedInError, FatalFailure):
 
 
 class RateLimited(LinkedInError, TransientFailure):
+    answer_lost = False  # LinkedIn refused the request before taking any event
+
     title = "LinkedIn asks us to slow down"
 
 

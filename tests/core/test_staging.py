@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 
 from capi_desktop.core.dates import DateOrder
-from capi_desktop.core.journal import Journal, RowState
+from capi_desktop.core.journal import SCHEMA_VERSION, Journal, JournalRow, RowState
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, guess_mapping, parse_rule_map
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import open_table
@@ -408,6 +408,21 @@ def test_a_journal_of_the_previous_version_opens_without_its_duplicate_index(tmp
     with Journal(path) as journal:
         assert journal.counts().total == 0
     with closing(sqlite3.connect(path)) as db, db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         indexes = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "rows_event" not in indexes and "rows_state" in indexes
+
+
+def test_a_journal_from_before_the_resend_count_gains_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "v3.capijob"
+    with Journal(path, create=True) as journal:
+        journal.add_rows([JournalRow(1, RowState.OK, None, "e1", 1, "{}")])
+        journal.accept_batch(journal.mark_in_flight(1, 1), 1)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("ALTER TABLE delivery DROP COLUMN resent")
+        db.execute("PRAGMA user_version=3")
+    with Journal(path) as journal:
+        counts = journal.delivery_counts()
+        assert (counts.accepted, counts.resent) == (1, 0)

@@ -10,6 +10,8 @@ import pytest
 from support import accepted_events, set_knobs, stats
 from upload_kit import Rig, event_keys, stage_file, write_leads
 
+from capi_desktop.app import report_of
+from capi_desktop.app.record import read_record
 from capi_desktop.core.apiversion import BUILT_WITH, months_to_try, this_month
 from capi_desktop.core.delivery import RejectedEvents
 from capi_desktop.core.journal import Delivery, Journal
@@ -161,6 +163,21 @@ def test_faults_retry_until_every_row_is_delivered(rig: Rig, tmp_path: Path) -> 
     # Repeats come only from batches whose answer was lost after LinkedIn took them (resent, same ids).
     repeats = sum(n - 1 for n in Counter(keys).values())
     assert repeats <= seen["dropped"]["after_processing"] * 100
+    # Each of them is counted and said, as every other event sent again after a lost answer.
+    twice = sum(1 for n in Counter(keys).values() if n > 1)
+    resent = journal.delivery_counts().resent
+    assert 0 < twice <= resent == result.progress.counts.resent
+    assert f"{resent:,} events went to LinkedIn a second time" in report_of(journal, read_record(journal)).message
+
+
+def test_rate_limited_batches_are_not_counted_as_sent_twice(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 1000), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    set_knobs(rig.sandbox, throttle_rate=0.4, seed=3)  # LinkedIn says 429: it took nothing
+    result = rig.engine(journal, seed.ACCOUNT_USD, batch_size=100, max_attempts=30).run()
+    assert result.outcome is UploadOutcome.COMPLETED and stats(rig.sandbox)["by_status"]["429"] > 0
+    assert (
+        journal.delivery_counts().resent == 0 and "second time" not in report_of(journal, read_record(journal)).message
+    )
 
 
 def test_cancel_then_resume(rig: Rig, tmp_path: Path) -> None:
