@@ -112,6 +112,6 @@ class UploadReport:
         if not n:
             return ""
         return (
-            f"{_n(n, 'event')} went to LinkedIn a second time, with the same event id, because the answer to "
-            f"the first sending was lost; LinkedIn may count {'it' if n == 1 else 'them'} twice."
+            f"{_n(n, 'event')} went to LinkedIn again, with the same event id, because the answer to an earlier "
+            f"sending was lost; LinkedIn may count {'it' if n == 1 else 'them'} more than once."
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -16,7 +17,7 @@ from capi_desktop import paths
 from capi_desktop.app import Outcome
 from capi_desktop.cli.profiles import profile_store
 from capi_desktop.core.journal import Journal
-from capi_desktop.core.upload import REPORTING_NOTE
+from capi_desktop.core.upload import REPORTING_NOTE, UploadConfig
 from capi_desktop.gui.errors import log_file
 from capi_desktop.gui.pages.done import DonePage
 from capi_desktop.gui.wizard import PageId, UploadWizard
@@ -225,3 +226,20 @@ def test_start_another_upload_goes_back_to_the_start_still_signed_in(
     assert session.account == account  # remembered for the Account page
     auth: AuthService = runtime.auth
     assert auth.status(fetch_member=False).signed_in
+
+
+def test_events_sent_a_second_time_after_a_lost_answer_are_counted(
+    qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    sign_in(runtime, sandbox)
+    set_knobs(sandbox, drop_rate=0.3, seed=4)  # some answers are lost after LinkedIn took the batch
+    journal = stage_job(tmp_path, 600)
+    page = open_upload_page(qtbot, wizard, journal, UploadConfig(50, 30, 0.01, 0.02))
+    wait_finished(qtbot, page)
+    wizard.next()
+    keys = sandbox_keys(sandbox)
+    twice = sum(1 for n in Counter(keys).values() if n > 1)
+    resent = journal.delivery_counts().resent
+    assert len(set(keys)) == 600 and 0 < twice <= resent
+    assert figure(wizard.done_page, "resent") == f"{resent:,}"
+    assert page.result is not None and f"{resent:,} events went to LinkedIn again" in page.result.message

@@ -124,6 +124,7 @@ class DonePage(WizardPage):
             ("skipped", "Skipped: already sent in an earlier upload"),
             ("errors", "Not sent: problems in the file"),
             ("left", "Not sent yet"),
+            ("resent", "Sent again after LinkedIn's answer was lost (LinkedIn may count these more than once)"),
         )
         for row, (key, caption) in enumerate(rows):
             value = heading_label(scale=1.0)
@@ -241,6 +242,7 @@ class DonePage(WizardPage):
             "skipped": c.skipped,
             "errors": f.rows.error,
             "left": f.left,
+            "resent": c.resent,
         }
         for key, (value, label) in self._figure_labels.items():
             value.setText(f"{values[key]:,}")
