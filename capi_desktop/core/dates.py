@@ -22,6 +22,7 @@ import logging
 import math
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -42,6 +43,7 @@ _UNIX_SECONDS = (100_000_000, 100_000_000_000)
 _UNIX_MILLISECONDS = (100_000_000_000, 100_000_000_000_000)
 _LOCALTIME = Path("/etc/localtime")
 _TIMEZONE_FILE = Path("/etc/timezone")
+_UTC_ALIASES = dict.fromkeys(("Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"), "UTC")
 
 
 class DateOrder(Enum):
@@ -379,9 +381,10 @@ def _zone_names() -> dict[str, str]:
 def local_timezone() -> ZoneInfo:
     """The computer's zone, by name where possible so that daylight-saving rules come with it.
 
-    Order: the TZ environment variable, the /etc/localtime link (Linux, macOS), /etc/timezone (Debian).
-    Without tzlocal, Windows offers no IANA name (its registry names zones differently), so there and
-    wherever nothing is found this falls back to UTC and logs why; the user picks the zone in the profile.
+    Order: the TZ environment variable, the /etc/localtime link (Linux, macOS), /etc/timezone (Debian),
+    and on Windows its registry's zone mapped to the IANA name (tzlocal). Wherever nothing is found this
+    falls back to UTC and logs why; the user picks the zone in the profile. UTC's aliases ("Etc/UTC",
+    which Debian and Docker images link to) are called UTC.
     """
     candidates = [os.environ.get("TZ", "").lstrip(":")]
     try:
@@ -394,8 +397,15 @@ def local_timezone() -> ZoneInfo:
         candidates.append(_TIMEZONE_FILE.read_text(encoding="utf-8").strip())
     except (OSError, UnicodeDecodeError):
         pass
+    if sys.platform == "win32":
+        import tzlocal  # only here: elsewhere it reads the same files as above
+
+        try:
+            candidates.append(tzlocal.get_localzone_name() or "")
+        except Exception as exc:  # noqa: BLE001 (any failure to read the registry means "unknown")
+            logger.info("Windows did not say its time zone: %s", exc)
     for candidate in candidates:
-        zone = _zone(candidate)
+        zone = _zone(_UTC_ALIASES.get(candidate, candidate))
         if zone is not None:
             return zone
     logger.warning("Could not find this computer's time zone by name; using UTC until the profile sets one")

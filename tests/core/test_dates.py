@@ -303,6 +303,11 @@ def test_local_zone_from_tz_variable(no_system_zone: Path, monkeypatch: pytest.M
     assert resolve_timezone("  ").key == "Asia/Tokyo"
 
 
+def test_utc_by_any_of_its_names_is_called_utc(no_system_zone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Etc/UTC")  # what Debian and container images link /etc/localtime to
+    assert resolve_timezone(None).key == "UTC"
+
+
 def test_local_zone_from_localtime_link(no_system_zone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     zoneinfo_dir = no_system_zone / "usr/share/zoneinfo/America"
     zoneinfo_dir.mkdir(parents=True)

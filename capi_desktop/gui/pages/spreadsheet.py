@@ -259,7 +259,16 @@ class SpreadsheetPage(WizardPage):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.timezone_combo.setCompleter(completer)
         self.timezone_combo.currentTextChanged.connect(self._setting_changed)
-        self._add_setting(grid, 0, 0, "Time zone:", self.timezone_combo)
+        self.timezone_note = small_label("your computer's time zone")
+        self.timezone_note.setWordWrap(False)
+        here = local_timezone().key
+        self.timezone_combo.currentTextChanged.connect(lambda text: self.timezone_note.setVisible(text.strip() == here))
+        zone_box = QWidget()
+        zone_row = QHBoxLayout(zone_box)
+        zone_row.setContentsMargins(0, 0, 0, 0)
+        zone_row.addWidget(self.timezone_combo, 1)
+        zone_row.addWidget(self.timezone_note)
+        self._add_setting(grid, 0, 0, "Time zone:", zone_box, buddy=self.timezone_combo)
 
         self.date_order_combo = QComboBox()
         self.date_order_combo.setAccessibleName("Date order")
