@@ -15,7 +15,14 @@ from capi_desktop.core.tokens import Storage, TokenSet, TokenSource, TokenStore
 from capi_desktop.linkedin.auth import ACCESS_GUIDE, AuthService, SignInStatus
 from capi_desktop.linkedin.client import ApiConfig
 from capi_desktop.linkedin.errors import SignInFailed, SignInRequired
-from capi_desktop.linkedin.oauth import CallbackResult, LoopbackListener, OAuthApp, OAuthClient, check_callback
+from capi_desktop.linkedin.oauth import (
+    CallbackResult,
+    LoopbackListener,
+    OAuthApp,
+    OAuthClient,
+    build_authorization,
+    check_callback,
+)
 from capi_desktop.sandbox import STANDARD_REDIRECT_PORT, SandboxServer, seed
 
 DEMO_APP = OAuthApp(client_id=seed.DEMO_CLIENT_ID, redirect_port=0, use_pkce=True)
@@ -266,3 +273,10 @@ def test_busy_redirect_port_is_explained() -> None:
         with pytest.raises(SignInFailed) as raised:
             LoopbackListener(taken.getsockname()[1])
     assert "Another program is using port" in str(raised.value)
+
+
+def test_the_authorization_address_encodes_as_linkedins_sdk_does() -> None:
+    app = OAuthApp(client_id="86abc", redirect_port=8765, scopes=("rw_conversions", "r_ads", "openid"))
+    request = build_authorization(app, "https://www.linkedin.com/oauth/v2")
+    assert "scope=rw_conversions%20r_ads%20openid" in request.url and "+" not in request.url
+    assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback" in request.url

@@ -26,6 +26,7 @@ from capi_desktop.linkedin.errors import (
     ServerError,
     SignInRequired,
     UnexpectedResponse,
+    parse_element_failures,
 )
 from capi_desktop.linkedin.models import Member, NewRule
 from capi_desktop.sandbox import SandboxServer, seed
@@ -278,3 +279,18 @@ def test_tls_failure_is_a_clear_error(plain_server: str) -> None:
     with pytest.raises(CertificateError) as raised:
         tls.ad_account_roles()
     assert "secure connection" in str(raised.value)
+
+
+def test_a_422_names_each_event_once_and_its_further_lines_follow_it() -> None:
+    # The real shape (as in RudderStack's fixtures): only an event's first line carries "Index: N,".
+    message = (
+        "Index: 1, ERROR :: /conversionValue/currencyCode :: usd is not a valid ISO 4217 currency code\n"
+        "ERROR :: /user :: field is required but not found and has no default value\n"
+        "Index: 4, ERROR :: /eventId :: length 65 exceeds the maximum length of 64"
+    )
+    assert [(f.index, f.path) for f in parse_element_failures(message)] == [
+        (1, "/conversionValue/currencyCode"),
+        (1, "/user"),
+        (4, "/eventId"),
+    ]
+    assert parse_element_failures("ERROR :: /user :: missing") == ()  # no index at all: not a position

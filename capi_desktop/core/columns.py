@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from capi_desktop.core.dates import AmbiguousDate, DateOrder
-from capi_desktop.core.events import EVENT_ID_PREFIX, MATCH_KEYS, RULE_URN
+from capi_desktop.core.events import EVENT_ID_PREFIX, EXTERNAL_ID_ONLY, MATCH_KEYS, RULE_URN
 from capi_desktop.core.journal import JournalRow, RowState
 from capi_desktop.core.mapping import Field
 from capi_desktop.core.money import MAX_AMOUNT, format_amount, minor_units
@@ -382,7 +382,9 @@ class _Batch:
         full_name = first.is_not_null() & last.is_not_null()
         company = text[Field.COMPANY]
         other_ids = text[Field.CLICK_ID].is_not_null() | text[Field.ACXIOM_ID].is_not_null()
-        matchable = email.is_not_null() | other_ids | text[Field.EXTERNAL_ID].is_not_null() | full_name
+        strong = email.is_not_null() | other_ids | full_name
+        external_only = ~strong & text[Field.EXTERNAL_ID].is_not_null()
+        matchable = strong | external_only
         event_id_text = text[Field.EVENT_ID]
         long_id = event_id_text.str.len_chars() > EVENT_ID_MAX
 
@@ -396,6 +398,7 @@ class _Batch:
                 "full_name": full_name,
                 "company": company,
                 "matchable": matchable,
+                "external_only": external_only,
                 "country_warning": country_warning,
                 "one_name": first.is_not_null() != last.is_not_null(),
                 "ms": ms,
@@ -436,7 +439,11 @@ class _Batch:
         )
         no_email = pl.col("matchable") & pl.col("email").is_null()
         identity_warning = (
-            pl.when(no_email & pl.col("bad_email").is_not_null())
+            pl.when(pl.col("external_only") & pl.col("bad_email").is_not_null())
+            .then(pl.format("The value in “{}” is not a valid email address. " + EXTERNAL_ID_ONLY, "bad_email"))
+            .when(pl.col("external_only"))
+            .then(pl.lit(EXTERNAL_ID_ONLY))
+            .when(no_email & pl.col("bad_email").is_not_null())
             .then(
                 pl.format(
                     "The value in “{}” is not a valid email address; LinkedIn will match on {}.", "bad_email", basis

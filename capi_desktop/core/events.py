@@ -39,6 +39,17 @@ class Person(NamedTuple):
     def matchable(self) -> bool:
         return bool(self.email_sha256 or self.click_id or self.acxiom_id or self.external_id or self.has_full_name)
 
+    @property
+    def external_id_only(self) -> bool:
+        """Only the advertiser's own id: LinkedIn documents it as a help to matching, not as enough."""
+        return bool(self.external_id) and not (
+            self.email_sha256 or self.click_id or self.acxiom_id or self.has_full_name
+        )
+
+
+# The warning of a row only the advertiser's own id identifies (both staging paths say it).
+EXTERNAL_ID_ONLY = "Only an external id identifies this person; LinkedIn may not be able to match this row."
+
 
 def derive_event_id(rule_id: int, content: str) -> str:
     """A stable id from a row's content and its rule: importing the same file again yields the same ids,

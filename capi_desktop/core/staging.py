@@ -31,7 +31,7 @@ from capi_desktop.core.dates import (
     resolve_timezone,
     telling_order,
 )
-from capi_desktop.core.events import MATCH_KEYS, Person, build_event, derive_event_id
+from capi_desktop.core.events import EXTERNAL_ID_ONLY, MATCH_KEYS, Person, build_event, derive_event_id
 from capi_desktop.core.identity import clean_text, normalise_country, normalise_email
 from capi_desktop.core.journal import Journal, JournalRow, RowState
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
@@ -680,6 +680,9 @@ class _RowStager:
         if not person.matchable:
             what = f"The value in “{bad_column}” is not a valid email address" if bad_column else "There is no email"
             errors.append(f"{what}, and there is no first and last name or click id LinkedIn could match instead.")
+        elif person.external_id_only:
+            invalid = f"The value in “{bad_column}” is not a valid email address. " if bad_column else ""
+            warnings.append(invalid + EXTERNAL_ID_ONLY)
         elif person.email_sha256 is None:
             basis = "name and company" if person.has_full_name and person.company else "the other identifiers"
             if bad_column:

@@ -122,21 +122,27 @@ class SignInFailed(LinkedInError, AuthFailure):
 
 E = TypeVar("E", bound="LinkedInError")
 
-_INDEX_LINE = re.compile(r"Index:\s*(\d+),\s*ERROR\s*::\s*(\S*)\s*::\s*(.*)")
+_INDEX_LINE = re.compile(r"(?:Index:\s*(\d+),\s*)?ERROR\s*::\s*(\S*)\s*::\s*(.*)")
 _INDICES = re.compile(r"indices\s*\[([\d,\s]*)\]")
 
 
 def parse_element_failures(message: str) -> tuple[ElementFailure, ...]:
     """Read the failing batch positions out of LinkedIn's 400/422 message.
 
-    Two documented shapes: one ``Index: N, ERROR :: /path :: reason`` line per problem (422), and
+    Two documented shapes: ``ERROR :: /path :: reason`` lines (422), the first line of each event
+    starting ``Index: N, `` and the event's further lines following it without; and
     ``... indices [0, 3] (0-indexed)`` for rules that are not Conversions API rules (400).
     """
-    failures = [
-        ElementFailure(int(m.group(1)), m.group(2), m.group(3).strip())
-        for m in (_INDEX_LINE.search(line) for line in message.splitlines())
-        if m
-    ]
+    failures = []
+    index = None
+    for line in message.splitlines():
+        found = _INDEX_LINE.search(line)
+        if found is None:
+            continue
+        if found.group(1) is not None:
+            index = int(found.group(1))
+        if index is not None:
+            failures.append(ElementFailure(index, found.group(2), found.group(3).strip()))
     if failures:
         return tuple(failures)
     found = _INDICES.search(message)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
@@ -77,8 +77,10 @@ def build_authorization(app: OAuthApp, oauth_base: str, redirect_port: int | Non
         endpoint = base.rsplit("/", 1)[0] + "/native-pkce/authorization"
     else:
         endpoint = base + "/authorization"
+    # Spaces as %20, not +: how LinkedIn's own SDK encodes the scope list.
+    query = urlencode(params, quote_via=quote)
     return AuthorizationRequest(
-        url=f"{endpoint}?{urlencode(params)}", state=state, redirect_uri=redirect_uri, code_verifier=verifier
+        url=f"{endpoint}?{query}", state=state, redirect_uri=redirect_uri, code_verifier=verifier
     )
 
 

@@ -91,6 +91,7 @@ class _Checker:
         self._oldest_ms = limits.oldest_ms
         self._latest_ms = limits.latest_ms
         self._indexed = indexed
+        self._last_index: int | None = None
         self._verdicts: dict[str, _RuleVerdict] = {}
         self._result = EventCheck()
 
@@ -176,7 +177,9 @@ class _Checker:
         return bool(user_ids) or user_info is not _MISSING or (external_ids is not _MISSING and bool(external_ids))
 
     def _add(self, index: int, path: str, text: str) -> None:
-        prefix = f"Index: {index}, " if self._indexed else ""
+        # As LinkedIn writes it: only an event's first line names its index; its other lines follow it.
+        prefix = f"Index: {index}, " if self._indexed and index != self._last_index else ""
+        self._last_index = index
         self._result.problems.append(f"{prefix}ERROR :: {path} :: {text}")
 
     def _event(self, i: int, event: object) -> None:

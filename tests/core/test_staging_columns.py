@@ -26,6 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from capi_desktop.core import columns
 from capi_desktop.core.dates import DateOrder
+from capi_desktop.core.events import EXTERNAL_ID_ONLY
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, parse_rule_map
 from capi_desktop.core.reading import open_table
@@ -159,6 +160,20 @@ def test_a_messy_file_stages_the_same_by_column_and_by_row(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("order", [DateOrder.DMY, DateOrder.MDY, DateOrder.YMD])
+def test_rows_only_an_external_id_identifies_are_warned_about_the_same_way(tmp_path: Path) -> None:
+    when = ago(2, "%d/%m/%Y %H:%M")
+    rows = [
+        ["", "", "", "", "", "", "", "", "crm-1", when, "10", "EUR", "Won", ""],  # only the external id
+        ["kaputt@", "", "", "", "", "", "", "", "crm-2", when, "10", "EUR", "Won", ""],  # and a bad email
+        ["", "", "Anna", "Roth", "", "", "", "", "crm-3", when, "10", "EUR", "Won", ""],  # a name too: fine
+    ]
+    _, staged = both_ways(write(tmp_path / "external.csv", rows * 2000), tmp_path)
+    reasons = {row[0]: (row[1], row[2]) for row in staged[:3]}
+    assert reasons[2] == ("warning", EXTERNAL_ID_ONLY)
+    assert reasons[3] == ("warning", "The value in “Email” is not a valid email address. " + EXTERNAL_ID_ONLY)
+    assert reasons[4][1] != EXTERNAL_ID_ONLY and "external id" not in (reasons[4][1] or "")
+
+
 def test_a_chosen_date_order_is_applied_the_same_way(tmp_path: Path, order: DateOrder) -> None:
     path = write(tmp_path / "chosen.csv", random_rows(random.Random(3), 1500, dates()))
     both_ways(path, tmp_path, date_order=order)

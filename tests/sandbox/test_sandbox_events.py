@@ -427,8 +427,8 @@ def test_every_problem_of_every_element_is_listed(api: Api, admin: Callable[...,
         "\n".join(
             [
                 "Index: 1, ERROR :: /conversionValue/currencyCode :: usd is not a valid ISO 4217 currency code",
-                "Index: 1, ERROR :: /conversionValue/amount :: 10 cannot be coerced to String",
-                f"Index: 1, ERROR :: /user :: {REQUIRED}",
+                "ERROR :: /conversionValue/amount :: 10 cannot be coerced to String",
+                f"ERROR :: /user :: {REQUIRED}",
                 "Index: 3, ERROR :: /eventId :: length 65 exceeds the maximum length of 64",
                 "Index: 4, ERROR :: / :: 7 cannot be coerced to ConversionEvent",
             ]
