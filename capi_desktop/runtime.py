@@ -129,6 +129,8 @@ def open_runtime(
             app = OAuthApp(
                 client_id=client_id,
                 redirect_port=settings.redirect_port if settings.client_id else bundled.redirect_port,
+                redirect_host=settings.redirect_host if settings.client_id else bundled.redirect_host,
+                redirect_path=settings.redirect_path if settings.client_id else bundled.redirect_path,
                 use_pkce=use_pkce,
                 client_secret=_client_secret(keychain, client_id),
                 scopes=(*SCOPES, *sorted(OPENID_SCOPES)) if settings.sign_in_openid else SCOPES,

@@ -280,3 +280,35 @@ def test_the_authorization_address_encodes_as_linkedins_sdk_does() -> None:
     request = build_authorization(app, "https://www.linkedin.com/oauth/v2")
     assert "scope=rw_conversions%20r_ads%20openid" in request.url and "+" not in request.url
     assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback" in request.url
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_redirect_is_the_one_registered_host_port_and_path(
+    sandbox: SandboxServer, memory_keychain: Keychain
+) -> None:
+    port = free_port()
+    sandbox.knobs.update({"standard_redirect_uris": [f"http://localhost:{port}/oauth"]})  # as in LinkedIn's SDK
+    app = OAuthApp(
+        seed.STANDARD_CLIENT_ID, redirect_port=port, redirect_host="localhost", redirect_path="/oauth",
+        client_secret=seed.STANDARD_CLIENT_SECRET,
+    )  # fmt: skip
+    assert build_authorization(app, sandbox.oauth_base).redirect_uri == f"http://localhost:{port}/oauth"
+    assert browserless_sign_in(make_auth(sandbox, memory_keychain, app=app)).signed_in
+
+    elsewhere = OAuthApp(
+        seed.STANDARD_CLIENT_ID, redirect_port=port, client_secret=seed.STANDARD_CLIENT_SECRET
+    )  # http://127.0.0.1:PORT/callback: not the registered URL
+    with pytest.raises(SignInFailed):
+        browserless_sign_in(make_auth(sandbox, memory_keychain, app=elsewhere))
+
+
+def test_pkce_uses_the_loopback_address_and_a_free_port_whatever_the_settings() -> None:
+    app = OAuthApp("86abc", redirect_port=0, use_pkce=True, redirect_host="localhost", redirect_path="/oauth")
+    assert build_authorization(app, "https://www.linkedin.com/oauth/v2", 50123).redirect_uri == (
+        "http://127.0.0.1:50123/oauth"
+    )

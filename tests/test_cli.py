@@ -151,7 +151,12 @@ def test_settings_validation() -> None:
     assert settings.with_value("redirect-port", "9000").redirect_port == 9000
     assert settings.with_value("sandbox-mode", "auto").sandbox_mode is None
     assert settings.with_value("sandbox-mode", "off").sandbox_mode is False
-    for name, value in [("redirect-port", "80"), ("use-pkce", "maybe"), ("api-base", "linkedin"), ("colour", "x")]:
+    assert settings.with_value("redirect-host", "LocalHost").redirect_host == "localhost"
+    assert settings.with_value("redirect-path", "/oauth/linkedin").redirect_path == "/oauth/linkedin"
+    for name, value in [
+        ("redirect-port", "80"), ("use-pkce", "maybe"), ("api-base", "linkedin"), ("colour", "x"),
+        ("redirect-host", "example.com"), ("redirect-path", "callback"), ("redirect-path", "/a b"),
+    ]:  # fmt: skip
         with pytest.raises(SettingsError):
             settings.with_value(name, value)
 

@@ -24,6 +24,8 @@ _FIRST_DEFAULT_API_VERSION = "202606"
 DEFAULT_API_BASE = "https://api.linkedin.com/rest"
 DEFAULT_OAUTH_BASE = "https://www.linkedin.com/oauth/v2"
 DEFAULT_REDIRECT_PORT = 8765
+DEFAULT_REDIRECT_HOST = "127.0.0.1"
+DEFAULT_REDIRECT_PATH = "/callback"
 ENV_API_BASE = "CAPI_DESKTOP_API_BASE"
 ENV_OAUTH_BASE = "CAPI_DESKTOP_OAUTH_BASE"
 
@@ -39,6 +41,8 @@ class Settings:
     oauth_base: str = DEFAULT_OAUTH_BASE
     client_id: str = ""
     redirect_port: int = DEFAULT_REDIRECT_PORT
+    redirect_host: str = DEFAULT_REDIRECT_HOST  # or "localhost": as registered in the LinkedIn app
+    redirect_path: str = DEFAULT_REDIRECT_PATH
     use_pkce: bool = False
     # The app has LinkedIn's OpenID Connect product: sign-in also asks for ``openid profile`` (the name).
     sign_in_openid: bool = False
@@ -79,6 +83,16 @@ class Settings:
             value = text.rstrip("/")
         elif key == "client_id":
             value = text
+        elif key == "redirect_host":
+            if text.lower() not in ("127.0.0.1", "localhost"):
+                raise SettingsError(
+                    "The redirect host is 127.0.0.1 or localhost, as in your LinkedIn app's redirect URL."
+                )
+            value = text.lower()
+        elif key == "redirect_path":
+            if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", text):
+                raise SettingsError("The redirect path starts with / and has no spaces or ?, for example /callback.")
+            value = text
         elif key in ("use_pkce", "sign_in_openid"):
             value = _parse_bool(text, name)
         elif key == "sandbox_mode":
@@ -110,6 +124,8 @@ class BundledApp:
 
     client_id: str = ""
     redirect_port: int = DEFAULT_REDIRECT_PORT
+    redirect_host: str = DEFAULT_REDIRECT_HOST
+    redirect_path: str = DEFAULT_REDIRECT_PATH
     use_pkce: bool = False
 
 

@@ -37,6 +37,7 @@ from capi_desktop.core.apiversion import version_note
 from capi_desktop.core.keychain import KeychainError
 from capi_desktop.core.settings import Settings, SettingsError
 from capi_desktop.gui.widgets import Notice, side_button, small_label, wrapped_label
+from capi_desktop.linkedin.oauth import redirect_url
 from capi_desktop.runtime import Mode, Runtime, client_secret_entry
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ RESTART_FIELDS = {
     "sandbox_mode": "practice mode",
     "client_id": "the LinkedIn app's client id",
     "redirect_port": "the redirect port",
+    "redirect_host": "the redirect host",
+    "redirect_path": "the redirect path",
     "use_pkce": "PKCE",
     "sign_in_openid": "OpenID Connect",
 }
@@ -145,6 +148,13 @@ class SettingsDialog(QDialog):
         )
         return box
 
+    def _show_redirect(self) -> None:
+        url = redirect_url(self.redirect_host.currentText(), self.redirect_port.value(), self.redirect_path.text())
+        self.redirect_shown.setText(
+            f"Register exactly this redirect URL in your LinkedIn app (Auth tab): {url}\n"
+            "Apps with PKCE use http://127.0.0.1 with a free port instead, as LinkedIn's native flow asks."
+        )
+
     def _app_group(self) -> QGroupBox:
         box, form = self._form("Your LinkedIn app (for “Sign in with LinkedIn”)")
         self.client_id = QLineEdit(self._stored.client_id)
@@ -175,18 +185,30 @@ class SettingsDialog(QDialog):
         self.errors["client_secret"] = error
         form.addRow("Client secret:", cell)
 
+        self.redirect_host = QComboBox()
+        self.redirect_host.addItems(["127.0.0.1", "localhost"])
+        self.redirect_host.setCurrentText(self._stored.redirect_host)
+        self.redirect_host.setMaximumWidth(160)
+        self._field(form, "Redirect host:", "redirect_host", self.redirect_host)
         self.redirect_port = QSpinBox()
         self.redirect_port.setRange(1024, 65535)
         self.redirect_port.setValue(self._stored.redirect_port)
         self.redirect_port.setMaximumWidth(120)
-        self.redirect_port.valueChanged.connect(self._update_restart_notice)
-        self._field(
-            form,
-            "Redirect port:",
-            "redirect_port",
-            self.redirect_port,
-            "The port in your app's redirect URL, http://127.0.0.1:PORT/callback.",
-        )
+        self._field(form, "Redirect port:", "redirect_port", self.redirect_port)
+        self.redirect_path = QLineEdit(self._stored.redirect_path)
+        self.redirect_path.setMaximumWidth(240)
+        self._field(form, "Redirect path:", "redirect_path", self.redirect_path)
+        self.redirect_shown = small_label("")
+        self.redirect_shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("", self.redirect_shown)
+        for changed in (
+            self.redirect_host.currentTextChanged,
+            self.redirect_port.valueChanged,
+            self.redirect_path.textChanged,
+        ):
+            changed.connect(self._show_redirect)
+            changed.connect(self._update_restart_notice)
+        self._show_redirect()
         self.use_pkce = QCheckBox("My app uses PKCE (no client secret needed)")
         self.use_pkce.setChecked(self._stored.use_pkce)
         self.use_pkce.toggled.connect(self._update_restart_notice)
@@ -285,6 +307,8 @@ class SettingsDialog(QDialog):
             "api_version": self.api_version.text(),
             "client_id": self.client_id.text(),
             "redirect_port": str(self.redirect_port.value()),
+            "redirect_host": self.redirect_host.currentText(),
+            "redirect_path": self.redirect_path.text(),
             "use_pkce": "on" if self.use_pkce.isChecked() else "off",
             "sign_in_openid": "on" if self.sign_in_openid.isChecked() else "off",
             "daily_request_cap": str(self.daily_cap.value()),
@@ -379,6 +403,8 @@ class SettingsDialog(QDialog):
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "redirect_port": self.redirect_port,
+            "redirect_host": self.redirect_host,
+            "redirect_path": self.redirect_path,
             "use_pkce": self.use_pkce,
             "sign_in_openid": self.sign_in_openid,
             "daily_request_cap": self.daily_cap,

@@ -185,7 +185,7 @@ class AuthService:
                 "Enter your LinkedIn app's client id in Settings, or paste an access token instead.",
             )
         # PKCE apps may use any loopback port; standard apps must match the registered redirect URL.
-        listener = LoopbackListener(0 if app.use_pkce else app.redirect_port)
+        listener = LoopbackListener(0 if app.use_pkce else app.redirect_port, app.redirect_path)
         return BrowserSignIn(self, app, listener, self._oauth_base)
 
     def sign_in_with_token(self, token: str) -> SignInStatus:

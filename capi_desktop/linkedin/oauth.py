@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
+from capi_desktop.core.settings import DEFAULT_REDIRECT_PATH
 from capi_desktop.core.tokens import TokenSet, TokenSource, parse_scopes
 from capi_desktop.linkedin.errors import SignInFailed, UnexpectedResponse
 from capi_desktop.linkedin.http import DEFAULT_TIMEOUT, json_body, perform, request_id
@@ -32,7 +33,6 @@ SCOPES = ("rw_conversions", "r_ads")
 # the member's name (``/v2/userinfo``); without them the app names the member by their ad accounts.
 OPENID_SCOPES = frozenset({"openid", "profile"})
 LOOPBACK_HOST = "127.0.0.1"
-CALLBACK_PATH = "/callback"
 SIGN_IN_TIMEOUT_SECONDS = 300
 
 
@@ -43,6 +43,10 @@ class OAuthApp:
     client_id: str
     redirect_port: int
     use_pkce: bool = False
+    # The standard flow's redirect URL must match the registered one exactly: host (127.0.0.1 or
+    # localhost), port and path are the user's. The native PKCE flow always uses 127.0.0.1 and a free port.
+    redirect_host: str = LOOPBACK_HOST
+    redirect_path: str = DEFAULT_REDIRECT_PATH
     client_secret: str | None = field(default=None, repr=False)
     scopes: tuple[str, ...] = SCOPES
 
@@ -55,10 +59,15 @@ class AuthorizationRequest:
     code_verifier: str | None = field(default=None, repr=False)
 
 
+def redirect_url(host: str, port: int, path: str) -> str:
+    """The redirect URL exactly as it must be registered in the LinkedIn app."""
+    return f"http://{host}:{port}{path}"
+
+
 def build_authorization(app: OAuthApp, oauth_base: str, redirect_port: int | None = None) -> AuthorizationRequest:
     """The URL to open in the browser, with a fresh random ``state`` (and PKCE challenge if enabled)."""
     port = app.redirect_port if redirect_port is None else redirect_port
-    redirect_uri = f"http://{LOOPBACK_HOST}:{port}{CALLBACK_PATH}"
+    redirect_uri = redirect_url(LOOPBACK_HOST if app.use_pkce else app.redirect_host, port, app.redirect_path)
     state = secrets.token_urlsafe(24)
     params = {
         "response_type": "code",
@@ -111,7 +120,7 @@ class LoopbackListener:
 
     READ_TIMEOUT_SECONDS = 10.0
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, path: str = DEFAULT_REDIRECT_PATH) -> None:
         self._result: CallbackResult | None = None
         self._state: str | None = None
         self._done = threading.Event()
@@ -130,9 +139,9 @@ class LoopbackListener:
                     error_description=query.get("error_description"),
                     state=query.get("state"),
                 )
-                if url.path != CALLBACK_PATH or not listener._take(result):
+                if url.path != path or not listener._take(result):
                     self._page(
-                        400 if url.path == CALLBACK_PATH else 404,
+                        400 if url.path == path else 404,
                         "#b24020",
                         "This is not the sign-in CAPI Desktop is waiting for",
                         "The link may be from an earlier sign-in attempt. Return to CAPI Desktop and sign in from "
