@@ -151,7 +151,7 @@ class SettingsDialog(QDialog):
     def _show_redirect(self) -> None:
         url = redirect_url(self.redirect_host.currentText(), self.redirect_port.value(), self.redirect_path.text())
         self.redirect_shown.setText(
-            f"Register exactly this redirect URL in your LinkedIn app (Auth tab): {url}\n"
+            f"Register exactly this redirect URL in your LinkedIn app (Auth tab):\n{url}\n"
             "Apps with PKCE use http://127.0.0.1 with a free port instead, as LinkedIn's native flow asks."
         )
 
