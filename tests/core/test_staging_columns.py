@@ -160,7 +160,7 @@ def test_a_messy_file_stages_the_same_by_column_and_by_row(tmp_path: Path) -> No
 
 
 def test_rows_only_an_external_id_identifies_are_warned_about_the_same_way(tmp_path: Path) -> None:
-    when = ago(2, "%d/%m/%Y %H:%M")
+    when = ago(2, "%Y-%m-%d %H:%M")
     rows = [
         ["", "", "", "", "", "", "", "", "crm-1", when, "10", "EUR", "Won", ""],  # only the external id
         ["kaputt@", "", "", "", "", "", "", "", "crm-2", when, "10", "EUR", "Won", ""],  # and a bad email
