@@ -55,6 +55,7 @@ STOP_LABEL = "Stop — you can resume later"
 PAUSED_NOTE = "Paused: nothing more is sent until you choose Resume."
 MAX_LOG_LINES = 2000
 NOTE_REPEAT_SECONDS = 60  # the same waiting note goes into the log at most once a minute
+SUMMARY_SECONDS = 30  # batches LinkedIn took whole are summed up in the log at most this often
 
 
 class UploadState(Enum):
@@ -172,6 +173,7 @@ class UploadPage(WizardPage):
         self._relay: _ProgressRelay | None = None
         self._job: str | None = None  # the journal path the result belongs to
         self._logged_counts: DeliveryCounts | None = None
+        self._summary_logged: tuple[float, DeliveryCounts | None] = (0.0, None)
         self._notes_logged: dict[str, float] = {}
         self._close_after_stop = False
         self._held: QWizard | None = None  # the wizard whose Cancel and closing this page holds while sending
@@ -286,6 +288,7 @@ class UploadPage(WizardPage):
         self.log_lines.clear()
         self.log_view.clear()
         self._logged_counts = None
+        self._summary_logged = (0.0, None)
         self._notes_logged.clear()
         self.problem.show_messages(())
         self._session.result = None
@@ -373,6 +376,7 @@ class UploadPage(WizardPage):
         if self.last_progress is not None:
             self._show_progress(replace(self.last_progress, counts=result.counts), log=False)
         self._log_counts(result.counts)
+        self._log_summary(result.counts, now=True)
         if result.outcome is Outcome.STOPPED and not result.cancelled:
             self._show_failure(result)
         else:
@@ -450,19 +454,26 @@ class UploadPage(WizardPage):
             else:
                 self._log(f"{counts.sendable:,} rows to send.")
             return
-        accepted = counts.accepted - before.accepted
-        rejected = counts.rejected - before.rejected
         skipped = counts.skipped - before.skipped
         if skipped > 0:
             self._log(f"{_rows(skipped)} skipped: already sent in an earlier upload.")
-        if accepted > 0 or rejected > 0:
-            if accepted == 0:
-                line = f"LinkedIn rejected {_rows(rejected, 'event')} (see the report on the next page)"
-                line += "; the rest of that batch is sent again."
-            else:
-                line = f"LinkedIn answered {_rows(accepted + rejected, 'event')}: {accepted:,} accepted"
-                line += f", {rejected:,} rejected (see the report on the next page)." if rejected else "."
-            self._log(line)
+        rejected = counts.rejected - before.rejected
+        if rejected > 0:  # worth a line of its own, at once
+            self._log(f"LinkedIn rejected {_rows(rejected, 'event')}; the report on the next page says why.")
+        self._log_summary(counts)
+
+    def _log_summary(self, counts: DeliveryCounts, *, now: bool = False) -> None:
+        """A running total instead of a line per batch: at most every SUMMARY_SECONDS, and at the end."""
+        last = self._summary_logged
+        moment = time.monotonic()
+        if counts == last[1] or (not now and last[1] is not None and moment - last[0] < SUMMARY_SECONDS):
+            return
+        self._summary_logged = (moment, counts)
+        left = counts.pending + counts.in_flight
+        self._log(
+            f"So far: {counts.accepted:,} accepted, {counts.rejected:,} rejected by LinkedIn, "
+            f"{left:,} {'row' if left == 1 else 'rows'} left to send."
+        )
 
     def _log_note(self, note: str) -> None:
         now = time.monotonic()
@@ -476,6 +487,8 @@ class UploadPage(WizardPage):
         self.log_lines.append(stamped)
         del self.log_lines[:-MAX_LOG_LINES]
         self.log_view.appendPlainText(stamped)
+        bar = self.log_view.verticalScrollBar()
+        bar.setValue(bar.maximum())  # the last line in view, even after the user scrolled up
         logger.info("Upload: %s", line)
 
     def _show_failure(self, result: UploadReport) -> None:
