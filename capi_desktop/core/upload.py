@@ -382,9 +382,12 @@ class UploadEngine:
         elapsed = max(self._clock() - self._started, 1e-6)
         rate = self._sent / elapsed
         remaining = self._counts.pending + self._counts.in_flight
-        eta = remaining / rate if rate > 0 else None
         limits = self.pacer.limits
         requests_needed = math.ceil(remaining / self.config.batch_size)
+        # The pace LinkedIn allows bounds the time left from below: the first batches go at once, so the rate
+        # seen so far would promise minutes when the per-minute limit means hours.
+        paced = requests_needed * 60 / limits.per_minute if limits.per_minute else 0.0
+        eta = max(remaining / rate, paced) if rate > 0 else (paced or None)
         left_today = max(0, limits.per_day - self._requests_today)
         if requests_needed > left_today and note is None:
             days = math.ceil((requests_needed - left_today) / limits.per_day)

@@ -224,3 +224,20 @@ def test_daily_cap_waits_and_says_so(rig: Rig, tmp_path: Path) -> None:
     assert result.progress.counts.accepted == 200 and result.progress.requests_today == 2
     assert any("needs 2 more days" in n for n in notes)  # 300 rows left = 3 requests, 2 a day
     assert any("daily limit of 2 requests is used up" in n for n in notes)
+
+
+def test_the_time_left_counts_linkedins_pace_not_only_the_first_fast_batches(rig: Rig, tmp_path: Path) -> None:
+    journal = stage_file(write_leads(tmp_path / "leads.csv", 5000), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    engine = rig.engine(journal, seed.ACCOUNT_USD, batch_size=100, per_minute=6)  # one request every 10 s
+    control = UploadControl()
+    seen: list[UploadProgress] = []
+
+    def watch(progress: UploadProgress) -> None:
+        seen.append(progress)
+        if progress.counts.accepted:  # the first batch went at once: stop before the wait for the next
+            control.cancel()
+
+    engine.run(progress=watch, control=control)
+    first = next(p for p in seen if p.counts.accepted)
+    assert first.eta_seconds is not None and first.eta_seconds >= 49 * 10  # 49 more requests at 6 a minute
+    assert seen[0].eta_seconds is not None and seen[0].eta_seconds >= 50 * 10  # known before the first answer
