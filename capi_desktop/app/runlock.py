@@ -37,8 +37,8 @@ class UploadBusy(Exception):
         who = f"the upload of {holder.source_name} (job {holder.job_id})" if holder else "another upload"
         super().__init__(
             f"{who[0].upper()}{who[1:]} is sending to the conversion rule {rule_text} right now. Only one upload "
-            "at a time can send to a rule, so that no conversion is sent twice. Try again when it has finished; "
-            "this job keeps its place and sends only what is still new."
+            "at a time can send to a rule, so that no row goes to LinkedIn from two runs. Try again when it has "
+            "finished; this job keeps its place and sends only what is still new."
         )
         self.holder = holder
 

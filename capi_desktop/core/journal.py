@@ -180,7 +180,7 @@ class Journal:
             raise JournalError(
                 f"The upload job file {path.name} is damaged (cut short or overwritten, perhaps by a crash or a full "
                 "disk) and cannot be opened. Import the spreadsheet again to send it: rows this job sent are "
-                "remembered and are not sent twice."
+                "remembered and are not sent again."
             ) from exc
         except BaseException:
             self._db.close()

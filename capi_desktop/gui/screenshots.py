@@ -4,7 +4,7 @@
 
 Signs in with a token the sandbox mints, picks the USD ad account and its purchase rule, opens the example
 spreadsheet, previews it, sends it and ends on the Done page; the New rule and Settings dialogs are shot on
-the way. Pages are 900×640, dialogs their own size. Used to review the look of the pages (and for the
+the way. Pages are the window's default size, dialogs their own size. Used to review the look of the pages (and for the
 README). Runs in a throwaway app home, so it never touches the user's settings or keyring; before each
 save it checks that no token or client secret is shown anywhere.
 """
@@ -49,11 +49,9 @@ from capi_desktop.gui.collector import collect_on_gui_thread
 from capi_desktop.gui.pages.sign_in import SignInState
 from capi_desktop.gui.pages.upload import UploadState
 from capi_desktop.gui.settings_dialog import SettingsDialog
-from capi_desktop.gui.wizard import PageId
+from capi_desktop.gui.wizard import DEFAULT_SIZE, PageId
 from capi_desktop.runtime import open_runtime
 from capi_desktop.sandbox import seed
-
-SIZE = (900, 640)
 
 
 def main(argv: list[str]) -> int:
@@ -119,7 +117,7 @@ def render(out: Path) -> list[Path]:
         return lambda: wizard.currentId() == page_id
 
     try:
-        wizard.resize(*SIZE)
+        wizard.resize(DEFAULT_SIZE)
         wizard.show()
         shoot("01-welcome")
 

@@ -6,7 +6,7 @@ from enum import IntEnum
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizard
 
 from capi_desktop import APP_NAME
 from capi_desktop.gui.icons import app_icon
@@ -24,8 +24,8 @@ from capi_desktop.gui.settings_dialog import add_settings_button
 from capi_desktop.runtime import Runtime
 
 GEOMETRY_KEY = "wizard/geometry"
-DEFAULT_SIZE = QSize(900, 640)
-MINIMUM_SIZE = QSize(720, 540)
+DEFAULT_SIZE = QSize(1060, 640)
+MINIMUM_SIZE = QSize(760, 540)
 
 
 class PageId(IntEnum):
@@ -39,6 +39,48 @@ class PageId(IntEnum):
     PREVIEW = 5
     UPLOAD = 6
     DONE = 7
+
+
+STEP_NAMES = {
+    PageId.WELCOME: "Start",
+    PageId.SIGN_IN: "Sign in",
+    PageId.ACCOUNT: "Ad account",
+    PageId.RULES: "Conversion rules",
+    PageId.SPREADSHEET: "Spreadsheet",
+    PageId.PREVIEW: "Check the rows",
+    PageId.UPLOAD: "Send",
+    PageId.DONE: "Results",
+}
+
+
+class StepList(QWidget):
+    """The steps beside the pages, the current one marked, so the user always sees where they are."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("steps")
+        self.setAccessibleName("Steps")
+        self.setFixedWidth(170)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 20, 8, 20)
+        layout.setSpacing(10)
+        self.labels: dict[PageId, QLabel] = {}
+        for number, (page, name) in enumerate(STEP_NAMES.items(), 1):
+            label = QLabel(f"{number}  {name}")
+            layout.addWidget(label)
+            self.labels[page] = label
+        layout.addStretch(1)
+        self.current: PageId | None = None
+
+    def show_step(self, page_id: int) -> None:
+        self.current = PageId(page_id) if page_id in self.labels else None
+        for page, label in self.labels.items():
+            if page == page_id:
+                style = "font-weight: bold; color: palette(highlight);"
+            else:  # the steps ahead fainter than those behind
+                style = "color: palette(mid);" if page > page_id else ""
+            label.setStyleSheet(style)
+            label.setAccessibleDescription("current step" if page == page_id else "")
 
 
 class UploadWizard(QWizard):
@@ -84,6 +126,9 @@ class UploadWizard(QWizard):
         self.done_page = DonePage(runtime, self.session, open_url)
         self.setPage(PageId.DONE, self.done_page)
         self.settings_button = add_settings_button(self, runtime)
+        self.steps = StepList()
+        self.setSideWidget(self.steps)
+        self.currentIdChanged.connect(self.steps.show_step)
         self.setStartId(PageId.WELCOME)
         self._restore_geometry()
 

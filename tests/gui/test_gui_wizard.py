@@ -100,3 +100,17 @@ def test_run_shows_the_wizard_and_closes_the_runtime(
     assert run([]) == 0
     assert len(seen) == 1
     assert runtime.sandbox is None  # stopped on the way out
+
+
+def test_the_step_list_marks_where_the_user_is(qtbot: QtBot, wizard: UploadWizard) -> None:
+    steps = wizard.steps
+    assert wizard.sideWidget() is steps and [label.text() for label in steps.labels.values()] == [
+        "1  Start", "2  Sign in", "3  Ad account", "4  Conversion rules", "5  Spreadsheet", "6  Check the rows",
+        "7  Send", "8  Results",
+    ]  # fmt: skip
+    assert steps.current is PageId.WELCOME
+    wizard.next()
+    assert steps.current is PageId.SIGN_IN
+    assert "bold" in steps.labels[PageId.SIGN_IN].styleSheet()
+    assert "bold" not in steps.labels[PageId.WELCOME].styleSheet()
+    assert steps.labels[PageId.SIGN_IN].accessibleDescription() == "current step"

@@ -256,8 +256,8 @@ class DonePage(WizardPage):
                 (
                     f"{f.left:,} rows are not sent yet.{why}\n"
                     "Send them now with “Resume the upload now”, or later: choose “Resume an unfinished "
-                    "upload” on the first page (also after closing the app). Rows already sent are never "
-                    "sent twice.",
+                    "upload” on the first page (also after closing the app). Rows LinkedIn accepted are not "
+                    "sent again.",
                 )
             )
         else:

@@ -156,7 +156,8 @@ class UploadPage(WizardPage):
         super().__init__(
             runtime.mode,
             "Sending your conversions",
-            "Keep CAPI Desktop open while it sends. You can pause, or stop and resume later: nothing is sent twice.",
+            "Keep CAPI Desktop open while it sends. You can pause, or stop and resume later: rows LinkedIn accepted "
+            "are not sent again.",
             parent,
         )
         self._runtime = runtime
