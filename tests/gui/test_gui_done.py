@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from support import set_knobs
 from test_gui_upload import WAIT_MS, open_upload_page, sandbox_keys, sign_in, stage_job, wait_finished
@@ -112,6 +113,27 @@ def test_open_report_writes_the_rejected_and_error_rows_in_the_users_columns_and
     assert by_row[11][1] == "lead9@example.com" and by_row[11][-1].startswith("LinkedIn refused the currency")
     assert by_row[4][1] == "not an email" and by_row[4][-1]  # the file's own problem, in words
     assert f"Report saved: {report}" in done.status.text()
+
+
+def test_a_report_no_program_opens_shows_its_folder_and_its_path_can_be_copied(
+    qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    done, _ = finish_upload(qtbot, wizard, runtime, sandbox, tmp_path)
+    asked: list[Path] = []
+
+    def only_folders(url: QUrl) -> bool:  # a computer where nothing opens .csv, but folders open
+        asked.append(Path(url.toLocalFile()))
+        return asked[-1].is_dir()
+
+    done.open_url = only_folders
+    qtbot.mouseClick(done.open_report_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(asked) == 2, timeout=WAIT_MS)
+    report = wizard.session.report_path
+    assert report is not None and asked == [report, report.parent]
+    assert done.status.text() == f"No program on this computer opens .csv files, so its folder is open: {report}"
+    assert done.copy_path_button.isVisible()
+    qtbot.mouseClick(done.copy_path_button, Qt.MouseButton.LeftButton)
+    assert QApplication.clipboard().text() == str(report)
 
 
 def test_save_report_as_writes_where_the_user_chose(

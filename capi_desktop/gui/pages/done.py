@@ -16,6 +16,7 @@ import PySide6
 from PySide6.QtCore import QStandardPaths, QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -174,9 +175,17 @@ class DonePage(WizardPage):
         self.body.addSpacing(4)
         self.body.addLayout(actions)
 
+        status_row = QHBoxLayout()
         self.status = small_label()
         self.status.hide()
-        self.body.addWidget(self.status)
+        status_row.addWidget(self.status, 1)
+        self.copy_path_button = QPushButton("Copy path")
+        self.copy_path_button.setAutoDefault(False)
+        self.copy_path_button.setToolTip("Copy where the report is, to paste it into a file window or an email.")
+        self.copy_path_button.clicked.connect(self._copy_report_path)
+        self.copy_path_button.hide()
+        status_row.addWidget(self.copy_path_button)
+        self.body.addLayout(status_row)
 
         another = QHBoxLayout()
         self.resume_now_button = primary_button("Resume the upload now")
@@ -311,8 +320,14 @@ class DonePage(WizardPage):
             self._session.report_path = done
             self._busy(False)
             self._say(f"Report saved: {done}")
-            if open_after and not self.open_url(QUrl.fromLocalFile(str(done))):
-                self._say(f"Report saved: {done}. Open it from that folder; no program opened it here.")
+            self.copy_path_button.show()
+            if not open_after or self.open_url(QUrl.fromLocalFile(str(done))):
+                return
+            # No program opens this kind of file here: show the folder instead, and where the file is.
+            if self.open_url(QUrl.fromLocalFile(str(done.parent))):
+                self._say(f"No program on this computer opens {done.suffix} files, so its folder is open: {done}")
+            else:
+                self._say(f"No program on this computer opened the report. It is saved at {done}")
 
         self._busy(True)
         self._say("Writing the report…")
@@ -452,6 +467,11 @@ class DonePage(WizardPage):
             button.setEnabled(not busy and has_problems)
         for button in (self.save_profile_button, self.bundle_button, self.resume_now_button, self.another_button):
             button.setEnabled(not busy)
+
+    def _copy_report_path(self) -> None:
+        if self._session.report_path is not None:
+            QApplication.clipboard().setText(str(self._session.report_path))
+            self._say(f"Copied: {self._session.report_path}")
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
