@@ -181,6 +181,7 @@ def test_pause_holds_and_resume_finishes(
     qtbot.mouseClick(page.pause_button, Qt.MouseButton.LeftButton)
     assert page.state is UploadState.PAUSED and page.pause_button.text() == "Resume"
     assert "Paused" in page.status_label.text()
+    assert (page.eta_stat.value.text(), page.speed_stat.value.text()) == ("paused", "–")  # no figure that drifts
     qtbot.wait(300)  # a batch already on its way may still be answered
     held = len(sandbox_keys(sandbox))
     qtbot.wait(600)

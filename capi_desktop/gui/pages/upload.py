@@ -202,7 +202,7 @@ class UploadPage(WizardPage):
         self.rejected_stat = _Stat("rejected by LinkedIn")
         self.skipped_stat = _Stat("already sent before, skipped")
         self.sent_stat = _Stat("sent this time")
-        self.speed_stat = _Stat("events a second")
+        self.speed_stat = _Stat("rows sent a second")
         self.eta_stat = _Stat("time left")
         self.requests_stat = _Stat("requests left today")
         stats = (
@@ -340,6 +340,8 @@ class UploadPage(WizardPage):
             control.resume()
             self.state = UploadState.RUNNING
             self._log("Resumed.")
+        if self.last_progress is not None:  # the figures say "paused" at once, not at the next answer
+            self._show_progress(self.last_progress, log=False)
         self._show_state()
 
     def _stop(self) -> None:
@@ -421,15 +423,19 @@ class UploadPage(WizardPage):
         self.skipped_stat.set(f"{c.skipped:,}")
         self.sent_stat.set(f"{progress.sent_this_run:,}")
         running = self.state in (UploadState.RUNNING, UploadState.STOPPING)
-        self.speed_stat.set(f"{progress.events_per_second:,.0f}" if progress.sent_this_run else "–")
+        paused = self.state is UploadState.PAUSED  # the clock runs on while paused: no rate to speak of
+        self.speed_stat.set(f"{progress.events_per_second:,.0f}" if progress.sent_this_run and not paused else "–")
         if c.finished:
             self.eta_stat.set("none")
+        elif paused:
+            self.eta_stat.set("paused")
         elif progress.eta_seconds is not None and running:
             self.eta_stat.set(duration_text(progress.eta_seconds))
         else:
             self.eta_stat.set("working it out…" if running else "–")
         left_today = max(0, progress.daily_cap - progress.requests_today)
         self.requests_stat.set(f"{left_today:,}")
+        self.requests_stat.caption.setText(f"requests left today (LinkedIn allows {progress.daily_cap:,} a day)")
         self.requests_stat.setToolTip(
             f"LinkedIn allows {progress.daily_cap:,} requests a day; {progress.requests_today:,} are used today. "
             f"Each request carries up to {self.config.batch_size:,} rows."
