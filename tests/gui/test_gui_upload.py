@@ -376,3 +376,15 @@ def test_a_full_disk_half_way_is_said_in_a_dialog_and_try_again_sends_the_rest_o
     keys = sandbox_keys(sandbox)
     assert len(keys) == len(set(keys)) == 3000
     assert page.result is not None and page.result.outcome is Outcome.ALL_ACCEPTED
+
+
+def test_back_is_off_once_rows_went_to_linkedin(
+    qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """Back would show the preview's "Nothing has been sent yet" for rows that were sent."""
+    sign_in(runtime, sandbox)
+    page = open_upload_page(qtbot, wizard, stage_job(tmp_path, 120))
+    wait_finished(qtbot, page)
+    qtbot.wait(50)  # QWizard updates its buttons after the page's signals
+    assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()
+    assert forward(wizard).isEnabled()

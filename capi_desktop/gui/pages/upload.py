@@ -435,7 +435,7 @@ class UploadPage(WizardPage):
             self.eta_stat.set("working it out…" if running else "–")
         left_today = max(0, progress.daily_cap - progress.requests_today)
         self.requests_stat.set(f"{left_today:,}")
-        self.requests_stat.caption.setText(f"requests left today (LinkedIn allows {progress.daily_cap:,} a day)")
+        self.requests_stat.caption.setText(f"requests left today, of {progress.daily_cap:,}")
         self.requests_stat.setToolTip(
             f"LinkedIn allows {progress.daily_cap:,} requests a day; {progress.requests_today:,} are used today. "
             f"Each request carries up to {self.config.batch_size:,} rows."
@@ -580,6 +580,11 @@ class UploadPage(WizardPage):
             held.removeEventFilter(self)
             held.button(QWizard.WizardButton.CancelButton).setEnabled(True)
             held.button(QWizard.WizardButton.CancelButton).setToolTip("")
+        result = self.result
+        sent = result is not None and bool(result.counts.accepted or result.counts.rejected)
+        if wizard is not None and wizard.currentPage() is self and sent and not busy:
+            # Back would show the preview's "nothing has been sent yet": what was sent stays sent.
+            wizard.button(QWizard.WizardButton.BackButton).setEnabled(False)
         if busy and wizard is not None:
             # QWizard re-enables Back whenever it updates its buttons; it leaves Cancel alone.
             wizard.button(QWizard.WizardButton.BackButton).setEnabled(False)
