@@ -17,7 +17,7 @@ from capi_desktop import APP_NAME, __version__, paths
 from capi_desktop.core.apiversion import VersionMemory
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.keychain import Keychain, KeychainError
-from capi_desktop.core.ledger import SentLedger
+from capi_desktop.core.ledger import LEDGER_FILE, SentLedger
 from capi_desktop.core.settings import (
     ENV_API_BASE,
     Settings,
@@ -74,7 +74,7 @@ class Runtime:
         data = paths.data_dir()
         # The daily count is per token; a hash names it without keeping the token anywhere.
         token_key = hashlib.sha256(self.auth.access_token().encode()).hexdigest()[:16]
-        ledger = SentLedger(data / "sent-ledger.sqlite")
+        ledger = SentLedger(data / LEDGER_FILE)
         usage = DailyUsage(data / "usage.sqlite", token_key)
         try:
             yield UploadEngine(

@@ -24,6 +24,7 @@ from capi_desktop.core.journal import (
     new_job_id,
     staging_space,
 )
+from capi_desktop.core.ledger import LEDGER_FILE, SentLedger
 from capi_desktop.core.reading import FileKind, SpreadsheetError, Table, open_table
 from capi_desktop.core.staging import CancelToken, ImportCancelled, ImportOptions, StageSummary, stage
 from capi_desktop.core.storage import check_free_space
@@ -206,6 +207,18 @@ class JobEntry:
             JobState.STOPPED: "stopped",
             JobState.FAILED: "stopped by a problem",
         }[record.state]
+
+
+def already_sent(data_dir: Path, job_path: Path, account_id: int) -> int:
+    """How many of the job's sendable rows LinkedIn accepted in an earlier upload to ``account_id``:
+    they are skipped, not sent again (the sent-ledger's answer, before anything is sent)."""
+    with Journal(job_path) as journal:
+        keys = journal.sendable_keys()
+    ledger = SentLedger(data_dir / LEDGER_FILE)
+    try:
+        return len(ledger.sent_at(account_id, keys))
+    finally:
+        ledger.close()
 
 
 def list_jobs(data_dir: Path) -> list[JobEntry]:

@@ -426,6 +426,12 @@ class Journal:
         )
         self._db.executemany("DELETE FROM delivery WHERE number = ?", ((n,) for n in released))
 
+    def sendable_keys(self) -> list[tuple[int, str]]:
+        """(rule id, event id) of every row that would be sent."""
+        return self._db.execute(
+            f"SELECT rule_id, event_id FROM rows WHERE {_SENDABLE} AND event_id IS NOT NULL"
+        ).fetchall()
+
     def rule_ids(self) -> list[int]:
         return [r for (r,) in self._db.execute(f"SELECT DISTINCT rule_id FROM rows WHERE {_SENDABLE} ORDER BY rule_id")]
 

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS sent (
 ) WITHOUT ROWID;
 """
 SCHEMA_VERSION = 1
+LEDGER_FILE = "sent-ledger.sqlite"  # in the data folder
 _BEHIND = "ledger_behind"  # a journal key: accepted events the ledger could not record (a full disk)
 _CHUNK = 900  # well under SQLite's limit on query parameters
 

@@ -17,13 +17,14 @@ from pytestqt.qtbot import QtBot
 from capi_desktop import paths
 from capi_desktop.app import stage_job
 from capi_desktop.core.journal import Journal, JournalRow, RowState
+from capi_desktop.core.ledger import LEDGER_FILE, SentLedger
 from capi_desktop.core.mapping import RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
 from capi_desktop.core.staging import ImportOptions, StageSummary
 from capi_desktop.gui.pages.preview import LEAVES_TEXT, PreviewPage, upload_button_text
 from capi_desktop.gui.preview_model import CACHE_PAGES, LOADING, PAGE_SIZE, Column, PreviewModel, RowFilter
 from capi_desktop.gui.wizard import PageId, UploadWizard
-from capi_desktop.linkedin.models import ConversionRule
+from capi_desktop.linkedin.models import AdAccount, ConversionRule
 
 COLUMNS = ["Email", "First name", "Last name", "Company", "Country", "Date", "Amount", "Currency", "Notiz"]
 RULE_ID = 22285180
@@ -304,3 +305,21 @@ def test_going_back_and_forth_keeps_the_preview_working(wizard: UploadWizard, tm
     page.initializePage()
     assert page.model is not None and page.model is not first
     assert page.model.rowCount() == 6
+
+
+def test_rows_already_sent_to_the_account_are_said_and_not_offered_again(
+    qtbot: QtBot, wizard: UploadWizard, tmp_path: Path
+) -> None:
+    earlier, summary, _ = stage_workbook(tmp_path / "last-month.xlsx", known_rows())
+    ledger = SentLedger(paths.data_dir() / LEDGER_FILE)  # as an earlier upload left it
+    ledger.begin(earlier, 507404993)
+    ledger.record(earlier.job_id, 507404993, earlier.sendable_keys()[:2], at_ms=1)
+    ledger.close()
+    earlier.close()
+    wizard.session.account = AdAccount(507404993, "Contoso", "EUR", "ACTIVE", "ACCOUNT_MANAGER")
+
+    page = open_preview(wizard, tmp_path / "again.xlsx", known_rows())  # the same rows: the same event ids
+    qtbot.waitUntil(lambda: page.already_sent == 2, timeout=10_000)
+    assert "2 rows were already sent in an earlier upload to this ad account" in page.notice.label.text()
+    next_text = wizard.button(QWizard.WizardButton.NextButton).text()
+    assert next_text == upload_button_text(summary.sendable - 2)

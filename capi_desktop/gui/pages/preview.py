@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
+from capi_desktop import paths
+from capi_desktop.app import already_sent
 from capi_desktop.core.journal import Journal, JournalError, RowState
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import SpreadsheetError
@@ -128,6 +130,8 @@ class PreviewPage(WizardPage):
             parent,
         )
         self._session = session
+        self.already_sent = 0  # rows of this job LinkedIn accepted in an earlier upload (found after opening)
+        self._messages: tuple[str, ...] = ()
         self.choose_report_path: ReportChooser = choose_report_path  # replaceable by tests
         self.model: PreviewModel | None = None
 
@@ -202,6 +206,7 @@ class PreviewPage(WizardPage):
 
     def initializePage(self) -> None:
         summary, journal = self._session.summary, self._session.journal
+        self.already_sent = 0
         self._close_model()
         self.report_label.hide()
         if summary is None or journal is None:
@@ -218,6 +223,22 @@ class PreviewPage(WizardPage):
         self._show_summary(summary)
         self.setButtonText(QWizard.WizardButton.NextButton, upload_button_text(summary.sendable))
         self.completeChanged.emit()
+        account = self._session.account
+        if account is not None and summary.sendable:  # what the sent-ledger already holds, off the GUI thread
+            job_path, data = journal.path, paths.data_dir()
+            self.run_in_background(
+                lambda cancel, progress: already_sent(data, job_path, account.id), self._show_already_sent
+            )
+
+    def _show_already_sent(self, count: int) -> None:
+        summary = self._session.summary
+        self.already_sent = count
+        if not count or summary is None:
+            return
+        self.setButtonText(QWizard.WizardButton.NextButton, upload_button_text(summary.sendable - count))
+        rows = "1 row was" if count == 1 else f"{count:,} rows were"
+        said = f"{rows} already sent in an earlier upload to this ad account: skipped, not sent again."
+        self.notice.show_messages((*self._messages, said))
 
     def cleanupPage(self) -> None:
         self.stop_background_work()
@@ -267,7 +288,8 @@ class PreviewPage(WizardPage):
                 "Some dates could be day-month or month-day; those rows are not sent. Go back and choose the "
                 "date order to include them."
             )
-        self.notice.show_messages(tuple(messages))
+        self._messages = tuple(messages)
+        self.notice.show_messages(self._messages)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
