@@ -338,7 +338,7 @@ def _deliver(
     report_failure = None
     if report is not None:
         try:
-            write_problems_report(source_table(record), journal, report, include_warnings=False)
+            write_problems_report(source_table(record), journal, report)
         except (StorageError, ValueProblem) as exc:  # the upload itself is over: say how it went first
             report_failure = exc
     counts = result.counts

@@ -435,15 +435,15 @@ class Journal:
     def rule_ids(self) -> list[int]:
         return [r for (r,) in self._db.execute(f"SELECT DISTINCT rule_id FROM rows WHERE {_SENDABLE} ORDER BY rule_id")]
 
-    def problem_rows(self, include_warnings: bool = True) -> Iterator[tuple[int, str]]:
-        """Rows the user should look at, in row order, with why: the file's errors (and warnings) and
-        the rows LinkedIn rejected."""
-        states = "('error', 'warning')" if include_warnings else "('error')"
-        yield from self._db.execute(
-            "SELECT r.number, CASE WHEN d.status = 'rejected' THEN d.reason ELSE r.reason END "
+    def problem_rows(self) -> Iterator[tuple[int, RowState, Delivery | None, str]]:
+        """Rows the user should look at, in row order: the file's errors and warnings and the rows LinkedIn
+        rejected, each with its state, where it stands with LinkedIn, and why."""
+        for number, state, status, reason in self._db.execute(
+            "SELECT r.number, r.state, d.status, CASE WHEN d.status = 'rejected' THEN d.reason ELSE r.reason END "
             "FROM rows r LEFT JOIN delivery d ON d.number = r.number "
-            f"WHERE r.state IN {states} OR d.status = 'rejected' ORDER BY r.number"
-        )
+            "WHERE r.state IN ('error', 'warning') OR d.status = 'rejected' ORDER BY r.number"
+        ):
+            yield number, RowState(state), Delivery(status) if status else None, reason or ""
 
 
 def staging_space(source_size: int, compressed: bool) -> int:

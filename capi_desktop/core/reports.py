@@ -20,7 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from capi_desktop.core.journal import Journal, JournalRow, RowState
+from capi_desktop.core.journal import Delivery, Journal, JournalRow, RowState
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import Table
 from capi_desktop.core.storage import StorageError, writing
@@ -45,6 +45,7 @@ PREVIEW_COLUMNS = (
     "Currency",
 )
 PROBLEM_COLUMN = "Problem"
+SENT_COLUMN = "Sent?"
 TEMPLATE_COLUMNS = (
     "Email",
     "First name",
@@ -114,18 +115,31 @@ def write_preview(journal: Journal, path: Path) -> int:
     return _write(path, PREVIEW_COLUMNS, (preview_fields(row) for row in journal.rows()))
 
 
-def write_problems_report(table: Table | None, journal: Journal, path: Path, include_warnings: bool = True) -> int:
-    """The user's own rows that were not sent cleanly, in their own columns, plus a Problem column.
+def write_problems_report(table: Table | None, journal: Journal, path: Path) -> int:
+    """The user's own rows that were not sent cleanly, in their own columns, with whether each was sent and
+    why: one format before and after the upload.
 
     Without the source table (the file has moved or changed since), the report lists row numbers only.
     """
-    problems = journal.problem_rows(include_warnings)
+    problems = ((n, _sent_words(state, delivery), reason) for n, state, delivery, reason in journal.problem_rows())
     if table is None:
-        return _write(path, ("Row", PROBLEM_COLUMN), ([n, reason or ""] for n, reason in problems))
-    return _write(path, ("Row", *table.columns, PROBLEM_COLUMN), _problem_lines(table, problems))
+        return _write(path, ("Row", SENT_COLUMN, PROBLEM_COLUMN), ([n, sent, why] for n, sent, why in problems))
+    return _write(path, ("Row", *table.columns, SENT_COLUMN, PROBLEM_COLUMN), _problem_lines(table, problems))
 
 
-def _problem_lines(table: Table, problems: Iterable[tuple[int, str]]) -> Iterator[list[Any]]:
+def _sent_words(state: RowState, delivery: Delivery | None) -> str:
+    if state is RowState.ERROR:
+        return "No: a problem in the file"
+    if delivery is Delivery.REJECTED:
+        return "No: LinkedIn refused it"
+    if delivery is Delivery.ACCEPTED:
+        return "Yes, with a note"
+    if delivery is Delivery.SKIPPED:
+        return "No: already sent in an earlier upload"
+    return "Not yet: it will be sent, with a note"
+
+
+def _problem_lines(table: Table, problems: Iterable[tuple[int, str, str]]) -> Iterator[list[Any]]:
     # Both streams are in row order: a merge join keeps memory flat for a million-row file.
     wanted = iter(problems)
     current = next(wanted, None)
@@ -133,7 +147,7 @@ def _problem_lines(table: Table, problems: Iterable[tuple[int, str]]) -> Iterato
         if current is None:
             return
         if source.number == current[0]:
-            yield [source.number, *source.values, current[1] or ""]
+            yield [source.number, *source.values, current[1], current[2]]
             current = next(wanted, None)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from capi_desktop.core.journal import Journal
+from capi_desktop.core.journal import Journal, JournalRow, RowState
 from capi_desktop.core.mapping import RuleChoice, guess_mapping
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import open_table
@@ -60,7 +60,8 @@ def test_problems_report_csv_in_the_users_columns(staged: tuple[Path, Journal], 
     assert write_problems_report(open_table(source), journal, out) == 2
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["Row", "Email", "Company", "Date", "Value", "Currency", "Problem"]
+    assert rows[0] == ["Row", "Email", "Company", "Date", "Value", "Currency", "Sent?", "Problem"]
+    assert rows[1][-2] == "No: a problem in the file"
     assert [r[0] for r in rows[1:]] == ["3", "4"]
     assert rows[1][1] == '\'=HYPERLINK("http://evil","x")' and rows[1][2].startswith("'+cmd")
     assert rows[2][2] == "'@SUM(1+1)" and rows[2][4] == "'-5"
@@ -97,3 +98,39 @@ def test_template_and_bad_extension(tmp_path: Path) -> None:
     assert header == TEMPLATE_COLUMNS
     with pytest.raises(ValueProblem):
         write_template(tmp_path / "template.pdf")
+
+
+def test_the_report_says_for_each_row_whether_it_was_sent(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.capijob", create=True) as journal:
+        journal.add_rows(
+            [
+                JournalRow(2, RowState.ERROR, "There is no email.", None, None, None),
+                JournalRow(3, RowState.WARNING, "No email; LinkedIn will match on name.", "e3", 1, "{}"),
+                JournalRow(4, RowState.OK, None, "e4", 1, "{}"),
+                JournalRow(5, RowState.WARNING, "No email.", "e5", 1, "{}"),
+                JournalRow(6, RowState.OK, None, "e6", 1, "{}"),
+            ]
+        )
+        before = tmp_path / "before.csv"
+        write_problems_report(None, journal, before)
+        batch = journal.mark_in_flight(2, 4)
+        journal.accept_batch(batch, 1)
+        journal.mark_delivered(rejected=[(6, "LinkedIn refused the currency: usd")], at_ms=1)
+        after = tmp_path / "after.csv"
+        write_problems_report(None, journal, after)
+    assert read_csv(before)[1:] == [
+        ["2", "No: a problem in the file", "There is no email."],
+        ["3", "Not yet: it will be sent, with a note", "No email; LinkedIn will match on name."],
+        ["5", "Not yet: it will be sent, with a note", "No email."],
+    ]
+    assert [row[:2] for row in read_csv(after)[1:]] == [
+        ["2", "No: a problem in the file"],
+        ["3", "Yes, with a note"],  # warnings stay in the report after the upload
+        ["5", "Not yet: it will be sent, with a note"],
+        ["6", "No: LinkedIn refused it"],
+    ]
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))

@@ -106,12 +106,14 @@ def test_open_report_writes_the_rejected_and_error_rows_in_the_users_columns_and
         "Close Date",
         "Value",
         "Currency",
+        "Sent?",
         "Problem",
     ]
     by_row = {int(r[0]): r for r in rows[1:]}
     assert sorted(by_row) == [4, 11, 41, 77]  # spreadsheet row numbers: the header is row 1
     assert by_row[11][1] == "lead9@example.com" and by_row[11][-1].startswith("LinkedIn refused the currency")
     assert by_row[4][1] == "not an email" and by_row[4][-1]  # the file's own problem, in words
+    assert (by_row[11][-2], by_row[4][-2]) == ("No: LinkedIn refused it", "No: a problem in the file")
     assert f"Report saved: {report}" in done.status.text()
 
 

@@ -212,7 +212,7 @@ def test_the_problems_report_has_the_users_own_columns(
 
     assert suggested == [tmp_path / "deals - problems.xlsx"]
     rows = list(load_workbook(target, read_only=True)["Rows"].iter_rows(values_only=True))
-    assert list(rows[0]) == ["Row", *COLUMNS, "Problem"]
+    assert list(rows[0]) == ["Row", *COLUMNS, "Sent?", "Problem"]
     assert [row[0] for row in rows[1:]] == [3, 4, 6, 7]  # the warning and the three errors
     assert rows[1][COLUMNS.index("Notiz") + 1] == "Web"
     assert "not a valid email address" in str(rows[1][-1])
@@ -229,7 +229,7 @@ def test_a_changed_spreadsheet_gives_a_report_of_row_numbers(
     qtbot.waitUntil(lambda: wizard.session.report_path == target, timeout=15000)
     with target.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
-    assert lines[0] == ["Row", "Problem"]
+    assert lines[0] == ["Row", "Sent?", "Problem"]
     assert [line[0] for line in lines[1:]] == ["3", "4", "6", "7"]
     assert "row numbers and reasons only" in preview.report_label.text()
 

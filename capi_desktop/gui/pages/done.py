@@ -313,7 +313,7 @@ class DonePage(WizardPage):
             own, record = open_job(job_path)
             with own:
                 source = table if table is not None else source_table(record)
-                write_problems_report(source, own, path, include_warnings=False)
+                write_problems_report(source, own, path)
             return path
 
         def written(done: Path) -> None:
