@@ -65,7 +65,7 @@ def stage_job(
     The job is "staging" until its last row is in, then "staged" in one write: a job killed on the way
     (or by a full disk) is never mistaken for a complete one. A failed or cancelled staging deletes it.
     """
-    check_free_space(jobs_dir(data_dir), staging_space(table.stamp.size, table.kind is not FileKind.CSV))
+    _check_room(jobs_dir(data_dir), table)
     journal = Journal(journal_path(data_dir, new_job_id()), create=True)
     try:
         record = new_record(
@@ -79,6 +79,11 @@ def stage_job(
         discard_job(journal)
         raise
     return StagedJob(journal, record, summary)
+
+
+def _check_room(folder: Path, table: Table) -> None:
+    """Refuse, before a row is staged, a file its disk has no room for (``StorageError``)."""
+    check_free_space(folder, staging_space(table.stamp.size, compressed=table.kind is not FileKind.CSV))
 
 
 def _stage_rows(
@@ -118,7 +123,7 @@ def complete_staging(
         table = open_table(Path(source.path), sheet=source.sheet, header_row=source.header_row)
     except SpreadsheetError as exc:
         raise JobProblem(f"This job's rows must be checked again, but its file cannot be read now: {exc}") from exc
-    check_free_space(journal.path.parent, staging_space(table.stamp.size, table.kind is not FileKind.CSV))
+    _check_room(journal.path.parent, table)
     _stage_rows(journal, table, record.options, progress, cancel)
     record = record.moved_to(JobState.STAGED)
     write_record(journal, record)

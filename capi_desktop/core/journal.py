@@ -12,13 +12,13 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from capi_desktop.core.storage import connect, write_ahead, writing
+from capi_desktop.core.storage import connect, transaction, write_ahead, writing
 
 logger = logging.getLogger(__name__)
 
@@ -164,11 +164,12 @@ class Journal:
                 raise JournalError(
                     f"The upload job {path.stem} was written by a newer version of CAPI Desktop; update the app."
                 )
-            if version < SCHEMA_VERSION:  # a new journal, or an older one; a current one is opened unwritten
+            if 0 < version < SCHEMA_VERSION:
                 with self._writing():
-                    for step in range(version + 1, SCHEMA_VERSION + 1) if version else ():
+                    for step in range(version + 1, SCHEMA_VERSION + 1):
                         for statement in _MIGRATIONS[step]:
                             self._db.execute(statement)
+            if version < SCHEMA_VERSION:  # a new journal, or an older one; a current one is opened unwritten
                 with writing(path.parent):
                     self._db.executescript(_SCHEMA + _ROW_INDEXES)
                     self._add_columns()
@@ -207,11 +208,8 @@ class Journal:
                 if name not in have:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
 
-    @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """One transaction; a disk or folder that refuses it raises ``StorageError`` (rolled back)."""
-        with writing(self.path.parent), self._db:
-            yield
+    def _writing(self) -> AbstractContextManager[None]:
+        return transaction(self._db, self.path.parent)
 
     # -- job settings -----------------------------------------------------------------------------
 

@@ -11,12 +11,12 @@ uncopied by a crash is copied by the next upload (``begin``).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from capi_desktop.core.journal import ACCEPTED_EVENTS, Journal, JournalError
-from capi_desktop.core.storage import connect, write_ahead, writing
+from capi_desktop.core.storage import connect, transaction, write_ahead, writing
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -67,10 +67,8 @@ class SentLedger:
     def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def _writing(self) -> Iterator[None]:
-        with writing(self._folder), self._db:
-            yield
+    def _writing(self) -> AbstractContextManager[None]:
+        return transaction(self._db, self._folder)
 
     def sent_at(self, account_id: int, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], int]:
         """For each (rule id, event id) already accepted on this account, when it was (epoch ms)."""

@@ -86,6 +86,14 @@ def writing(folder: Path) -> Iterator[None]:
         raise problem from exc
 
 
+@contextmanager
+def transaction(db: sqlite3.Connection, folder: Path) -> Iterator[None]:
+    """One transaction on ``db`` (a file in ``folder``): rolled back and raised as ``StorageError`` when the
+    disk or folder refuses it."""
+    with writing(folder), db:
+        yield
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating its folder) one of the app's SQLite files; a folder that refuses raises
     ``StorageError``. SQLite reads the file only when first used (see ``write_ahead``)."""

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from capi_desktop.core.journal import JournalError
-from capi_desktop.core.storage import connect, write_ahead, writing
+from capi_desktop.core.storage import connect, transaction, write_ahead, writing
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class DailyUsage:
         return int(row[0]) if row else 0
 
     def add(self, day: str) -> int:
-        with writing(self._folder), self._db:
+        with transaction(self._db, self._folder):
             self._db.execute(
                 "INSERT INTO usage(key, day, requests) VALUES (?, ?, 1) "
                 "ON CONFLICT(key, day) DO UPDATE SET requests = requests + 1",
