@@ -55,9 +55,11 @@ def inspect_file(path: Path, *, sheet: str | None = None, header_row: int | None
             if fitting is not None:
                 fitting.release()
             table = open_table(path, sheet=chosen_sheet)
+        if table.header_row != profile.header_row:
             note = (
-                f"The profile reads column names from row {profile.header_row}, but that row of this file does "
-                f"not hold the profile's columns; the column names were found in row {table.header_row} instead."
+                f"The profile “{profile.name}” takes the column names from row {profile.header_row}, but row "
+                f"{profile.header_row} of this file does not have its columns, so they were taken from row "
+                f"{table.header_row}. Check the columns below."
             )
     rows: list[list[Cell]] = [list(row.values) for row in table.sample(SAMPLE_ROWS)]
     return InspectedFile(path, sheets, table, guess_mapping(table.columns, rows), rows, note)

@@ -477,6 +477,43 @@ def test_a_saved_profile_preselects_everything(
     assert Field.COUNTRY not in options.mapping.columns
 
 
+def test_a_profile_header_row_that_does_not_fit_this_file_is_detected_and_said(
+    qtbot: QtBot, wizard: UploadWizard, destination: tuple[AdAccount, list[ConversionRule]], tmp_path: Path
+) -> None:
+    """Last month's workbook had a title above its header (row 3); this month's CSV has none. Row 3 of this
+    file is a data row, so taking it as the header would match nothing: the header is found and said."""
+    account, rules = destination
+    profile = Profile(
+        name="Messe-Leads",
+        account_id=account.id,
+        rules=RuleChoice(rule_id=rules[0].id),
+        mapping=ColumnMapping(columns={Field.EMAIL: ("Email",), Field.CONVERSION_TIME: ("Closed on",)}),
+        header_row=3,
+    )
+    path = tmp_path / "three-lines.csv"
+    path.write_text("Email,Closed on\nana@example.com,2026-11-03\nbo@example.com,2026-11-04\n", encoding="utf-8")
+    page = open_page(wizard, destination, rules=profile.rules, profile=profile)
+    page.open_file(path)
+    wait_opened(qtbot, page)
+    assert page.table is not None and page.table.header_row == 1
+    assert page.mapping_table.field_of("Email") is Field.EMAIL
+    assert page.mapping_table.field_of("Closed on") is Field.CONVERSION_TIME
+    assert page.notice.label.text() == (
+        "The profile “Messe-Leads” takes the column names from row 3, but row 3 of this file does not have its "
+        "columns, so they were taken from row 1. Check the columns below."
+    )
+    assert page.notice.isVisible() and next_button(wizard)
+
+    # A file laid out as last month's: its row 3 holds the profile's names, so the profile's row is used.
+    titled = tmp_path / "titled.csv"
+    titled.write_text("Leads from the fair,\nExported 2026-11-05,\n" + path.read_text(encoding="utf-8"), "utf-8")
+    page.open_file(titled)
+    wait_opened(qtbot, page)
+    assert page.table is not None and page.table.header_row == 3
+    assert page.mapping_table.field_of("Email") is Field.EMAIL
+    assert "row 3" not in page.notice.label.text()
+
+
 def test_with_a_rule_map_the_event_name_decides_the_rule(
     qtbot: QtBot, wizard: UploadWizard, destination: tuple[AdAccount, list[ConversionRule]], tmp_path: Path
 ) -> None:
