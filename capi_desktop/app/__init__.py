@@ -14,6 +14,7 @@ from capi_desktop.app.imports import (
     plan_import,
 )
 from capi_desktop.app.jobs import (
+    AlreadySent,
     JobEntry,
     JobProblem,
     StagedJob,
@@ -34,6 +35,7 @@ from capi_desktop.app.runlock import UploadBusy
 from capi_desktop.app.uploads import RESUME_LATER, PreflightFailed, preflight, report_of, send_job
 
 __all__ = [
+    "AlreadySent",
     "ImportPlan",
     "InspectedFile",
     "JobEntry",

@@ -13,6 +13,7 @@ from capi_desktop.app.outcome import Outcome, decide
 from capi_desktop.app.record import JobRecord, JobState, new_record, read_record, write_record
 from capi_desktop.app.runlock import is_held
 from capi_desktop.collector import collector_paused
+from capi_desktop.core.dates import format_day
 from capi_desktop.core.journal import (
     SUFFIX,
     DeliveryCounts,
@@ -214,16 +215,33 @@ class JobEntry:
         }[record.state]
 
 
-def already_sent(data_dir: Path, job_path: Path, account_id: int) -> int:
-    """How many of the job's sendable rows LinkedIn accepted in an earlier upload to ``account_id``:
-    they are skipped, not sent again (the sent-ledger's answer, before anything is sent)."""
+@dataclass(frozen=True)
+class AlreadySent:
+    """The job's rows LinkedIn accepted in an earlier upload to the account: skipped, not sent again."""
+
+    rows: dict[int, int]  # row number -> when LinkedIn accepted it (epoch ms)
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    def when(self) -> str:
+        """The day they went, or the days between which they did: "on 2 Dec 2026"."""
+        first, last = format_day(min(self.rows.values()) / 1000), format_day(max(self.rows.values()) / 1000)
+        return f"on {first}" if first == last else f"between {first} and {last}"
+
+
+def already_sent(data_dir: Path, job_path: Path, account_id: int) -> AlreadySent:
+    """Which of the job's sendable rows LinkedIn accepted in an earlier upload to ``account_id``, and when
+    (the sent-ledger's answer, before anything is sent)."""
     with Journal(job_path) as journal:
         keys = journal.sendable_keys()
     ledger = SentLedger(data_dir / LEDGER_FILE)
     try:
-        return len(ledger.sent_at(account_id, keys))
+        sent = ledger.sent_at(account_id, list(keys))
     finally:
         ledger.close()
+    return AlreadySent({keys[key]: at for key, at in sent.items()})
 
 
 def list_jobs(data_dir: Path) -> list[JobEntry]:

@@ -10,8 +10,9 @@ import click
 
 from capi_desktop.cli import ExitCode, emit, main, runtime_or_exit
 from capi_desktop.core.apiversion import version_note
+from capi_desktop.core.dates import format_day
 from capi_desktop.core.settings import SettingsError
-from capi_desktop.linkedin.auth import SignInStatus, format_date
+from capi_desktop.linkedin.auth import SignInStatus
 from capi_desktop.runtime import client_secret_entry
 
 
@@ -169,7 +170,7 @@ def _status_text(state: SignInStatus) -> str:
     if state.signed_in:
         lines.append(f"Signed in as {state.member_name}.")
         if state.expires_at:
-            lines.append(f"Sign-in valid until {format_date(state.expires_at)}.")
+            lines.append(f"Sign-in valid until {format_day(state.expires_at)}.")
         if state.scopes is not None:
             lines.append("Permissions: " + ", ".join(sorted(state.scopes)))
     else:

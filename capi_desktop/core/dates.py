@@ -348,6 +348,12 @@ def _describe(ms: int, tz: ZoneInfo | None) -> str:
     return moment.astimezone(tz).strftime(f"%Y-%m-%d %H:%M {tz.key}")
 
 
+def format_day(epoch: float) -> str:
+    """A moment's day on this computer's calendar, as a person writes it: "7 Dec 2026"."""
+    day = datetime.fromtimestamp(epoch, UTC).astimezone()
+    return f"{day.day} {day:%b %Y}"
+
+
 def resolve_timezone(name: str | None) -> ZoneInfo:
     """The zone for an IANA name (any case), or the computer's zone when ``name`` is None or blank."""
     if name is None or not name.strip():

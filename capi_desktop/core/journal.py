@@ -295,15 +295,27 @@ class Journal:
         )
 
     def rows(
-        self, states: Iterable[RowState] | None = None, *, start: int = 0, limit: int = -1
+        self,
+        states: Iterable[RowState] | None = None,
+        *,
+        start: int = 0,
+        limit: int = -1,
+        numbers: Sequence[int] | None = None,
     ) -> Iterator[JournalRow]:
-        """Rows in source order, optionally only some states; ``start``/``limit`` page by position."""
+        """Rows in source order, optionally only some states or some row numbers (at most a few thousand);
+        ``start``/``limit`` page by position."""
         query = "SELECT number, state, reason, event_id, rule_id, event_json FROM rows"
         params: list[Any] = []
+        where = []
         if states is not None:
             wanted = [s.value for s in states]
-            query += f" WHERE state IN ({','.join('?' * len(wanted))})"
+            where.append(f"state IN ({','.join('?' * len(wanted))})")
             params.extend(wanted)
+        if numbers is not None:
+            where.append(f"number IN ({','.join('?' * len(numbers))})")
+            params.extend(numbers)
+        if where:
+            query += " WHERE " + " AND ".join(where)
         query += " ORDER BY number LIMIT ? OFFSET ?"
         params.extend([limit, start])
         for number, state, reason, event_id, rule_id, event_json in self._db.execute(query, params):
@@ -424,11 +436,10 @@ class Journal:
         )
         self._db.executemany("DELETE FROM delivery WHERE number = ?", ((n,) for n in released))
 
-    def sendable_keys(self) -> list[tuple[int, str]]:
-        """(rule id, event id) of every row that would be sent."""
-        return self._db.execute(
-            f"SELECT rule_id, event_id FROM rows WHERE {_SENDABLE} AND event_id IS NOT NULL"
-        ).fetchall()
+    def sendable_keys(self) -> dict[tuple[int, str], int]:
+        """(rule id, event id) of every row that would be sent, with its row number."""
+        query = f"SELECT rule_id, event_id, number FROM rows WHERE {_SENDABLE} AND event_id IS NOT NULL ORDER BY number"
+        return {(rule_id, event_id): number for rule_id, event_id, number in self._db.execute(query)}
 
     def rule_ids(self) -> list[int]:
         return [r for (r,) in self._db.execute(f"SELECT DISTINCT rule_id FROM rows WHERE {_SENDABLE} ORDER BY rule_id")]

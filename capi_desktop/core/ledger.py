@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from capi_desktop.core.dates import format_day
 from capi_desktop.core.journal import ACCEPTED_EVENTS, Journal, JournalError
 from capi_desktop.core.storage import connect, transaction, write_ahead, writing
 
@@ -39,6 +40,11 @@ SCHEMA_VERSION = 1
 LEDGER_FILE = "sent-ledger.sqlite"  # in the data folder
 _BEHIND = "ledger_behind"  # a journal key: accepted events the ledger could not record (a full disk)
 _CHUNK = 900  # well under SQLite's limit on query parameters
+
+
+def sent_before(at_ms: int) -> str:
+    """Why a row LinkedIn accepted in an earlier upload is not sent: the same words wherever it shows."""
+    return f"Already sent on {format_day(at_ms / 1000)}; not sent again."
 
 
 class SentLedger:

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from enum import Enum
 
 from capi_desktop.core.delivery import (
@@ -33,7 +32,7 @@ from capi_desktop.core.delivery import (
     TransientFailure,
 )
 from capi_desktop.core.journal import DeliveryCounts, Journal, Outgoing
-from capi_desktop.core.ledger import SentLedger
+from capi_desktop.core.ledger import SentLedger, sent_before
 from capi_desktop.core.storage import StorageError, check_free_space
 from capi_desktop.core.usage import RequestPacer
 
@@ -248,9 +247,7 @@ class UploadEngine:
         if not sent:
             return rows
         skipped = [
-            (r.number, f"Already sent on {_date(sent[(r.rule_id, r.event_id)])}; not sent again.")
-            for r in rows
-            if (r.rule_id, r.event_id) in sent
+            (r.number, sent_before(sent[(r.rule_id, r.event_id)])) for r in rows if (r.rule_id, r.event_id) in sent
         ]
         self.journal.mark_delivered(skipped=skipped, at_ms=self._now_ms())
         self._update(skipped=len(skipped))
@@ -408,10 +405,6 @@ class UploadEngine:
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
-
-
-def _date(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).astimezone().strftime("%d %b %Y")
 
 
 _FIELD_WORDS = {

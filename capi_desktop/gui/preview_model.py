@@ -15,14 +15,21 @@ import logging
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from capi_desktop.app import AlreadySent
+from capi_desktop.core.dates import local_timezone
 from capi_desktop.core.journal import Journal, JournalError, JournalRow, RowState
+from capi_desktop.core.ledger import sent_before
+from capi_desktop.gui.widgets import moment_text
 from capi_desktop.gui.worker import Progress, Worker
 
 logger = logging.getLogger(__name__)
@@ -40,6 +47,7 @@ class RowFilter(enum.Enum):
     ALL = ("All", None)
     PROBLEMS = ("Problems", (RowState.ERROR,))
     WARNINGS = ("Warnings", (RowState.WARNING,))
+    ALREADY_SENT = ("Already sent", None)  # by row number: what the sent-ledger says, not a state
 
     def __init__(self, label: str, states: tuple[RowState, ...] | None) -> None:
         self.label = label
@@ -72,7 +80,7 @@ HEADERS = {
     Column.COMPANY: "Company",
     Column.TITLE: "Job title",
     Column.COUNTRY: "Country",
-    Column.TIME: "Time (UTC)",
+    Column.TIME: "Conversion time",
     Column.VALUE: "Value",
     Column.EVENT_ID: "Event id",
     Column.RULE: "Conversion rule",
@@ -92,12 +100,14 @@ def state_colour(state: RowState, dark: bool) -> QColor:
     return QColor(STATE_COLOURS[state][1 if dark else 0])
 
 
-def _line(row: JournalRow, rule_names: Mapping[int, str]) -> Line:
+def _line(row: JournalRow, rule_names: Mapping[int, str], zone: ZoneInfo) -> Line:
     from capi_desktop.core.reports import preview_fields  # openpyxl comes with it: loaded on first use
 
     fields = preview_fields(row)
     (number, _state, reason, event_id, rule_id, email_hash, first, last, company, title, country) = fields[:11]
-    iso_time, amount, currency = fields[13], fields[15], fields[16]
+    ms, amount, currency = fields[14], fields[15], fields[16]
+    # In the zone the file's times were read in, so a row reads as the spreadsheet wrote it.
+    moment = moment_text(datetime.fromtimestamp(ms / 1000, zone)) if ms != "" else ""
     value = f"{amount} {currency}" if amount else ""
     rule = rule_names.get(row.rule_id, str(row.rule_id)) if row.rule_id is not None else ""
     del rule_id
@@ -111,7 +121,7 @@ def _line(row: JournalRow, rule_names: Mapping[int, str]) -> Line:
         company,
         title,
         country,
-        iso_time,
+        moment,
         value,
         event_id,
         rule,
@@ -119,21 +129,44 @@ def _line(row: JournalRow, rule_names: Mapping[int, str]) -> Line:
     )
 
 
-def _read_page(
-    journal: Journal, states: tuple[RowState, ...] | None, page: int, names: Mapping[int, str]
-) -> list[Line]:
-    rows = journal.rows(states, start=page * PAGE_SIZE, limit=PAGE_SIZE)
-    return [_line(row, names) for row in rows]
+@dataclass(frozen=True)
+class _Reading:
+    """What a page read needs, copied so a worker thread can do it with its own connection."""
+
+    row_filter: RowFilter
+    numbers: Sequence[int]  # the already-sent rows, in order: that filter's rows
+    names: Mapping[int, str]
+    zone: ZoneInfo
+
+    def page(self, journal: Journal, page: int) -> list[Line]:
+        start = page * PAGE_SIZE
+        if self.row_filter is RowFilter.ALREADY_SENT:
+            rows = journal.rows(numbers=self.numbers[start : start + PAGE_SIZE])
+        else:
+            rows = journal.rows(self.row_filter.states, start=start, limit=PAGE_SIZE)
+        return [_line(row, self.names, self.zone) for row in rows]
 
 
 class PreviewModel(QAbstractTableModel):
-    def __init__(self, journal: Journal, rule_names: Mapping[int, str] | None = None, dark: bool = False) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        rule_names: Mapping[int, str] | None = None,
+        dark: bool = False,
+        zone: ZoneInfo | None = None,
+    ) -> None:
         super().__init__()
         self._journal = journal
         self._path: Path = journal.path
         self._names = dict(rule_names or {})
+        self._zone = zone or local_timezone()
+        # The zone is named only when it is not the computer's own: then the user chose it for this file.
+        own = self._zone.key == local_timezone().key
+        self._headers = {**HEADERS, Column.TIME: HEADERS[Column.TIME] + ("" if own else f" ({self._zone.key})")}
         self._dark = dark
         self._filter = RowFilter.ALL
+        self._already = AlreadySent({})
+        self._already_numbers: list[int] = []
         self._count = journal.count()
         self._pages: OrderedDict[int, list[Line]] = OrderedDict()
         self._generation = 0  # bumped whenever the rows shown change, so late pages are dropped
@@ -155,9 +188,18 @@ class PreviewModel(QAbstractTableModel):
     def set_filter(self, row_filter: RowFilter) -> None:
         self.beginResetModel()
         self._filter = row_filter
-        self._count = self._journal.count(row_filter.states)
+        if row_filter is RowFilter.ALREADY_SENT:
+            self._count = len(self._already_numbers)
+        else:
+            self._count = self._journal.count(row_filter.states)
         self._forget_pages()
         self.endResetModel()
+
+    def set_already_sent(self, already: AlreadySent) -> None:
+        """Mark the rows LinkedIn accepted in an earlier upload, and make them a filter of their own."""
+        self._already = already
+        self._already_numbers = sorted(already.rows)
+        self.set_filter(self._filter)
 
     def set_dark(self, dark: bool) -> None:
         if dark != self._dark:
@@ -196,7 +238,7 @@ class PreviewModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Column(section)]
+            return self._headers[Column(section)]
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -207,13 +249,19 @@ class PreviewModel(QAbstractTableModel):
         if line is None:
             return LOADING if role == Qt.ItemDataRole.DisplayRole and column is Column.ROW else None
         state: RowState = line[-1]
+        sent_on = self._already.rows.get(line[Column.ROW])
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole) and sent_on is not None:
+            if column is Column.STATE:
+                return "Already sent" if role == Qt.ItemDataRole.DisplayRole else None
+            if column is Column.REASON:
+                return sent_before(sent_on)
         if role == Qt.ItemDataRole.DisplayRole:
             value = line[column]
             return f"{value:,}" if column is Column.ROW else value
         if role == Qt.ItemDataRole.ToolTipRole and column in (Column.REASON, Column.EMAIL_HASH, Column.EVENT_ID):
             return line[column] or None
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.STATE:
-            return state_colour(state, self._dark)
+            return None if sent_on is not None else state_colour(state, self._dark)
         if role == Qt.ItemDataRole.FontRole and column is Column.STATE:
             font = QFont()
             font.setBold(True)
@@ -233,7 +281,7 @@ class PreviewModel(QAbstractTableModel):
             return lines
         if page * PAGE_SIZE < self.sync_rows:
             try:
-                lines = _read_page(self._journal, self._filter.states, page, self._names)
+                lines = self._reading().page(self._journal, page)
             except (sqlite3.Error, JournalError) as exc:  # a view never raises while painting
                 logger.warning("Could not read preview rows: %s", exc)
                 return None
@@ -257,13 +305,16 @@ class PreviewModel(QAbstractTableModel):
         if self._fetching is None:
             self._fetch(page)
 
+    def _reading(self) -> _Reading:
+        return _Reading(self._filter, self._already_numbers, self._names, self._zone)
+
     def _fetch(self, page: int) -> None:
-        path, states, names, generation = self._path, self._filter.states, dict(self._names), self._generation
+        path, reading, generation = self._path, self._reading(), self._generation
 
         def task(cancel: threading.Event, progress: Progress) -> list[Line]:
             # Its own connection: the GUI thread keeps using the model's, and WAL lets both read at once.
             with Journal(path) as reader:
-                return _read_page(reader, states, page, names)
+                return reading.page(reader, page)
 
         worker = Worker(task)
         worker.finished.connect(lambda lines: self._fetched(worker, generation, page, lines))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
-from PySide6.QtCore import Qt, SignalInstance
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, SignalInstance
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
@@ -16,6 +17,16 @@ _LINKEDIN = ("#E8F1FB", "#9CC3EC", "#003A75")
 _WARNING = ("#FDEEE4", "#E5A679", "#5A2600")
 BRAND_BLUE = "#0A66C2"
 SUCCESS_GREEN = "#057642"
+
+
+def moment_text(moment: datetime) -> str:
+    """A date and time as this computer's locale writes them; the C locale's "3 11 2026" reads as a
+    day-month-year riddle, so it gets "3 Nov 2026, 14:05"."""
+    locale = QLocale()
+    if locale.language() is QLocale.Language.C:
+        return f"{moment.day} {moment:%b %Y, %H:%M}"
+    when = QDateTime(QDate(moment.year, moment.month, moment.day), QTime(moment.hour, moment.minute))
+    return locale.toString(when, QLocale.FormatType.ShortFormat)
 
 
 def _boxed(widget: QWidget, colours: tuple[str, str, str]) -> None:

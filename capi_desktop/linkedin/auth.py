@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import requests
 
 from capi_desktop.core.apiversion import KnownVersion, VersionMemory, starting_version
+from capi_desktop.core.dates import format_day
 from capi_desktop.core.storage import StorageError
 from capi_desktop.core.tokens import (
     REQUIRED_SCOPES,
@@ -70,10 +71,6 @@ class SignInStatus:
     @property
     def member_name(self) -> str:
         return self.member.display_name if self.member else "a LinkedIn member"
-
-
-def format_date(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).astimezone().strftime("%d %b %Y")
 
 
 class BrowserSignIn:
@@ -166,7 +163,7 @@ class AuthService:
                     return self._tokens.access_token
                 assert tokens.expires_at is not None
                 raise SignInRequired(
-                    f"Your LinkedIn sign-in expired on {format_date(tokens.expires_at)}.", "Sign in again."
+                    f"Your LinkedIn sign-in expired on {format_day(tokens.expires_at)}.", "Sign in again."
                 )
             return tokens.access_token
 
@@ -252,12 +249,12 @@ class AuthService:
                 storage=storage,
                 source=tokens.source,
                 expires_at=tokens.expires_at,
-                warnings=(f"Your LinkedIn sign-in expired on {format_date(tokens.expires_at)}. Sign in again.",),
+                warnings=(f"Your LinkedIn sign-in expired on {format_day(tokens.expires_at)}. Sign in again.",),
             )
         warnings = []
         if tokens.expires_at is not None and tokens.expires_soon(now) and not tokens.can_refresh(now):
             warnings.append(
-                f"Your LinkedIn sign-in expires on {format_date(tokens.expires_at)}. "
+                f"Your LinkedIn sign-in expires on {format_day(tokens.expires_at)}. "
                 "Sign in again before then so uploads are not interrupted."
             )
         missing = tokens.missing_scopes()

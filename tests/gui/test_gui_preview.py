@@ -23,6 +23,7 @@ from capi_desktop.core.reading import open_table
 from capi_desktop.core.staging import ImportOptions, StageSummary
 from capi_desktop.gui.pages.preview import LEAVES_TEXT, PreviewPage, upload_button_text
 from capi_desktop.gui.preview_model import CACHE_PAGES, LOADING, PAGE_SIZE, Column, PreviewModel, RowFilter
+from capi_desktop.gui.widgets import moment_text
 from capi_desktop.gui.wizard import PageId, UploadWizard
 from capi_desktop.linkedin.models import AdAccount, ConversionRule
 
@@ -100,7 +101,8 @@ def test_the_summary_shows_counts_readiness_and_what_leaves(preview: PreviewPage
     assert "67% with name and company" in preview.readiness_label.text()
     assert preview.leaves_label.text() == LEAVES_TEXT
     assert "SHA-256" in LEAVES_TEXT and "Nothing else" in LEAVES_TEXT
-    assert [b.text() for b in preview.filter_buttons.values()] == ["All (6)", "Problems (3)", "Warnings (1)"]
+    shown = [b.text() for b in preview.filter_buttons.values() if not b.isHidden()]
+    assert shown == ["All (6)", "Problems (3)", "Warnings (1)"]  # nothing was sent before: no "Already sent"
 
 
 def test_next_says_how_many_conversions_go_up(preview: PreviewPage) -> None:
@@ -138,7 +140,13 @@ def test_the_model_shows_each_row_as_it_would_be_sent(preview: PreviewPage, wiza
     )
     assert cell(0, Column.COUNTRY) == "DE"
     assert cell(0, Column.VALUE) == "1234.50 EUR"
-    assert str(cell(0, Column.TIME)).endswith("Z")
+    # The time as the spreadsheet wrote it (read in Europe/Berlin, the file's zone), in the locale's words.
+    table = wizard.session.table
+    assert table is not None
+    written = next(iter(table.sample(1))).values[COLUMNS.index("Date")]
+    assert isinstance(written, datetime)
+    assert cell(0, Column.TIME) == moment_text(written) == f"{written.day} {written:%b %Y, %H:%M}"
+    assert model.headerData(Column.TIME, Qt.Orientation.Horizontal) == "Conversion time (Europe/Berlin)"
     assert str(cell(0, Column.EVENT_ID)).startswith("cd-")
     assert cell(0, Column.RULE) == "Closed-won deals"
     assert cell(0, Column.REASON) == ""
@@ -313,13 +321,31 @@ def test_rows_already_sent_to_the_account_are_said_and_not_offered_again(
     earlier, summary, _ = stage_workbook(tmp_path / "last-month.xlsx", known_rows())
     ledger = SentLedger(paths.data_dir() / LEDGER_FILE)  # as an earlier upload left it
     ledger.begin(earlier, 507404993)
-    ledger.record(earlier.job_id, 507404993, earlier.sendable_keys()[:2], at_ms=1)
+    sent_on = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
+    ledger.record(earlier.job_id, 507404993, list(earlier.sendable_keys())[:2], at_ms=int(sent_on.timestamp() * 1000))
     ledger.close()
     earlier.close()
     wizard.session.account = AdAccount(507404993, "Contoso", "EUR", "ACTIVE", "ACCOUNT_MANAGER")
 
     page = open_preview(wizard, tmp_path / "again.xlsx", known_rows())  # the same rows: the same event ids
     qtbot.waitUntil(lambda: page.already_sent == 2, timeout=10_000)
-    assert "2 rows were already sent in an earlier upload to this ad account" in page.notice.label.text()
+    assert (
+        "2 rows were already sent to this ad account on 2 Nov 2026, in an earlier upload: they are not sent again."
+        in page.notice.label.text()
+    )
     next_text = wizard.button(QWizard.WizardButton.NextButton).text()
     assert next_text == upload_button_text(summary.sendable - 2)
+
+    # They are marked in the table, and have a filter of their own.
+    model = page.model
+    assert model is not None
+    states = [model.data(model.index(r, Column.STATE)) for r in range(model.rowCount())]
+    assert states == ["Already sent", "Already sent", "Error", "OK", "Error", "Error"]
+    assert model.data(model.index(0, Column.REASON)) == "Already sent on 2 Nov 2026; not sent again."
+    button = page.filter_buttons[RowFilter.ALREADY_SENT]
+    assert button.isVisible() and button.text() == "Already sent (2)"
+    button.click()
+    assert model.row_filter is RowFilter.ALREADY_SENT and model.rowCount() == 2
+    assert [model.data(model.index(r, Column.ROW)) for r in range(2)] == ["2", "3"]
+    page.filter_buttons[RowFilter.ALL].click()
+    assert model.rowCount() == 6

@@ -14,13 +14,14 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QLabel
 from pytestqt.qtbot import QtBot
 
+from capi_desktop.core.dates import format_day
 from capi_desktop.gui.pages.sign_in import SignInPage, SignInState
 from capi_desktop.gui.wizard import PageId, UploadWizard
-from capi_desktop.linkedin.auth import ACCESS_GUIDE, format_date
+from capi_desktop.linkedin.auth import ACCESS_GUIDE
 from capi_desktop.runtime import Runtime
 from capi_desktop.sandbox import SandboxServer
 
-DATE = re.compile(r"^\d{2} [A-Z][a-z]{2} \d{4}$")
+DATE = re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}$")
 
 
 def open_sign_in(qtbot: QtBot, wizard: UploadWizard, expected: SignInState) -> SignInPage:
@@ -67,7 +68,7 @@ def test_pasted_token_signs_in_and_enables_next(qtbot: QtBot, wizard: UploadWiza
     qtbot.waitUntil(lambda: page.state is SignInState.SIGNED_IN, timeout=10_000)
     assert page.signed_in_label.text() == "Signed in as a LinkedIn member with 4 ad accounts"
     # Practice mode knows the demo app's secret, so LinkedIn's introspection gives the real expiry.
-    assert page.expiry_label.text() == format_date(time.time() + 60 * 86400)
+    assert page.expiry_label.text() == format_day(time.time() + 60 * 86400)
     assert page.storage_label.text().startswith("Until you close the app")
     assert forward(page).isEnabled()
     assert page.token_edit.text() == ""  # the field does not keep the token

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import paths
-from capi_desktop.app import already_sent
+from capi_desktop.app import AlreadySent, already_sent
+from capi_desktop.core.dates import resolve_timezone
 from capi_desktop.core.journal import Journal, JournalError, RowState
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import SpreadsheetError
@@ -166,6 +167,9 @@ class PreviewPage(WizardPage):
         self.filter_buttons[RowFilter.ALL].setChecked(True)
         self.filter_buttons[RowFilter.PROBLEMS].setToolTip("Rows with errors: these are not sent.")
         self.filter_buttons[RowFilter.WARNINGS].setToolTip("Rows sent with a note, e.g. matched on name only.")
+        self.filter_buttons[RowFilter.ALREADY_SENT].setToolTip(
+            "Rows LinkedIn accepted in an earlier upload to this ad account: they are not sent again."
+        )
         bar.addStretch(1)
         self.report_button = side_button("Save problems report…", self.save_problems_report)
         self.report_button.setToolTip("Your own rows and columns, with a Problem column saying what is wrong.")
@@ -213,13 +217,15 @@ class PreviewPage(WizardPage):
             self.completeChanged.emit()
             return
         names = {rule_id: rule.name for rule_id, rule in self._session.rules_by_id.items()}
-        self.model = PreviewModel(journal, names, dark=is_dark(self.view.palette()))
+        zone = resolve_timezone(self._session.options.timezone if self._session.options else None)
+        self.model = PreviewModel(journal, names, dark=is_dark(self.view.palette()), zone=zone)
         self.view.setModel(self.model)
         self.view.selectionModel().currentRowChanged.connect(self._show_detail)
         self.detail_label.hide()
         for column, width in COLUMN_WIDTHS.items():
             self.view.setColumnWidth(column, width)
         self.filter_buttons[RowFilter.ALL].setChecked(True)
+        self.filter_buttons[RowFilter.ALREADY_SENT].hide()
         self._show_summary(summary)
         self.setButtonText(QWizard.WizardButton.NextButton, upload_button_text(summary.sendable))
         self.completeChanged.emit()
@@ -230,14 +236,18 @@ class PreviewPage(WizardPage):
                 lambda cancel, progress: already_sent(data, job_path, account.id), self._show_already_sent
             )
 
-    def _show_already_sent(self, count: int) -> None:
-        summary = self._session.summary
+    def _show_already_sent(self, found: AlreadySent) -> None:
+        summary, count = self._session.summary, found.count
         self.already_sent = count
-        if not count or summary is None:
+        if not count or summary is None or self.model is None:
             return
+        self.model.set_already_sent(found)
+        button = self.filter_buttons[RowFilter.ALREADY_SENT]
+        button.setText(f"Already sent ({count:,})")
+        button.show()
         self.setButtonText(QWizard.WizardButton.NextButton, upload_button_text(summary.sendable - count))
         rows = "1 row was" if count == 1 else f"{count:,} rows were"
-        said = f"{rows} already sent in an earlier upload to this ad account: skipped, not sent again."
+        said = f"{rows} already sent to this ad account {found.when()}, in an earlier upload: they are not sent again."
         self.notice.show_messages((*self._messages, said))
 
     def cleanupPage(self) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capi_desktop.core.dates import format_day
 from capi_desktop.core.tokens import REQUIRED_SCOPES, Storage, TokenSource
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.pages.base import WizardPage
@@ -38,7 +39,7 @@ from capi_desktop.gui.widgets import (
     small_label,
     wrapped_label,
 )
-from capi_desktop.linkedin.auth import AuthService, BrowserSignIn, SignInStatus, format_date
+from capi_desktop.linkedin.auth import AuthService, BrowserSignIn, SignInStatus
 from capi_desktop.linkedin.errors import LinkedInError
 from capi_desktop.runtime import Mode
 
@@ -366,7 +367,7 @@ class SignInPage(WizardPage):
 
 def _expiry_text(status: SignInStatus) -> str:
     if status.expires_at is not None:
-        return format_date(status.expires_at)
+        return format_day(status.expires_at)
     if status.source is TokenSource.PASTED:
         return "Expiry unknown: LinkedIn does not say for pasted tokens"
     return "Expiry unknown"

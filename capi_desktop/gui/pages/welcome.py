@@ -30,7 +30,7 @@ from capi_desktop.core.profiles import Profile, ProfileStore
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.session import UploadSession
-from capi_desktop.gui.widgets import BRAND_BLUE, badge, heading_label, small_label, wrapped_label
+from capi_desktop.gui.widgets import BRAND_BLUE, badge, heading_label, moment_text, small_label, wrapped_label
 from capi_desktop.linkedin.models import AdAccount
 from capi_desktop.runtime import Mode
 
@@ -94,7 +94,7 @@ class UnfinishedJob:
 
     def describe(self) -> str:
         c, record = self.counts, self.record
-        when = datetime.fromtimestamp(record.created).strftime("%d %b %Y, %H:%M") if record.created else self.path.stem
+        when = moment_text(datetime.fromtimestamp(record.created)) if record.created else self.path.stem
         where = record.account_name or f"ad account {record.account_id}"
         if c.sendable == 0:  # its rows were never all checked: they are checked again on resume
             return f"{record.source.name} · {where} · {when} · {self.status}"
