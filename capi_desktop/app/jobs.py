@@ -25,7 +25,7 @@ from capi_desktop.core.journal import (
     new_job_id,
     staging_space,
 )
-from capi_desktop.core.ledger import LEDGER_FILE, SentLedger
+from capi_desktop.core.ledger import LEDGER_FILE, SentLedger, sent_before
 from capi_desktop.core.reading import FileKind, SpreadsheetError, Table, open_table
 from capi_desktop.core.staging import CancelToken, ImportCancelled, ImportOptions, StageSummary, stage
 from capi_desktop.core.storage import check_free_space
@@ -224,6 +224,11 @@ class AlreadySent:
     @property
     def count(self) -> int:
         return len(self.rows)
+
+    def reason(self, number: int) -> str | None:
+        """Why row ``number`` is not sent, if it was sent before."""
+        at = self.rows.get(number)
+        return None if at is None else sent_before(at)
 
     def when(self) -> str:
         """The day they went, or the days between which they did: "on 2 Dec 2026"."""

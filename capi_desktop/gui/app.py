@@ -27,9 +27,9 @@ WORKER_SHUTDOWN_MS = 5000
 
 
 def create_wizard(runtime: Runtime, open_url: UrlOpener = QDesktopServices.openUrl) -> UploadWizard:
-    """The wizard as the app shows it, with its window geometry kept next to the settings."""
-    geometry = QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
-    return UploadWizard(runtime, geometry, open_url)
+    """The wizard as the app shows it, with its window's state kept next to the settings."""
+    window_state = QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    return UploadWizard(runtime, window_state, open_url)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

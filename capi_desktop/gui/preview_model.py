@@ -28,7 +28,6 @@ from PySide6.QtGui import QColor, QFont
 from capi_desktop.app import AlreadySent
 from capi_desktop.core.dates import local_timezone
 from capi_desktop.core.journal import Journal, JournalError, JournalRow, RowState
-from capi_desktop.core.ledger import sent_before
 from capi_desktop.gui.widgets import moment_text
 from capi_desktop.gui.worker import Progress, Worker
 
@@ -249,19 +248,19 @@ class PreviewModel(QAbstractTableModel):
         if line is None:
             return LOADING if role == Qt.ItemDataRole.DisplayRole and column is Column.ROW else None
         state: RowState = line[-1]
-        sent_on = self._already.rows.get(line[Column.ROW])
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole) and sent_on is not None:
+        sent_before = self._already.reason(line[Column.ROW])
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole) and sent_before is not None:
             if column is Column.STATE:
                 return "Already sent" if role == Qt.ItemDataRole.DisplayRole else None
             if column is Column.REASON:
-                return sent_before(sent_on)
+                return sent_before
         if role == Qt.ItemDataRole.DisplayRole:
             value = line[column]
             return f"{value:,}" if column is Column.ROW else value
         if role == Qt.ItemDataRole.ToolTipRole and column in (Column.REASON, Column.EMAIL_HASH, Column.EVENT_ID):
             return line[column] or None
         if role == Qt.ItemDataRole.ForegroundRole and column is Column.STATE:
-            return None if sent_on is not None else state_colour(state, self._dark)
+            return None if sent_before is not None else state_colour(state, self._dark)
         if role == Qt.ItemDataRole.FontRole and column is Column.STATE:
             font = QFont()
             font.setBold(True)

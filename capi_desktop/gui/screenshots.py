@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -186,7 +187,7 @@ def render(out: Path) -> list[Path]:
         shoot("11-settings", settings)
         settings.reject()
     finally:
-        wizard.close()
+        wizard.done(QDialog.DialogCode.Rejected)
         QThreadPool.globalInstance().waitForDone(5000)
         runtime.close()
     return saved

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import IntEnum
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizard
+from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget, QWizard
 
 from capi_desktop import APP_NAME
 from capi_desktop.gui.icons import app_icon
@@ -83,21 +84,31 @@ class StepList(QWidget):
             label.setAccessibleDescription("current step" if page == page_id else "")
 
 
+QuitConfirmer = Callable[[QWidget, str], bool]
+
+
+def ask_to_quit(parent: QWidget, question: str) -> bool:
+    buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+    answer = QMessageBox.question(parent, f"Quit {APP_NAME}?", question, buttons, QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
 class UploadWizard(QWizard):
     """Everything it needs comes in as arguments, so tests build it with a sandbox and a fake browser.
 
-    ``geometry`` keeps only the window's size and position; the user's choices live in profiles.
+    ``window_state`` keeps the window's size and position and the folder of the last spreadsheet; the user's
+    choices live in profiles.
     """
 
     def __init__(
         self,
         runtime: Runtime,
-        geometry: QSettings,
+        window_state: QSettings,
         open_url: UrlOpener = QDesktopServices.openUrl,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._geometry = geometry
+        self._window_state = window_state
         self.setWindowTitle(APP_NAME)
         icon = app_icon()
         self.setWindowIcon(icon)
@@ -109,6 +120,7 @@ class UploadWizard(QWizard):
         self.setMinimumSize(MINIMUM_SIZE)
 
         self.session = UploadSession()
+        self.confirm_quit: QuitConfirmer = ask_to_quit  # replaceable by tests
         self.welcome_page = WelcomePage(runtime.mode)
         self.sign_in_page = SignInPage(runtime.mode, runtime.auth, open_url)
         self.setPage(PageId.WELCOME, self.welcome_page)
@@ -117,7 +129,7 @@ class UploadWizard(QWizard):
         self.setPage(PageId.ACCOUNT, self.account_page)
         self.rules_page = RulesPage(runtime.mode, runtime, self.session)
         self.setPage(PageId.RULES, self.rules_page)
-        self.spreadsheet_page = SpreadsheetPage(runtime.mode, self.session)
+        self.spreadsheet_page = SpreadsheetPage(runtime.mode, self.session, window_state)
         self.setPage(PageId.SPREADSHEET, self.spreadsheet_page)
         self.preview_page = PreviewPage(runtime.mode, self.session)
         self.setPage(PageId.PREVIEW, self.preview_page)
@@ -132,6 +144,32 @@ class UploadWizard(QWizard):
         self.setStartId(PageId.WELCOME)
         self._restore_geometry()
 
+    def quit_question(self) -> str | None:
+        """What quitting now would leave undone, as a question; None when nothing would be (the first two
+        steps, the results, an upload that finished). A running upload asks on its own page."""
+        page = self.currentId()
+        if page in (PageId.WELCOME, PageId.SIGN_IN, PageId.DONE):
+            return None
+        result = self.session.result
+        if page == PageId.UPLOAD and result is not None:
+            if not result.left:
+                return None
+            rows = "1 row is" if result.left == 1 else f"{result.left:,} rows are"
+            return (
+                f"{rows} not sent yet. Quit now?\n\nNothing is lost: next time, choose “Resume an unfinished "
+                "upload” on the first page to send them."
+            )
+        return (
+            "Quit without uploading?\n\nNothing has been sent to LinkedIn. Your sign-in is kept; the choices "
+            "on these pages are not."
+        )
+
+    def reject(self) -> None:
+        # Cancel, Escape and closing the window: ask first when work would be left undone.
+        question = self.quit_question()
+        if question is None or self.confirm_quit(self, question):
+            super().reject()
+
     def done(self, result: int) -> None:
         # Finish, Cancel and closing the window all end here: stop waiting on anything, remember the place.
         for page_id in self.pageIds():
@@ -139,11 +177,11 @@ class UploadWizard(QWizard):
             if isinstance(page, WizardPage):
                 page.stop_background_work()
         self.session.close()
-        self._geometry.setValue(GEOMETRY_KEY, self.saveGeometry())
-        self._geometry.sync()
+        self._window_state.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self._window_state.sync()
         super().done(result)
 
     def _restore_geometry(self) -> None:
-        saved = self._geometry.value(GEOMETRY_KEY)
+        saved = self._window_state.value(GEOMETRY_KEY)
         if not (isinstance(saved, QByteArray) and self.restoreGeometry(saved)):
             self.resize(DEFAULT_SIZE)

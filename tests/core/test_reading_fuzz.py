@@ -110,8 +110,16 @@ def plain_zip_bytes() -> bytes:
     ("name", "data", "message"),
     [
         ("report.xlsx", docx_bytes(), "“report.xlsx” is a Word document, not a spreadsheet; save it as .xlsx or .csv."),
-        ("report.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "“report.xlsx” is a PDF, not a spreadsheet"),
-        ("report.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "“report.csv” is not a spreadsheet CAPI Desktop"),
+        ("report.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "“report.xlsx” is a PDF document, not a spreadsheet"),
+        (
+            "report.xlsx",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "“report.xlsx” is a picture (PNG), not a spreadsheet, whatever its name says. Choose the spreadsheet "
+            "itself: from your CRM or Excel, save the data as .xlsx or .csv.",
+        ),
+        ("sheet.csv", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "“sheet.csv” is a picture (JPEG), not a spreadsheet"),
+        ("data.csv", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", "“data.csv” is a compressed archive (gzip)"),
+        ("report.csv", b"\x00\x01\x02\x03\x04binary", "“report.csv” is not a spreadsheet CAPI Desktop"),
         ("report.xlsx", plain_zip_bytes(), "“report.xlsx” is a zip archive, not a spreadsheet"),
         ("report.xls", b"<html><body><table><tr><td>Email</td></tr></table>", "“report.xls” is a web page (HTML)"),
         (

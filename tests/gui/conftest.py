@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from gui_support import ScriptedBrowser
 from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
 from capi_desktop.core.keychain import Keychain
@@ -60,8 +60,9 @@ def browser() -> ScriptedBrowser:
 @pytest.fixture
 def wizard(qtbot: QtBot, runtime: Runtime, browser: ScriptedBrowser) -> Iterator[UploadWizard]:
     wizard = create_wizard(runtime, browser)
+    wizard.confirm_quit = lambda parent, question: True  # pytest-qt closes the window before this fixture ends
     qtbot.addWidget(wizard)
     wizard.show()
     yield wizard
-    wizard.reject()  # cancels page work, as closing the window does
+    wizard.done(QDialog.DialogCode.Rejected)  # what closing the window ends in, once the user agreed
     QThreadPool.globalInstance().waitForDone(5000)

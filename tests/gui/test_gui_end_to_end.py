@@ -150,7 +150,7 @@ def open_spreadsheet(qtbot: QtBot, wizard: UploadWizard, path: Path) -> None:
     """Browse… and pick ``path`` in the file dialog (the dialog itself is the system's, so it is replaced)."""
     page = wizard.spreadsheet_page
     assert not forward(wizard).isEnabled()
-    page.choose_file = lambda parent: path
+    page.choose_file = lambda parent, folder: path
     qtbot.mouseClick(page.browse_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.table is not None and not page.busy, timeout=WAIT_MS)
     assert page.file_label.text() == path.name

@@ -108,7 +108,7 @@ def test_the_event_loop_never_stalls_over_100_ms_while_200k_rows_are_staged_and_
 
     # (a) opening the file, then staging its rows on the page's own path (Next → worker → Preview).
     beat.start("open the 200k-row CSV")
-    page.choose_file = lambda parent: path
+    page.choose_file = lambda parent, folder: path
     qtbot.mouseClick(page.browse_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.table is not None and not page.busy, timeout=PHASE_LIMIT_MS)
     opening = beat.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
@@ -24,6 +24,7 @@ from capi_desktop.core.example import EXAMPLE
 from capi_desktop.core.journal import jobs_dir
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
 from capi_desktop.core.profiles import Profile
+from capi_desktop.gui.app import create_wizard
 from capi_desktop.gui.mapping_table import NOT_USED
 from capi_desktop.gui.pages.spreadsheet import (
     DATE_ORDER_QUESTION,
@@ -276,17 +277,46 @@ def test_browse_opens_what_the_file_dialog_returns(
     qtbot: QtBot, wizard: UploadWizard, destination: tuple[AdAccount, list[ConversionRule]], tmp_path: Path
 ) -> None:
     page = open_page(wizard, destination)
-    chosen = german_workbook(tmp_path / "chosen.xlsx")
-    asked: list[object] = []
-    page.choose_file = lambda parent: asked.append(parent) or chosen
+    (tmp_path / "exports").mkdir()
+    chosen = german_workbook(tmp_path / "exports" / "chosen.xlsx")
+    asked: list[tuple[object, Path]] = []
+
+    def choose(parent: object, folder: Path) -> Path:
+        asked.append((parent, folder))
+        return chosen
+
+    page.choose_file = choose
     qtbot.mouseClick(page.browse_button, Qt.MouseButton.LeftButton)
     wait_opened(qtbot, page)
-    assert asked == [page]
+    assert asked == [(page, Path.home())]
     assert page.file_label.text() == "chosen.xlsx"
 
-    page.choose_file = lambda parent: None  # the user closed the dialog: nothing changes
+    asked.clear()
+    page.choose_file = lambda parent, folder: asked.append((parent, folder)) and None  # the user closed the dialog
     qtbot.mouseClick(page.other_file_button, Qt.MouseButton.LeftButton)
-    assert not page.busy and page.file_label.text() == "chosen.xlsx"
+    assert asked == [(page, tmp_path / "exports")]  # where the last one came from
+    assert not page.busy and page.file_label.text() == "chosen.xlsx"  # nothing changed
+
+
+def test_the_next_run_starts_in_the_folder_of_the_last_spreadsheet(
+    qtbot: QtBot,
+    wizard: UploadWizard,
+    destination: tuple[AdAccount, list[ConversionRule]],
+    runtime: Runtime,
+    tmp_path: Path,
+) -> None:
+    page = open_page(wizard, destination)
+    (tmp_path / "crm").mkdir()
+    page.open_file(german_workbook(tmp_path / "crm" / "export.xlsx"))
+    wait_opened(qtbot, page)
+    wizard.done(0)
+
+    later = create_wizard(runtime)
+    qtbot.addWidget(later)
+    assert later.spreadsheet_page.last_folder() == tmp_path / "crm"
+    (tmp_path / "crm" / "export.xlsx").unlink()
+    (tmp_path / "crm").rmdir()
+    assert later.spreadsheet_page.last_folder() == Path.home()  # a folder since removed: start at home
 
 
 def test_a_broken_file_is_explained_on_the_page(
@@ -540,8 +570,9 @@ def test_with_a_rule_map_the_event_name_decides_the_rule(
     assert options.mapping.columns[Field.EVENT_NAME] == ("Notiz",) and options.mapping.event_name is None
 
 
-def test_outside_practice_mode_there_is_no_example(qtbot: QtBot) -> None:
-    page = SpreadsheetPage(Mode.LINKEDIN, UploadSession())
+def test_outside_practice_mode_there_is_no_example(qtbot: QtBot, tmp_path: Path) -> None:
+    window_state = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    page = SpreadsheetPage(Mode.LINKEDIN, UploadSession(), window_state)
     qtbot.addWidget(page)
     page.show()
     assert page.example_button.isHidden() and page.example_hint.isHidden()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from gui_support import ScriptedBrowser, error_boxes
 from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from capi_desktop.core.keychain import Keychain
@@ -41,6 +42,7 @@ def open_wizard(qtbot: QtBot, remote: SandboxServer, app_home: Path) -> Iterator
         )
         assert runtime.mode is Mode.LINKEDIN
         wizard = create_wizard(runtime, ScriptedBrowser())
+        wizard.confirm_quit = lambda parent, question: True  # pytest-qt closes the window before this fixture ends
         qtbot.addWidget(wizard)
         wizard.show()
         runtimes.append(runtime)
@@ -49,7 +51,7 @@ def open_wizard(qtbot: QtBot, remote: SandboxServer, app_home: Path) -> Iterator
 
     yield start
     for wizard in wizards:
-        wizard.reject()
+        wizard.done(QDialog.DialogCode.Rejected)
     QThreadPool.globalInstance().waitForDone(5000)
     for runtime in runtimes:
         runtime.close()

@@ -217,6 +217,11 @@ def test_stop_then_resume_on_the_page_sends_each_event_once(
     assert (counts.accepted, counts.in_flight) == (sent, 0)
     assert page.status_label.text() == f"Upload stopped: {1500 - sent:,} rows not sent yet"
     assert page.resume_button.isVisible() and forward(wizard).isEnabled()
+    # Quitting now would leave rows behind: the question says how many and how to send them later.
+    assert wizard.quit_question() == (
+        f"{1500 - sent:,} rows are not sent yet. Quit now?\n\nNothing is lost: next time, choose “Resume an "
+        "unfinished upload” on the first page to send them."
+    )
 
     qtbot.mouseClick(page.resume_button, Qt.MouseButton.LeftButton)
     wait_finished(qtbot, page)
@@ -224,6 +229,7 @@ def test_stop_then_resume_on_the_page_sends_each_event_once(
     assert len(keys) == len(set(keys)) == 1500
     assert page.result is not None and page.result.outcome is not Outcome.STOPPED
     assert page.accepted_stat.value.text() == "1,500"
+    assert wizard.quit_question() is None  # everything went: quitting leaves nothing undone
 
 
 def test_a_revoked_sign_in_stops_with_the_reason_and_signing_in_again_finishes(

@@ -6,7 +6,7 @@ from configparser import ConfigParser
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QRadioButton, QWizard
 from pytestqt.qtbot import QtBot
 
@@ -114,3 +114,43 @@ def test_the_step_list_marks_where_the_user_is(qtbot: QtBot, wizard: UploadWizar
     assert "bold" in steps.labels[PageId.SIGN_IN].styleSheet()
     assert "bold" not in steps.labels[PageId.WELCOME].styleSheet()
     assert steps.labels[PageId.SIGN_IN].accessibleDescription() == "current step"
+
+
+def test_cancel_in_the_middle_asks_first_and_no_keeps_the_window(qtbot: QtBot, wizard: UploadWizard) -> None:
+    asked: list[str] = []
+
+    def refuse(parent: object, question: str) -> bool:
+        asked.append(question)
+        return False
+
+    wizard.confirm_quit = refuse
+    wizard.setStartId(PageId.PREVIEW)
+    wizard.restart()
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.CancelButton), Qt.MouseButton.LeftButton)
+    assert asked == [
+        "Quit without uploading?\n\nNothing has been sent to LinkedIn. Your sign-in is kept; the choices on "
+        "these pages are not."
+    ]
+    assert wizard.isVisible()
+    qtbot.keyClick(wizard, Qt.Key.Key_Escape)
+    wizard.close()
+    assert len(asked) == 3 and wizard.isVisible()  # Esc and the window's close button ask too
+
+    wizard.confirm_quit = lambda parent, question: True
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.CancelButton), Qt.MouseButton.LeftButton)
+    assert not wizard.isVisible()
+
+
+@pytest.mark.parametrize("page", [PageId.WELCOME, PageId.SIGN_IN, PageId.DONE])
+def test_cancel_where_nothing_is_left_undone_quits_at_once(qtbot: QtBot, wizard: UploadWizard, page: PageId) -> None:
+    asked: list[str] = []
+
+    def refuse(parent: object, question: str) -> bool:
+        asked.append(question)
+        return False
+
+    wizard.confirm_quit = refuse
+    wizard.setStartId(page)
+    wizard.restart()
+    wizard.reject()
+    assert asked == [] and not wizard.isVisible()

@@ -26,6 +26,17 @@ CHUNK = 1 << 20
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Binary files people pick by mistake (a screenshot of the sheet, an archive), named as they know them.
+_OTHER_FILES = (
+    (b"\x89PNG\r\n\x1a\n", "a picture (PNG)"),
+    (b"\xff\xd8\xff", "a picture (JPEG)"),
+    (b"GIF8", "a picture (GIF)"),
+    (b"II*\x00", "a picture (TIFF)"),
+    (b"MM\x00*", "a picture (TIFF)"),
+    (b"\x1f\x8b", "a compressed archive (gzip)"),
+    (b"7z\xbc\xaf\x27\x1c", "a compressed archive (7-Zip)"),
+    (b"Rar!", "a compressed archive (RAR)"),
+)
 # A member may be this many times larger than its compressed bytes. Spreadsheet XML compresses about
 # 10:1 (a generated 200k-row sheet: 9.9:1) and very repetitive sheets stay well under 100:1; deflate's
 # ceiling is about 1000:1, which is what zip bombs use.
@@ -89,10 +100,11 @@ def detect_kind(path: str | Path) -> FileKind:
         return _zip_kind(path)
     if head.startswith(_CFB_MAGIC):
         return _cfb_kind(path)
-    if head.startswith(b"%PDF"):
-        raise SpreadsheetError(f"“{path.name}” is a PDF, not a spreadsheet CAPI Desktop can read; {SAVE_AS}.")
+    if head.startswith(b"%PDF"):  # before the text test: a PDF can start as text
+        raise _other_file(path, "a PDF document")
     if not looks_like_text(head):
-        raise not_a_spreadsheet(path)
+        what = next((what for magic, what in _OTHER_FILES if head.startswith(magic)), None)
+        raise not_a_spreadsheet(path) if what is None else _other_file(path, what)
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered:
         raise SpreadsheetError(
@@ -143,6 +155,13 @@ def looks_like_text(head: bytes) -> bool:
 
 def not_a_spreadsheet(path: Path) -> SpreadsheetError:
     return SpreadsheetError(f"“{path.name}” is not a spreadsheet CAPI Desktop can read; {SAVE_AS}.")
+
+
+def _other_file(path: Path, what: str) -> SpreadsheetError:
+    return SpreadsheetError(
+        f"“{path.name}” is {what}, not a spreadsheet, whatever its name says. Choose the spreadsheet itself: "
+        "from your CRM or Excel, save the data as .xlsx or .csv."
+    )
 
 
 def damaged(path: Path, what: str = "a spreadsheet") -> SpreadsheetError:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtCore import QMimeData, QSettings, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -84,11 +84,13 @@ EVENT_NAME_NEEDED = (
     "or one event name for every row."
 )
 
-FileChooser = Callable[[QWidget], Path | None]
+# (parent, the folder to start in) -> the chosen file, or None when the user cancelled.
+FileChooser = Callable[[QWidget, Path], Path | None]
+LAST_FOLDER_KEY = "files/last_folder"
 
 
-def browse_for_spreadsheet(parent: QWidget) -> Path | None:
-    name, _ = QFileDialog.getOpenFileName(parent, "Choose your spreadsheet", str(Path.home()), FILE_FILTER)
+def browse_for_spreadsheet(parent: QWidget, folder: Path) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, "Choose your spreadsheet", str(folder), FILE_FILTER)
     return Path(name) if name else None
 
 
@@ -124,7 +126,9 @@ class Choices:
 
 
 class SpreadsheetPage(WizardPage):
-    def __init__(self, mode: Mode, session: UploadSession, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, mode: Mode, session: UploadSession, window_state: QSettings, parent: QWidget | None = None
+    ) -> None:
         super().__init__(
             mode,
             "Your spreadsheet",
@@ -134,6 +138,7 @@ class SpreadsheetPage(WizardPage):
         self._mode = mode
         self._session = session
         self.choose_file: FileChooser = browse_for_spreadsheet  # replaceable by tests
+        self._window_state = window_state  # the folder of the last file chosen, for next month's upload
         self._table: Table | None = None
         self._busy = False
         self._message: str | None = None  # an open failure, a stopped import, or the date-order question
@@ -434,6 +439,7 @@ class SpreadsheetPage(WizardPage):
     def open_file(self, path: Path) -> None:
         """Open ``path`` as a new spreadsheet: sheet, header row and mapping are found (or taken from the
         profile) afresh."""
+        self._window_state.setValue(LAST_FOLDER_KEY, str(path.parent))
         self._open(path, sheet=None, header_row=None, fresh=True)
 
     def use_example(self) -> None:
@@ -445,9 +451,14 @@ class SpreadsheetPage(WizardPage):
     def _browse(self) -> None:
         if self._busy:
             return
-        path = self.choose_file(self)
+        path = self.choose_file(self, self.last_folder())
         if path is not None:
             self.open_file(path)
+
+    def last_folder(self) -> Path:
+        """Where the user last took a spreadsheet from (by the dialog or by dragging), else their home."""
+        saved = Path(str(self._window_state.value(LAST_FOLDER_KEY, "")))
+        return saved if saved.is_absolute() and saved.is_dir() else Path.home()
 
     def _open(
         self, path: Path, *, sheet: str | None, header_row: int | None, fresh: bool, write_example: bool = False

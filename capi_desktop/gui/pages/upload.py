@@ -386,9 +386,7 @@ class UploadPage(WizardPage):
             self._log(result.message)
         self._show_state()
         if self._close_after_stop:
-            wizard = self.wizard()
-            if wizard is not None:
-                wizard.reject()
+            self._close_wizard()
 
     def background_failed(self, exc: Exception, cancelled: bool) -> None:
         """Something the engine does not report as an outcome (a damaged job file, a full disk, a bug)."""
@@ -592,6 +590,12 @@ class UploadPage(WizardPage):
             cancel.setEnabled(False)
             cancel.setToolTip("To stop sending, use “Stop” above: the upload can be resumed later.")
 
+    def _close_wizard(self) -> None:
+        """Close as the user already agreed to: not through ``reject()``, which would ask again."""
+        wizard = self.wizard()
+        if wizard is not None:
+            wizard.done(QDialog.DialogCode.Rejected)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is not self._held:
             return False
@@ -602,7 +606,9 @@ class UploadPage(WizardPage):
         if not (closing or escape):
             return False
         if self.state is UploadState.STOPPING and self._close_after_stop:
-            return False  # asked twice: close now; the worker's own journal connection finishes on its own
+            self._close_wizard()  # asked twice: close now; the worker's own journal connection finishes on its own
+            event.ignore()
+            return True
         if self.confirm_close(self):
             self._close_after_stop = True
             if self.state in (UploadState.RUNNING, UploadState.PAUSED):
