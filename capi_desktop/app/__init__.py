@@ -32,6 +32,7 @@ from capi_desktop.app.jobs import (
 from capi_desktop.app.outcome import Outcome, UploadReport
 from capi_desktop.app.record import JobRecord, JobState, SourceFile
 from capi_desktop.app.runlock import UploadBusy
+from capi_desktop.app.timeleft import TimeLeft, time_left
 from capi_desktop.app.uploads import RESUME_LATER, PreflightFailed, preflight, report_of, send_job
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "RESUME_LATER",
     "SourceFile",
     "StagedJob",
+    "TimeLeft",
     "already_sent",
     "UploadBusy",
     "UploadReport",
@@ -66,4 +68,5 @@ __all__ = [
     "source_table",
     "stage_job",
     "support_snapshot",
+    "time_left",
 ]

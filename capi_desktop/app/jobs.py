@@ -19,6 +19,7 @@ from capi_desktop.core.journal import (
     DeliveryCounts,
     Journal,
     JournalError,
+    RowState,
     StateCounts,
     jobs_dir,
     journal_path,
@@ -220,6 +221,7 @@ class AlreadySent:
     """The job's rows LinkedIn accepted in an earlier upload to the account: skipped, not sent again."""
 
     rows: dict[int, int]  # row number -> when LinkedIn accepted it (epoch ms)
+    warnings: int = 0  # how many of them have a warning (the others were ready as they are)
 
     @property
     def count(self) -> int:
@@ -246,7 +248,8 @@ def already_sent(data_dir: Path, job_path: Path, account_id: int) -> AlreadySent
         sent = ledger.sent_at(account_id, list(keys))
     finally:
         ledger.close()
-    return AlreadySent({keys[key]: at for key, at in sent.items()})
+    rows = {keys[key][0]: at for key, at in sent.items()}
+    return AlreadySent(rows, warnings=sum(keys[key][1] is RowState.WARNING for key in sent))
 
 
 def list_jobs(data_dir: Path) -> list[JobEntry]:

@@ -31,6 +31,7 @@ from capi_desktop.app import (
     send_job,
     source_table,
     stage_job,
+    time_left,
 )
 from capi_desktop.cli import ExitCode, emit, exit_code, main, runtime_or_exit
 from capi_desktop.cli.profiles import load_profile, save_profile_from_options
@@ -389,7 +390,8 @@ class _TerminalLine:
             return
         c = progress.counts
         done = c.accepted + c.rejected + c.skipped
-        eta = f", about {_duration(progress.eta_seconds)} left" if progress.eta_seconds is not None else ""
+        left = time_left(progress)
+        eta = f", {left.sentence}" if left is not None else ""
         text = (
             f"{done:,}/{c.sendable:,} done ({c.accepted:,} accepted, {c.rejected:,} rejected, {c.skipped:,} skipped), "
             f"{progress.events_per_second:,.0f} events/s{eta}, requests today {progress.requests_today:,}"
@@ -402,16 +404,6 @@ class _TerminalLine:
     def close(self) -> None:
         if self._shown:
             click.echo(err=True)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
 
 
 @main.command()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from capi_desktop.core.dates import day_words
 from capi_desktop.core.files import write_text_atomic
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,15 @@ def months_to_try(refused: str, today: date | None = None) -> list[str]:
     return newer + older
 
 
+def month_words(version: str) -> str:
+    """A version's month as people say it: "June 2026" for 202606."""
+    index = _index(version)
+    return datetime(index // 12, index % 12 + 1, 1).strftime("%B %Y")
+
+
 def ends_around(version: str) -> str:
     """The month LinkedIn is expected to retire ``version``, in words ("June 2027")."""
-    end = _index(version) + SUPPORTED_MONTHS
-    return datetime(end // 12, end % 12 + 1, 1).strftime("%B %Y")
+    return month_words(_version(_index(version) + SUPPORTED_MONTHS))
 
 
 def near_its_end(version: str, today: date | None = None) -> bool:
@@ -99,11 +105,11 @@ def starting_version(chosen: str | None, known: KnownVersion | None) -> str:
 
 def version_note(version: str, known: KnownVersion | None, today: date | None = None) -> str:
     """The version in use in words, with a plain warning when LinkedIn will soon retire it."""
+    text = f"LinkedIn's {month_words(version)} version ({version})"
     if known is not None and known.version == version:
-        worked = datetime.fromisoformat(known.worked_on).strftime("%d %b %Y").lstrip("0")
-        text = f"LinkedIn API version {version} (last worked {worked})."
+        text += f", which last worked on {day_words(date.fromisoformat(known.worked_on))}."
     else:
-        text = f"LinkedIn API version {version}."
+        text += "."
     if near_its_end(version, today):
         text += (
             f" LinkedIn supports each version for about a year, so this one ends around {ends_around(version)}; "

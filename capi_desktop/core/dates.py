@@ -350,7 +350,10 @@ def _describe(ms: int, tz: ZoneInfo | None) -> str:
 
 def format_day(epoch: float) -> str:
     """A moment's day on this computer's calendar, as a person writes it: "7 Dec 2026"."""
-    day = datetime.fromtimestamp(epoch, UTC).astimezone()
+    return day_words(datetime.fromtimestamp(epoch, UTC).astimezone().date())
+
+
+def day_words(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 

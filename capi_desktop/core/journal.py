@@ -436,10 +436,13 @@ class Journal:
         )
         self._db.executemany("DELETE FROM delivery WHERE number = ?", ((n,) for n in released))
 
-    def sendable_keys(self) -> dict[tuple[int, str], int]:
-        """(rule id, event id) of every row that would be sent, with its row number."""
-        query = f"SELECT rule_id, event_id, number FROM rows WHERE {_SENDABLE} AND event_id IS NOT NULL ORDER BY number"
-        return {(rule_id, event_id): number for rule_id, event_id, number in self._db.execute(query)}
+    def sendable_keys(self) -> dict[tuple[int, str], tuple[int, RowState]]:
+        """(rule id, event id) of every row that would be sent, with its row number and state."""
+        query = (
+            f"SELECT rule_id, event_id, number, state FROM rows WHERE {_SENDABLE} AND event_id IS NOT NULL "
+            "ORDER BY number"
+        )
+        return {(rule, event): (number, RowState(state)) for rule, event, number, state in self._db.execute(query)}
 
     def rule_ids(self) -> list[int]:
         return [r for (r,) in self._db.execute(f"SELECT DISTINCT rule_id FROM rows WHERE {_SENDABLE} ORDER BY rule_id")]

@@ -34,7 +34,7 @@ from capi_desktop.core.delivery import (
 from capi_desktop.core.journal import DeliveryCounts, Journal, Outgoing
 from capi_desktop.core.ledger import SentLedger, sent_before
 from capi_desktop.core.storage import StorageError, check_free_space
-from capi_desktop.core.usage import RequestPacer
+from capi_desktop.core.usage import RequestPacer, seconds_to_utc_midnight
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,14 @@ class UploadConfig:
     force_resend: bool = False  # send rows the sent-ledger says were accepted before
 
 
+class Pace(Enum):
+    """What sets the time left, so it can be said with its reason."""
+
+    MEASURED = "measured"  # the speed seen so far
+    PER_MINUTE = "per minute"  # LinkedIn's requests-a-minute limit
+    PER_DAY = "per day"  # LinkedIn's daily limit: the rest waits for the next day(s)
+
+
 @dataclass(frozen=True)
 class UploadProgress:
     counts: DeliveryCounts
@@ -67,6 +75,8 @@ class UploadProgress:
     events_per_second: float
     eta_seconds: float | None
     note: str | None = None  # why we are waiting, or why the upload will take days
+    pace: Pace = Pace.MEASURED
+    per_minute_cap: int = 0
 
 
 @dataclass(frozen=True)
@@ -384,15 +394,23 @@ class UploadEngine:
         # The pace LinkedIn allows bounds the time left from below: the first batches go at once, so the rate
         # seen so far would promise minutes when the per-minute limit means hours.
         paced = requests_needed * 60 / limits.per_minute if limits.per_minute else 0.0
-        eta = max(remaining / rate, paced) if rate > 0 else (paced or None)
+        measured = remaining / rate if rate > 0 else None
+        eta = (paced or None) if measured is None else max(measured, paced)
+        pace = Pace.PER_MINUTE if eta is not None and eta == paced else Pace.MEASURED
         left_today = max(0, limits.per_day - self._requests_today)
-        if requests_needed > left_today and note is None:
-            days = math.ceil((requests_needed - left_today) / limits.per_day)
-            note = (
-                f"At LinkedIn's limit of {limits.per_day:,} requests a day, the rest of this upload "
-                f"needs {days} more day{'s' if days > 1 else ''}; it continues on its own after midnight UTC."
-            )
-            eta = None if eta is None else eta + days * 86400
+        if requests_needed > left_today:
+            later = requests_needed - left_today
+            days = math.ceil(later / limits.per_day)
+            if note is None:
+                note = (
+                    f"At LinkedIn's limit of {limits.per_day:,} requests a day, the rest of this upload "
+                    f"needs {days} more day{'s' if days > 1 else ''}; it continues on its own after midnight UTC."
+                )
+            # The last day's requests start when LinkedIn's day begins again, and go at its per-minute pace.
+            last_day = later - (days - 1) * limits.per_day
+            last_day_seconds = last_day * 60 / limits.per_minute if limits.per_minute else 0.0
+            eta = seconds_to_utc_midnight(self._clock()) + (days - 1) * 86400 + last_day_seconds
+            pace = Pace.PER_DAY
         return UploadProgress(
             counts=self._counts,
             sent_this_run=self._sent,
@@ -401,6 +419,8 @@ class UploadEngine:
             events_per_second=rate,
             eta_seconds=eta,
             note=note,
+            pace=pace,
+            per_minute_cap=limits.per_minute,
         )
 
     def _now_ms(self) -> int:

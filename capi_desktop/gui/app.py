@@ -60,7 +60,7 @@ def _application(argv: Sequence[str] | None) -> QApplication:
         # Qt 6 scales for high-DPI screens by itself; pass fractional factors (125%, 150%) through unrounded.
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(list(sys.argv if argv is None else argv))
-    # No forced style: the system's own, in its light or dark palette.
+    apply_look(app)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -68,6 +68,12 @@ def _application(argv: Sequence[str] | None) -> QApplication:
     QGuiApplication.setDesktopFileName("capi-desktop")  # lets Linux desktops match the window to its icon
     collect_on_gui_thread(app)
     return app
+
+
+def apply_look(app: QApplication) -> None:
+    """No forced style: the system's own, in its light or dark palette. Only the stock icons some styles put
+    on OK, Cancel, Yes and No (a green banknote-like tick on Linux) go: the words say enough."""
+    app.setStyleSheet("QDialogButtonBox { dialogbuttonbox-buttons-have-icons: 0; }")
 
 
 def _show_wizard(app: QApplication, runtime: Runtime) -> int:

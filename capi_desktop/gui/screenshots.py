@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -43,9 +45,10 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import paths
+from capi_desktop.core.example import example_path, write_example
 from capi_desktop.core.keychain import Keychain
 from capi_desktop.core.settings import SettingsStore
-from capi_desktop.gui.app import create_wizard
+from capi_desktop.gui.app import apply_look, create_wizard
 from capi_desktop.gui.collector import collect_on_gui_thread
 from capi_desktop.gui.pages.sign_in import SignInState
 from capi_desktop.gui.pages.upload import UploadState
@@ -71,14 +74,17 @@ def main(argv: list[str]) -> int:
 
 def render(out: Path) -> list[Path]:
     app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    apply_look(app)
     collect_on_gui_thread(app)
     runtime = open_runtime(
         env={},
         keychain=Keychain(_RunOnlyKeyring()),
         settings_store=SettingsStore(paths.config_dir() / "settings.json"),
     )
-    assert runtime.sandbox is not None
-    token = runtime.sandbox.mint_token()
+    sandbox = runtime.sandbox
+    assert sandbox is not None
+    token = sandbox.mint_token()
     # Nothing secret may show: the signed-in token, nor any of the sandbox apps' client secrets.
     secrets = (token, seed.DEMO_CLIENT_SECRET, seed.STANDARD_CLIENT_SECRET, seed.NO_REFRESH_CLIENT_SECRET)
     opened: list[str] = []
@@ -106,8 +112,8 @@ def render(out: Path) -> list[Path]:
             raise OSError(f"could not write {path}")
         saved.append(path)
 
-    def wait_for(done: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + 20
+    def wait_for(done: Callable[[], bool], what: str, seconds: float = 20) -> None:
+        deadline = time.monotonic() + seconds
         while not done():
             if time.monotonic() > deadline:
                 raise TimeoutError(f"gave up waiting for {what}")
@@ -186,6 +192,44 @@ def render(out: Path) -> list[Path]:
         settle()
         shoot("11-settings", settings)
         settings.reject()
+
+        # A month later: the same export again (all of it already sent), then a newer one sent at LinkedIn's
+        # pace, with the rows older than the sandbox's age limit refused.
+        wizard.restart()
+        wizard.next()
+        wait_for(lambda: sign_in.state is SignInState.SIGNED_IN, "the remembered sign-in")
+        wizard.next()
+        wait_for(lambda: bool(account.accounts) and not account.loader.is_busy, "the ad accounts")
+        account.select_account(seed.ACCOUNT_USD)
+        wizard.next()
+        wait_for(lambda: on(PageId.RULES)() and bool(rules.rules) and not rules.loader.is_busy, "the rules")
+        rules.select_rule(seed.RULE_USD_PURCHASE)
+        wizard.next()
+        wait_for(on(PageId.SPREADSHEET), "the spreadsheet page")
+        sheet.open_file(example_path(paths.data_dir()))
+        wait_for(lambda: sheet.table is not None and not sheet.busy, "the same spreadsheet again")
+        wizard.next()
+        wait_for(lambda: on(PageId.PREVIEW)() and wizard.preview_page.model is not None, "checking the rows again")
+        shoot("12-preview-already-sent")
+
+        wizard.back()
+        newer = write_example(paths.data_dir() / "CRM export – December.xlsx", datetime.now(UTC) - timedelta(days=2))
+        sheet.open_file(newer)
+        wait_for(lambda: sheet.table is not None and not sheet.busy and sheet.file_label.text() == newer.name, "it")
+        wizard.next()
+        wait_for(lambda: on(PageId.PREVIEW)() and wizard.preview_page.model is not None, "checking the newer rows")
+        sandbox.knobs.update({"event_max_age_days": 40})
+        settings_before, config_before = runtime.settings, upload.config
+        runtime.settings = replace(runtime.settings, requests_per_minute=20)
+        upload.config = replace(upload.config, batch_size=10)
+        wizard.next()
+        wait_for(lambda: "LinkedIn allows" in upload.eta_stat.caption.text(), "LinkedIn's pace")
+        shoot("13-upload-paced")
+        wait_for(lambda: upload.state is UploadState.FINISHED, "the paced upload", seconds=150)  # 3 s apart
+        runtime.settings, upload.config = settings_before, config_before
+        wizard.next()
+        wait_for(on(PageId.DONE), "the Done page")
+        shoot("14-done-some-refused")
     finally:
         wizard.done(QDialog.DialogCode.Rejected)
         QThreadPool.globalInstance().waitForDone(5000)

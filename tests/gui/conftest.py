@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from capi_desktop.core.keychain import Keychain
 from capi_desktop.core.settings import SettingsStore
-from capi_desktop.gui.app import create_wizard
+from capi_desktop.gui.app import apply_look, create_wizard
 from capi_desktop.gui.collector import collect_on_gui_thread
 from capi_desktop.gui.wizard import UploadWizard
 from capi_desktop.runtime import Mode, Runtime, open_runtime
@@ -26,7 +26,9 @@ from capi_desktop.sandbox import SandboxServer
 
 @pytest.fixture(scope="module", autouse=True)
 def cycle_collector(qapp: QApplication) -> Iterator[None]:
-    """As the app does: cycles are collected on the GUI thread only; other tests keep Python's own collector."""
+    """As the app does: its look, and cycles collected on the GUI thread only; other tests keep Python's own
+    collector."""
+    apply_look(qapp)
     timer = collect_on_gui_thread(qapp)
     yield
     timer.stop()
@@ -60,7 +62,9 @@ def browser() -> ScriptedBrowser:
 @pytest.fixture
 def wizard(qtbot: QtBot, runtime: Runtime, browser: ScriptedBrowser) -> Iterator[UploadWizard]:
     wizard = create_wizard(runtime, browser)
-    wizard.confirm_quit = lambda parent, question: True  # pytest-qt closes the window before this fixture ends
+    # pytest-qt closes the window before this fixture ends: as a user who agrees to quit and to stop sending.
+    wizard.confirm_quit = lambda parent, question: True
+    wizard.upload_page.confirm_close = lambda parent: True
     qtbot.addWidget(wizard)
     wizard.show()
     yield wizard

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from capi_desktop.core.ledger import LEDGER_FILE, SentLedger
 from capi_desktop.core.mapping import RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
 from capi_desktop.core.staging import ImportOptions, StageSummary
-from capi_desktop.gui.pages.preview import LEAVES_TEXT, PreviewPage, upload_button_text
+from capi_desktop.gui.pages.preview import LEAVES_TEXT, NOTHING_NEW, PreviewPage, upload_button_text
 from capi_desktop.gui.preview_model import CACHE_PAGES, LOADING, PAGE_SIZE, Column, PreviewModel, RowFilter
 from capi_desktop.gui.widgets import moment_text
 from capi_desktop.gui.wizard import PageId, UploadWizard
@@ -318,7 +319,8 @@ def test_going_back_and_forth_keeps_the_preview_working(wizard: UploadWizard, tm
 def test_rows_already_sent_to_the_account_are_said_and_not_offered_again(
     qtbot: QtBot, wizard: UploadWizard, tmp_path: Path
 ) -> None:
-    earlier, summary, _ = stage_workbook(tmp_path / "last-month.xlsx", known_rows())
+    rows = known_rows()  # once: both files must hold the very same times
+    earlier, summary, _ = stage_workbook(tmp_path / "last-month.xlsx", rows)
     ledger = SentLedger(paths.data_dir() / LEDGER_FILE)  # as an earlier upload left it
     ledger.begin(earlier, 507404993)
     sent_on = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
@@ -327,7 +329,7 @@ def test_rows_already_sent_to_the_account_are_said_and_not_offered_again(
     earlier.close()
     wizard.session.account = AdAccount(507404993, "Contoso", "EUR", "ACTIVE", "ACCOUNT_MANAGER")
 
-    page = open_preview(wizard, tmp_path / "again.xlsx", known_rows())  # the same rows: the same event ids
+    page = open_preview(wizard, tmp_path / "again.xlsx", rows)  # the same rows: the same event ids
     qtbot.waitUntil(lambda: page.already_sent == 2, timeout=10_000)
     assert (
         "2 rows were already sent to this ad account on 2 Nov 2026, in an earlier upload: they are not sent again."
@@ -335,6 +337,11 @@ def test_rows_already_sent_to_the_account_are_said_and_not_offered_again(
     )
     next_text = wizard.button(QWizard.WizardButton.NextButton).text()
     assert next_text == upload_button_text(summary.sendable - 2)
+    assert page.isComplete()  # one row is still new
+    counts = (page.ok_count, page.warning_count, page.already_count)
+    assert (summary.ok, summary.warnings) == (2, 1)  # of the two sent before, one had a warning
+    assert [count.number.text() for count in counts] == ["1", "0", "2"]
+    assert page.already_count.isVisibleTo(page)
 
     # They are marked in the table, and have a filter of their own.
     model = page.model
@@ -349,3 +356,23 @@ def test_rows_already_sent_to_the_account_are_said_and_not_offered_again(
     assert [model.data(model.index(r, Column.ROW)) for r in range(2)] == ["2", "3"]
     page.filter_buttons[RowFilter.ALL].click()
     assert model.rowCount() == 6
+
+
+def test_a_file_sent_in_full_before_offers_nothing_to_upload(
+    qtbot: QtBot, wizard: UploadWizard, tmp_path: Path
+) -> None:
+    rows = known_rows()  # once: both files must hold the very same times
+    earlier, summary, _ = stage_workbook(tmp_path / "last-month.xlsx", rows)
+    ledger = SentLedger(paths.data_dir() / LEDGER_FILE)
+    ledger.begin(earlier, 507404993)
+    ledger.record(earlier.job_id, 507404993, list(earlier.sendable_keys()), at_ms=int(time.time() * 1000))
+    ledger.close()
+    earlier.close()
+    wizard.session.account = AdAccount(507404993, "Contoso", "EUR", "ACTIVE", "ACCOUNT_MANAGER")
+
+    page = open_preview(wizard, tmp_path / "again.xlsx", rows)
+    qtbot.waitUntil(lambda: page.already_sent == summary.sendable, timeout=10_000)
+    assert not page.isComplete()
+    assert wizard.button(QWizard.WizardButton.NextButton).text() == "Nothing to upload"
+    assert page.readiness_label.text() == NOTHING_NEW
+    assert [page.ok_count.number.text(), page.warning_count.number.text()] == ["0", "0"]

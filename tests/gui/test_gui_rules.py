@@ -128,6 +128,11 @@ def test_lists_the_accounts_conversions_api_rules_only(
     assert demo is not None and demo.text(1) == "Booked appointment or demo"
     assert "conversion rule tells LinkedIn" in " ".join(label.text() for label in page.findChildren(QLabel))
     assert page.mode is RuleMode.ONE_RULE and not forward(page).isEnabled()
+    # Nothing chosen, nothing that looks chosen: no row carries the focus outline.
+    assert page.mode_buttons[RuleMode.ONE_RULE].hasFocus()
+    assert not page.tree.currentIndex().isValid()
+    qtbot.keyClick(page.tree, Qt.Key.Key_Down)  # the keys still choose, once the user is in the list
+    assert page.selected_rule() is not None and forward(page).isEnabled()
 
 
 def test_turned_off_rule_is_shown_but_cannot_be_chosen(

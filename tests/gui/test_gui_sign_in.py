@@ -109,10 +109,11 @@ def test_browser_sign_in_with_allow(
 ) -> None:
     page = open_sign_in(qtbot, wizard, SignInState.SIGNED_OUT)
     browser.decision = "allow"
-
     qtbot.mouseClick(page.sign_in_button, Qt.MouseButton.LeftButton)
-
+    wizard.showMinimized()  # the browser comes to the front, the app goes out of sight
     qtbot.waitUntil(lambda: page.state is SignInState.SIGNED_IN, timeout=10_000)
+    assert not wizard.isMinimized()  # and it comes back once LinkedIn answered
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=2000)
     assert browser.opened[0].startswith(sandbox.url + "/oauth/native-pkce/authorization?")
     assert "You are signed in" in browser.final_page
     assert page.signed_in_label.text() == "Signed in as Alex Morgan"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -194,6 +196,35 @@ def test_pause_holds_and_resume_finishes(
     keys = sandbox_keys(sandbox)
     assert len(keys) == len(set(keys)) == 2000
     assert page.result is not None and page.result.outcome is not Outcome.STOPPED
+
+
+def test_the_time_left_under_linkedins_per_minute_limit_says_so(
+    qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    sign_in(runtime, sandbox)
+    runtime.settings = replace(runtime.settings, requests_per_minute=6)  # one request every 10 s
+    page = open_upload_page(qtbot, wizard, stage_job(tmp_path, 3000))  # 30 requests of 100 rows
+    qtbot.waitUntil(lambda: page.eta_stat.value.text().startswith("about"), timeout=WAIT_MS)
+    # Not the "less than a minute" the first fast batches would suggest: 23 to 30 requests at 6 a minute.
+    assert re.fullmatch(r"about [345] minutes", page.eta_stat.value.text())
+    assert page.eta_stat.caption.text() == "time left — LinkedIn allows 6 requests a minute"
+    qtbot.mouseClick(page.pause_button, Qt.MouseButton.LeftButton)
+    assert (page.eta_stat.value.text(), page.eta_stat.caption.text()) == ("paused", "time left")
+
+
+def test_the_time_left_under_the_daily_limit_is_when_it_finishes(
+    qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    sign_in(runtime, sandbox)
+    runtime.settings = replace(runtime.settings, daily_request_cap=8)
+    page = open_upload_page(qtbot, wizard, stage_job(tmp_path, 1000))  # 10 requests: 2 wait for tomorrow (UTC)
+    qtbot.waitUntil(lambda: page.eta_stat.caption.text() != "time left", timeout=WAIT_MS)
+    assert page.eta_stat.caption.text() == "finishes then, because of LinkedIn's daily limit"
+    midnight = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC)
+    local = (midnight + timedelta(seconds=12)).astimezone()  # and 2 requests at 600 a minute
+    day = "today" if local.date() == datetime.now().astimezone().date() else "tomorrow"
+    assert page.eta_stat.value.text() == f"{day} at {local:%H:%M}"
+    assert "needs 1 more day" in page.note_label.text()
 
 
 def test_stop_then_resume_on_the_page_sends_each_event_once(

@@ -52,9 +52,13 @@ ERRORS_NOT_SENT = (
     "Rows with errors are not sent. To include them, fix them in your spreadsheet and open it again; "
     "“Save problems report…” lists each one with the reason."
 )
+NOTHING_NEW = (
+    "Every row that can be sent was sent to this ad account before: there is nothing new to upload. To send "
+    "newer conversions, go back and open the newer spreadsheet."
+)
 COLUMN_WIDTHS = {
     Column.ROW: 64,
-    Column.STATE: 74,
+    Column.STATE: 104,
     Column.REASON: 380,
     Column.EMAIL_HASH: 160,
     Column.FIRST_NAME: 90,
@@ -89,6 +93,8 @@ class SavedReport:
 
 
 def upload_button_text(sendable: int) -> str:
+    if not sendable:
+        return "Nothing to upload"
     return "Upload 1 conversion" if sendable == 1 else f"Upload {sendable:,} conversions"
 
 
@@ -142,7 +148,8 @@ class PreviewPage(WizardPage):
         self.warning_count = _Count("with warnings (sent)", RowState.WARNING)
         self.error_count = _Count("with errors (not sent)", RowState.ERROR)
         self.duplicate_count = _Count("of them duplicates", None)
-        for widget in (self.ok_count, self.warning_count, self.error_count, self.duplicate_count):
+        self.already_count = _Count("already sent before", None)
+        for widget in (self.ok_count, self.warning_count, self.error_count, self.duplicate_count, self.already_count):
             counts.addWidget(widget)
         counts.addStretch(1)
         self.body.addLayout(counts)
@@ -242,10 +249,19 @@ class PreviewPage(WizardPage):
         if not count or summary is None or self.model is None:
             return
         self.model.set_already_sent(found)
+        # The ready and warning counts are of rows that go now; the ones sent before are counted apart.
+        dark = is_dark(self.palette())
+        self.ok_count.show_count(summary.ok - (count - found.warnings), dark)
+        self.warning_count.show_count(summary.warnings - found.warnings, dark)
+        self.already_count.show_count(count, dark)
+        self.already_count.show()
+        self.completeChanged.emit()
         button = self.filter_buttons[RowFilter.ALREADY_SENT]
         button.setText(f"Already sent ({count:,})")
         button.show()
         self.setButtonText(QWizard.WizardButton.NextButton, upload_button_text(summary.sendable - count))
+        if count == summary.sendable:
+            self.readiness_label.setText(NOTHING_NEW)
         rows = "1 row was" if count == 1 else f"{count:,} rows were"
         said = f"{rows} already sent to this ad account {found.when()}, in an earlier upload: they are not sent again."
         self.notice.show_messages((*self._messages, said))
@@ -257,7 +273,7 @@ class PreviewPage(WizardPage):
 
     def isComplete(self) -> bool:
         summary = self._session.summary
-        return self.model is not None and summary is not None and summary.sendable > 0
+        return self.model is not None and summary is not None and summary.sendable - self.already_sent > 0
 
     # -- showing ---------------------------------------------------------------------------------
 
@@ -274,6 +290,7 @@ class PreviewPage(WizardPage):
         self.error_count.show_count(summary.errors, dark)
         self.duplicate_count.show_count(summary.duplicates, dark)
         self.duplicate_count.setVisible(summary.duplicates > 0)
+        self.already_count.hide()  # until the sent-ledger has answered
         self.filter_buttons[RowFilter.ALL].setText(f"All ({summary.rows:,})")
         self.filter_buttons[RowFilter.PROBLEMS].setText(f"Problems ({summary.errors:,})")
         self.filter_buttons[RowFilter.WARNINGS].setText(f"Warnings ({summary.warnings:,})")

@@ -413,7 +413,9 @@ class RulesPage(WizardPage):
             elif not self.choosable_rules():
                 self.new_rule_button.setFocus()
             else:
-                self.tree.setFocus()
+                # Not the list: focused with nothing chosen, it outlines its first row, which reads as chosen
+                # while Next stays disabled. Tab reaches it, and there the outline is what the keys move.
+                self.mode_buttons[RuleMode.ONE_RULE].setFocus()
 
     def _set_rules(self, rules: list[ConversionRule]) -> None:
         # Rules that can take conversions first, then by name; turned-off ones stay visible, greyed out.

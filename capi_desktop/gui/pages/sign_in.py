@@ -13,6 +13,7 @@ from enum import Enum
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
+    QApplication,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -302,9 +303,19 @@ class SignInPage(WizardPage):
 
         # The listener is served by the worker, so start it before the browser can answer.
         self._show_busy("Waiting for you to finish in your browser…", browser=True)
-        self.run_in_background(wait, self._show_status)
+        self.run_in_background(wait, self._back_from_browser)
         if not self._open_url(QUrl(attempt.url)):
             self.waiting_hint.setText(NO_BROWSER_HINT)
+
+    def _back_from_browser(self, status: SignInStatus) -> None:
+        # The browser had the user's attention: come back to the front, where the next step is.
+        window = self.window()
+        if window.isMinimized():
+            window.showNormal()
+        window.raise_()
+        window.activateWindow()
+        QApplication.alert(window)  # where the system will not hand over the focus, the taskbar entry asks
+        self._show_status(status)
 
     def _cancel_browser_sign_in(self) -> None:
         worker = self.background_worker

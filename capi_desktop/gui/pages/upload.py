@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from capi_desktop.app import RESUME_LATER, Outcome, UploadReport, open_job, send_job
+from capi_desktop.app import RESUME_LATER, Outcome, UploadReport, open_job, send_job, time_left
 from capi_desktop.core.delivery import AuthFailure, TransientFailure
 from capi_desktop.core.journal import DeliveryCounts
 from capi_desktop.core.storage import StorageError
@@ -204,6 +204,7 @@ class UploadPage(WizardPage):
         self.sent_stat = _Stat("sent this time")
         self.speed_stat = _Stat("rows sent a second")
         self.eta_stat = _Stat("time left")
+        self.eta_stat.caption.setWordWrap(True)  # a reason follows when one of LinkedIn's limits sets the time
         self.requests_stat = _Stat("requests left today")
         stats = (
             (self.accepted_stat, self.rejected_stat, self.skipped_stat, self.sent_stat),
@@ -423,12 +424,14 @@ class UploadPage(WizardPage):
         running = self.state in (UploadState.RUNNING, UploadState.STOPPING)
         paused = self.state is UploadState.PAUSED  # the clock runs on while paused: no rate to speak of
         self.speed_stat.set(f"{progress.events_per_second:,.0f}" if progress.sent_this_run and not paused else "–")
+        left = time_left(progress) if running else None
+        self.eta_stat.caption.setText(left.caption if left is not None and not c.finished else "time left")
         if c.finished:
             self.eta_stat.set("none")
         elif paused:
             self.eta_stat.set("paused")
-        elif progress.eta_seconds is not None and running:
-            self.eta_stat.set(duration_text(progress.eta_seconds))
+        elif left is not None:
+            self.eta_stat.set(left.figure)
         else:
             self.eta_stat.set("working it out…" if running else "–")
         left_today = max(0, progress.daily_cap - progress.requests_today)
@@ -462,9 +465,11 @@ class UploadPage(WizardPage):
         skipped = counts.skipped - before.skipped
         if skipped > 0:
             self._log(f"{_rows(skipped)} skipped: already sent in an earlier upload.")
-        rejected = counts.rejected - before.rejected
-        if rejected > 0:  # worth a line of its own, at once
-            self._log(f"LinkedIn rejected {_rows(rejected, 'event')}; the report on the next page says why.")
+        if counts.rejected and not before.rejected:  # worth a line of its own, once; then the running total
+            self._log(
+                f"LinkedIn rejected {_rows(counts.rejected, 'event')}; the report on the next page says why. "
+                "Further rejections are counted in the totals."
+            )
         self._log_summary(counts)
 
     def _log_summary(self, counts: DeliveryCounts, *, now: bool = False) -> None:
@@ -644,15 +649,3 @@ class UploadPage(WizardPage):
 
 def _rows(count: int, noun: str = "row") -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
-def duration_text(seconds: float) -> str:
-    """A time left in words: "less than a minute", "about 12 minutes", "about 3.5 hours", "about 2 days"."""
-    if seconds < 60:
-        return "less than a minute"
-    if seconds < 90 * 60:
-        minutes = round(seconds / 60)
-        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
-    if seconds < 2 * 86400:
-        return f"about {seconds / 3600:.1f} hours"
-    return f"about {seconds / 86400:.1f} days"
