@@ -97,7 +97,14 @@ FRONT_ENDS_MAY_IMPORT_FROM_CORE = {
     "capi_desktop.core.storage": {"StorageError"},
     "capi_desktop.core.support": {"recent_log_lines", "system_info", "write_support_bundle"},
     "capi_desktop.core.tokens": {"REQUIRED_SCOPES", "Storage", "TokenSource"},
-    "capi_desktop.core.upload": {"MAX_BATCH", "REPORTING_NOTE", "UploadConfig", "UploadControl", "UploadProgress"},
+    "capi_desktop.core.upload": {
+        "MAX_BATCH",
+        "REPORTING_NOTE",
+        "Pace",
+        "UploadConfig",
+        "UploadControl",
+        "UploadProgress",
+    },
 }
 
 

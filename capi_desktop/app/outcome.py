@@ -66,11 +66,16 @@ class UploadReport:
     @property
     def headline(self) -> str:
         c, outcome = self.counts, self.outcome
+        # Rows sent in an earlier upload were accepted then: counted with the accepted, so the figures add up.
         if outcome is Outcome.ALL_ACCEPTED:
-            return f"All {_n(c.accepted, 'conversion')} were accepted by LinkedIn"
+            return f"All {_n(c.accepted + c.skipped, 'conversion')} were accepted by LinkedIn"
         if outcome is Outcome.SOME_REFUSED:
             verb = "was" if self.not_sent == 1 else "were"
-            return f"{c.accepted:,} of {self.rows.total:,} rows were accepted; {self.not_sent:,} {verb} not"
+            before = f" ({c.skipped:,} of them in an earlier upload)" if c.skipped else ""
+            return (
+                f"{c.accepted + c.skipped:,} of {self.rows.total:,} rows were accepted{before}; "
+                f"{self.not_sent:,} {verb} not"
+            )
         if outcome is Outcome.NONE_ACCEPTED:
             return "No conversions were accepted"
         if outcome is Outcome.NOTHING_NEW:

@@ -52,8 +52,9 @@ from capi_desktop.gui.app import apply_look, create_wizard
 from capi_desktop.gui.collector import collect_on_gui_thread
 from capi_desktop.gui.pages.sign_in import SignInState
 from capi_desktop.gui.pages.upload import UploadState
+from capi_desktop.gui.pages.welcome import StartChoice
 from capi_desktop.gui.settings_dialog import SettingsDialog
-from capi_desktop.gui.wizard import DEFAULT_SIZE, PageId
+from capi_desktop.gui.wizard import DEFAULT_SIZE, PageId, quit_box
 from capi_desktop.runtime import open_runtime
 from capi_desktop.sandbox import seed
 
@@ -193,43 +194,90 @@ def render(out: Path) -> list[Path]:
         shoot("11-settings", settings)
         settings.reject()
 
-        # A month later: the same export again (all of it already sent), then a newer one sent at LinkedIn's
-        # pace, with the rows older than the sandbox's age limit refused.
-        wizard.restart()
-        wizard.next()
-        wait_for(lambda: sign_in.state is SignInState.SIGNED_IN, "the remembered sign-in")
-        wizard.next()
-        wait_for(lambda: bool(account.accounts) and not account.loader.is_busy, "the ad accounts")
-        account.select_account(seed.ACCOUNT_USD)
-        wizard.next()
-        wait_for(lambda: on(PageId.RULES)() and bool(rules.rules) and not rules.loader.is_busy, "the rules")
-        rules.select_rule(seed.RULE_USD_PURCHASE)
-        wizard.next()
-        wait_for(on(PageId.SPREADSHEET), "the spreadsheet page")
-        sheet.open_file(example_path(paths.data_dir()))
-        wait_for(lambda: sheet.table is not None and not sheet.busy, "the same spreadsheet again")
-        wizard.next()
-        wait_for(lambda: on(PageId.PREVIEW)() and wizard.preview_page.model is not None, "checking the rows again")
+        # Later visits, each from the first page: the same export again (all of it sent before); a newer one
+        # at LinkedIn's pace, stopped half-way and then sent in full by a fresh upload, so that resuming the
+        # stopped one finds nothing new; and one with rows older than the sandbox's age limit, refused.
+        def to_spreadsheet(start: StartChoice = StartChoice.NEW_UPLOAD) -> None:
+            if not on(PageId.DONE)():
+                wizard.next()
+                wait_for(on(PageId.DONE), "the Done page")
+            wizard.done_page.start_another()
+            welcome = wizard.welcome_page
+            wait_for(lambda: start is StartChoice.NEW_UPLOAD or bool(welcome.jobs), "the first page's offers")
+            welcome.select(start)
+            wizard.next()
+            if start is StartChoice.RESUME:
+                return
+            wait_for(lambda: sign_in.state is SignInState.SIGNED_IN, "the remembered sign-in")
+            wizard.next()
+            wait_for(lambda: bool(account.accounts) and not account.loader.is_busy, "the ad accounts")
+            account.select_account(seed.ACCOUNT_USD)
+            wizard.next()
+            wait_for(lambda: on(PageId.RULES)() and bool(rules.rules) and not rules.loader.is_busy, "the rules")
+            rules.select_rule(seed.RULE_USD_PURCHASE)
+            wizard.next()
+            wait_for(on(PageId.SPREADSHEET), "the spreadsheet page")
+
+        def preview(path: Path) -> None:
+            sheet.open_file(path)
+            wait_for(lambda: sheet.table is not None and not sheet.busy and sheet.file_label.text() == path.name, "it")
+            wizard.next()
+            wait_for(lambda: on(PageId.PREVIEW)() and wizard.preview_page.model is not None, "checking the rows")
+            settle()
+
+        def send_to_the_end() -> None:
+            wizard.next()
+            wait_for(lambda: on(PageId.UPLOAD)() and upload.state is UploadState.FINISHED, "the upload", seconds=60)
+            wizard.next()
+            wait_for(on(PageId.DONE), "the Done page")
+
+        to_spreadsheet()
+        preview(example_path(paths.data_dir()))
+        wait_for(lambda: wizard.preview_page.already_sent > 0, "what was sent before")
         shoot("12-preview-already-sent")
+        question = wizard.quit_question()
+        assert question is not None
+        box = quit_box(wizard, question)
+        box.show()
+        shoot("16-quit-question", box)
+        box.done(0)
 
         wizard.back()
-        newer = write_example(paths.data_dir() / "CRM export – December.xlsx", datetime.now(UTC) - timedelta(days=2))
-        sheet.open_file(newer)
-        wait_for(lambda: sheet.table is not None and not sheet.busy and sheet.file_label.text() == newer.name, "it")
+        december = write_example(paths.data_dir() / "CRM export – December.xlsx", datetime.now(UTC) - timedelta(days=2))
+        preview(december)
+        # Today's requests used up (by the app's own count): it waits for tomorrow, and the user stops it.
+        first_run = upload.last_progress
+        assert first_run is not None
+        settings_before = runtime.settings
+        runtime.settings = replace(runtime.settings, daily_request_cap=first_run.requests_today)
         wizard.next()
-        wait_for(lambda: on(PageId.PREVIEW)() and wizard.preview_page.model is not None, "checking the newer rows")
-        sandbox.knobs.update({"event_max_age_days": 40})
+        wait_for(lambda: on(PageId.UPLOAD)() and "daily limit" in upload.note_label.text(), "the daily limit")
+        upload.stop_button.click()
+        wait_for(lambda: upload.state is UploadState.FINISHED, "stopping")
+        runtime.settings = settings_before
+
+        to_spreadsheet()
+        preview(december)
         settings_before, config_before = runtime.settings, upload.config
-        runtime.settings = replace(runtime.settings, requests_per_minute=20)
-        upload.config = replace(upload.config, batch_size=10)
+        runtime.settings = replace(runtime.settings, requests_per_minute=6)
+        upload.config = replace(upload.config, batch_size=20)  # 10 requests: 6 now, 4 a minute later
         wizard.next()
         wait_for(lambda: "LinkedIn allows" in upload.eta_stat.caption.text(), "LinkedIn's pace")
         shoot("13-upload-paced")
-        wait_for(lambda: upload.state is UploadState.FINISHED, "the paced upload", seconds=150)  # 3 s apart
+        wait_for(lambda: upload.state is UploadState.FINISHED, "the paced upload", seconds=150)
         runtime.settings, upload.config = settings_before, config_before
+
+        to_spreadsheet(StartChoice.RESUME)  # the stopped one: another upload has sent all its rows since
+        wait_for(lambda: on(PageId.UPLOAD)() and upload.state is UploadState.FINISHED, "the resumed upload")
         wizard.next()
         wait_for(on(PageId.DONE), "the Done page")
-        shoot("14-done-some-refused")
+        shoot("14-done-nothing-new")
+
+        to_spreadsheet()
+        preview(write_example(paths.data_dir() / "CRM export – November.xlsx", datetime.now(UTC) - timedelta(days=5)))
+        sandbox.knobs.update({"event_max_age_days": 40})
+        send_to_the_end()
+        shoot("15-done-some-refused")
     finally:
         wizard.done(QDialog.DialogCode.Rejected)
         QThreadPool.globalInstance().waitForDone(5000)

@@ -87,10 +87,15 @@ class StepList(QWidget):
 QuitConfirmer = Callable[[QWidget, str], bool]
 
 
-def ask_to_quit(parent: QWidget, question: str) -> bool:
+def quit_box(parent: QWidget, question: str) -> QMessageBox:
     buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-    answer = QMessageBox.question(parent, f"Quit {APP_NAME}?", question, buttons, QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+    box = QMessageBox(QMessageBox.Icon.Question, f"Quit {APP_NAME}?", question, buttons, parent)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box
+
+
+def ask_to_quit(parent: QWidget, question: str) -> bool:
+    return quit_box(parent, question).exec() == QMessageBox.StandardButton.Yes
 
 
 class UploadWizard(QWizard):

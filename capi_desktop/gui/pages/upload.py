@@ -40,7 +40,7 @@ from capi_desktop.app import RESUME_LATER, Outcome, UploadReport, open_job, send
 from capi_desktop.core.delivery import AuthFailure, TransientFailure
 from capi_desktop.core.journal import DeliveryCounts
 from capi_desktop.core.storage import StorageError
-from capi_desktop.core.upload import UploadConfig, UploadControl, UploadProgress
+from capi_desktop.core.upload import Pace, UploadConfig, UploadControl, UploadProgress
 from capi_desktop.gui.errors import describe, show_error
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.pages.sign_in import SignInPage, UrlOpener
@@ -202,17 +202,14 @@ class UploadPage(WizardPage):
         self.rejected_stat = _Stat("rejected by LinkedIn")
         self.skipped_stat = _Stat("already sent before, skipped")
         self.sent_stat = _Stat("sent this time")
-        self.speed_stat = _Stat("rows sent a second")
         self.eta_stat = _Stat("time left")
         self.eta_stat.caption.setWordWrap(True)  # a reason follows when one of LinkedIn's limits sets the time
         self.requests_stat = _Stat("requests left today")
-        stats = (
-            (self.accepted_stat, self.rejected_stat, self.skipped_stat, self.sent_stat),
-            (self.speed_stat, self.eta_stat, self.requests_stat),
-        )
-        for row, cells in enumerate(stats):
-            for column, stat in enumerate(cells):
-                grid.addWidget(stat, row, column)
+        for column, stat in enumerate((self.accepted_stat, self.rejected_stat, self.skipped_stat, self.sent_stat)):
+            grid.addWidget(stat, 0, column)
+        # No rows-a-second figure: under LinkedIn's limits it says nothing the time left does not say better.
+        grid.addWidget(self.eta_stat, 1, 0, 1, 2)
+        grid.addWidget(self.requests_stat, 1, 2, 1, 2)
         for column in range(4):
             grid.setColumnStretch(column, 1)
         self.body.addLayout(grid)
@@ -422,13 +419,11 @@ class UploadPage(WizardPage):
         self.skipped_stat.set(f"{c.skipped:,}")
         self.sent_stat.set(f"{progress.sent_this_run:,}")
         running = self.state in (UploadState.RUNNING, UploadState.STOPPING)
-        paused = self.state is UploadState.PAUSED  # the clock runs on while paused: no rate to speak of
-        self.speed_stat.set(f"{progress.events_per_second:,.0f}" if progress.sent_this_run and not paused else "–")
+        paused = self.state is UploadState.PAUSED
         left = time_left(progress) if running else None
         self.eta_stat.caption.setText(left.caption if left is not None and not c.finished else "time left")
-        if c.finished:
-            self.eta_stat.set("none")
-        elif paused:
+        self.eta_stat.setVisible(not c.finished)  # the status line above says how it ended
+        if paused:
             self.eta_stat.set("paused")
         elif left is not None:
             self.eta_stat.set(left.figure)
@@ -436,6 +431,8 @@ class UploadPage(WizardPage):
             self.eta_stat.set("working it out…" if running else "–")
         left_today = max(0, progress.daily_cap - progress.requests_today)
         self.requests_stat.set(f"{left_today:,}")
+        # Worth a look only when LinkedIn's daily limit is near or sets the time left.
+        self.requests_stat.setVisible(progress.pace is Pace.PER_DAY or left_today < progress.daily_cap // 10)
         self.requests_stat.caption.setText(f"requests left today, of {progress.daily_cap:,}")
         self.requests_stat.setToolTip(
             f"LinkedIn allows {progress.daily_cap:,} requests a day; {progress.requests_today:,} are used today. "
