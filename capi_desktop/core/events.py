@@ -7,8 +7,13 @@ exactly what leaves the computer.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Sequence
 from json.encoder import encode_basestring
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    import polars as pl
 
 RULE_URN = "urn:lla:llaPartnerConversion:{}"
 EVENT_ID_PREFIX = "cd-"
@@ -102,3 +107,51 @@ def build_event(
 
 def _text(value: str | None) -> str:
     return encode_basestring(value or "")
+
+
+# -- event ids ------------------------------------------------------------------------------------
+# A row without an event id of its own gets one derived from what its event says (docs/event-ids.md):
+#   "cd2-" + the first 40 hex digits of SHA-256 over the UTF-8 of these, joined by U+001F:
+#   "2", the rule id, conversionHappenedAt (ms), the SHA256_EMAIL id, firstName, lastName, companyName,
+#   the LinkedIn click id, the Acxiom id, the external id, the amount, the currency code
+# each as the event sends it, and empty when it does not. The title and country describe the person
+# rather than tell conversions apart, and are left out. So an import of the same file gives the same
+# ids, and so does the same conversion written another way (2026-11-23 or 23/11/2026).
+DERIVED_PREFIX = "cd2-"
+LEGACY_DERIVED = r"^cd-[0-9a-f]{40}$"  # the first app versions' ids: a hash of the cells as written
+ID_CONTENT = ("rule", "ms", "email", "first", "last", "company", "click", "acxiom", "external", "amount", "currency")
+
+
+def derived_event_ids(content: pl.DataFrame) -> pl.Series:
+    """The derived id of each row of ``content`` (its ``ID_CONTENT`` columns, null where the event sends
+    nothing); null where ``rule`` is null."""
+    import polars as pl
+    import polars_hash
+
+    parts = [pl.lit("2")] + [pl.col(name).cast(pl.String).fill_null("") for name in ID_CONTENT]
+    text = pl.when(pl.col("rule").is_not_null()).then(pl.concat_str(parts, separator="\x1f"))
+    digest = content.select(text.alias("text")).select(polars_hash.col("text").chash.sha2_256()).to_series()
+    return (DERIVED_PREFIX + digest.str.slice(0, 40)).alias("event_id")
+
+
+def id_content(events: Sequence[str]) -> pl.DataFrame:
+    """The ``ID_CONTENT`` columns of events ``build_event`` wrote (to derive their ids again)."""
+    import polars as pl
+
+    rows = []
+    for text in events:
+        event = json.loads(text)
+        user = event.get("user", {})
+        ids = {item["idType"]: item["idValue"] for item in user.get("userIds", ())}
+        info = user.get("userInfo", {})
+        value = event.get("conversionValue", {})
+        rows.append(
+            (
+                int(event["conversion"].rsplit(":", 1)[1]), event["conversionHappenedAt"], ids.get("SHA256_EMAIL"),
+                info.get("firstName"), info.get("lastName"), info.get("companyName"),
+                ids.get("LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID"), ids.get("ACXIOM_ID"),
+                next(iter(user.get("externalIds", ())), None), value.get("amount"), value.get("currencyCode"),
+            )  # fmt: skip
+        )
+    schema = {name: pl.String for name in ID_CONTENT} | {"rule": pl.Int64, "ms": pl.Int64}
+    return pl.DataFrame(rows, schema=schema, orient="row")
