@@ -83,9 +83,9 @@ def generate(rows: int) -> tuple[Path, Path]:
 def measure_stage(path: str) -> dict[str, float]:
     from capi_desktop.collector import collector_paused
     from capi_desktop.core.journal import Journal
-    from capi_desktop.core.mapping import guess_mapping, parse_rule_map
+    from capi_desktop.core.mapping import ImportOptions, guess_mapping, parse_rule_map
     from capi_desktop.core.reading import open_table
-    from capi_desktop.core.staging import ImportOptions, stage
+    from capi_desktop.core.staging import stage
 
     helpers = HelperMemory()
     start = time.perf_counter()

@@ -119,14 +119,14 @@ def check_spreadsheets() -> str:
 
 
 def check_column_import() -> str:
-    """Big files are staged a column at a time by polars and its hashing plugin, native code that an
+    """Files are staged a column at a time by polars and its hashing plugin, native code that an
     installer has to carry; a workbook's date cells go through polars' time zone rules."""
     import hashlib
 
     from capi_desktop.core.journal import Journal
-    from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
+    from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice
     from capi_desktop.core.reading import open_table
-    from capi_desktop.core.staging import ImportOptions, stage
+    from capi_desktop.core.staging import stage
 
     now = datetime.now(UTC)
     yesterday = (now - timedelta(days=1)).replace(tzinfo=None, microsecond=0)
@@ -142,24 +142,11 @@ def check_column_import() -> str:
                     ImportOptions(rules=RuleChoice(rule_id=1), mapping=mapping, timezone="Europe/Berlin"),
                     journal,
                     now_ms=int(now.timestamp() * 1000),
-                    by_column=True,
                 )
                 event = next(journal.rows()).event_json or ""
             if summary.ok != 1 or hashlib.sha256(b"ada@example.com").hexdigest() not in event:
                 raise CheckFailed(f"{path.name} was staged as {summary.ok} OK rows: {event[:80]}")
     return "a text file and a workbook were staged a column at a time and their emails hashed"
-
-
-def check_import_helpers() -> str:
-    """Big imports are normalised in helper processes: a frozen app has to be able to start them."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    with ProcessPoolExecutor(1, get_context("spawn")) as pool:
-        helper = pool.submit(os.getpid).result(timeout=60)
-    if helper == os.getpid():
-        raise CheckFailed("the helper ran in this process")
-    return f"a helper process started (pid {helper}) and answered"
 
 
 def check_qt_window() -> str:
@@ -190,7 +177,6 @@ CHECKS: tuple[Check, ...] = (
     Check("LinkedIn sandbox round trip", check_sandbox),
     Check("Spreadsheet reading", check_spreadsheets),
     Check("Column import", check_column_import),
-    Check("Import helper processes", check_import_helpers),
     Check("Qt window", check_qt_window),
 )
 

@@ -9,11 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from capi_desktop.core.dates import DateOrder
-from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, guess_mapping
+from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice, guess_mapping
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.profiles import Profile
 from capi_desktop.core.reading import Cell, SpreadsheetError, Table, list_sheets, open_table
-from capi_desktop.core.staging import ImportOptions
 
 SAMPLE_ROWS = 50  # rows the mapping is guessed from and the examples are picked from
 

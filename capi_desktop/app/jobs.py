@@ -27,8 +27,9 @@ from capi_desktop.core.journal import (
     staging_space,
 )
 from capi_desktop.core.ledger import LEDGER_FILE, SentLedger, sent_before
+from capi_desktop.core.mapping import ImportOptions
 from capi_desktop.core.reading import FileKind, SpreadsheetError, Table, open_table
-from capi_desktop.core.staging import CancelToken, ImportCancelled, ImportOptions, StageSummary, stage
+from capi_desktop.core.staging import Cancel, ImportCancelled, StageSummary, stage
 from capi_desktop.core.storage import check_free_space
 from capi_desktop.core.support import JobSnapshot
 
@@ -60,7 +61,7 @@ def stage_job(
     account_name: str = "",
     rule_names: dict[int, str] | None = None,
     progress: Callable[[int], None] | None = None,
-    cancel: CancelToken | None = None,
+    cancel: Cancel | None = None,
 ) -> StagedJob:
     """Check and stage every row of ``table`` into a new job; nothing is sent.
 
@@ -93,7 +94,7 @@ def _stage_rows(
     table: Table,
     options: ImportOptions,
     progress: Callable[[int], None] | None,
-    cancel: CancelToken | None,
+    cancel: Cancel | None,
 ) -> StageSummary:
     with collector_paused():  # bulk work without reference cycles: see collector_paused
         try:
@@ -109,7 +110,7 @@ def complete_staging(
     journal: Journal,
     record: JobRecord,
     progress: Callable[[int], None] | None = None,
-    cancel: CancelToken | None = None,
+    cancel: Cancel | None = None,
 ) -> JobRecord:
     """A job whose staging never finished is staged again from its file, if that file is unchanged."""
     if record.state is not JobState.STAGING:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from capi_desktop.core.journal import Journal, JournalError
+from capi_desktop.core.mapping import ImportOptions
 from capi_desktop.core.reading import Table
 from capi_desktop.core.reading.formats import fingerprint
-from capi_desktop.core.staging import ImportOptions
 
 SCHEMA = 1
 _KEY = "record"

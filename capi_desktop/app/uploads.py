@@ -18,7 +18,7 @@ from capi_desktop.app.runlock import Holder, RunLock
 from capi_desktop.collector import collector_paused
 from capi_desktop.core.delivery import DeliveryFailure
 from capi_desktop.core.journal import Journal
-from capi_desktop.core.staging import CancelToken
+from capi_desktop.core.staging import Cancel
 from capi_desktop.core.storage import StorageError
 from capi_desktop.core.upload import UploadConfig, UploadControl, UploadOutcome, UploadProgress
 from capi_desktop.linkedin.client import LinkedInClient
@@ -80,7 +80,7 @@ def send_job(
     progress: Callable[[UploadProgress], None] | None = None,
     control: UploadControl | None = None,
     staging_progress: Callable[[int], None] | None = None,
-    staging_cancel: CancelToken | None = None,
+    staging_cancel: Cancel | None = None,
     wait_seconds: float = 0.0,
 ) -> UploadReport:
     """Upload (or resume) one job, with every check first; the report says how it ended.

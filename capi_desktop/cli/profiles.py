@@ -12,8 +12,8 @@ import click
 
 from capi_desktop import paths
 from capi_desktop.cli import emit, exit_code, main
+from capi_desktop.core.mapping import ImportOptions
 from capi_desktop.core.profiles import Profile, ProfileError, ProfileStore
-from capi_desktop.core.staging import ImportOptions
 from capi_desktop.core.storage import StorageError
 
 

@@ -6,7 +6,6 @@ exactly what leaves the computer.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from json.encoder import encode_basestring
@@ -16,7 +15,6 @@ if TYPE_CHECKING:
     import polars as pl
 
 RULE_URN = "urn:lla:llaPartnerConversion:{}"
-EVENT_ID_PREFIX = "cd-"
 # What the import's match readiness counts: sendable events whose JSON holds each of these (userInfo,
 # and so the company, is only sent with both names).
 MATCH_KEYS = ('"SHA256_EMAIL"', '"companyName"', '"LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID"')
@@ -50,17 +48,6 @@ class Person(NamedTuple):
         return bool(self.external_id) and not (
             self.email_sha256 or self.click_id or self.acxiom_id or self.has_full_name
         )
-
-
-# The warning of a row only the advertiser's own id identifies (both staging paths say it).
-EXTERNAL_ID_ONLY = "Only an external id identifies this person; LinkedIn may not be able to match this row."
-
-
-def derive_event_id(rule_id: int, content: str) -> str:
-    """A stable id from a row's content and its rule: importing the same file again yields the same ids,
-    which is what lets LinkedIn (and our sent-ledger) recognise a repeat."""
-    digest = hashlib.sha256(f"{rule_id}\x1f{content}".encode()).hexdigest()
-    return EVENT_ID_PREFIX + digest[:40]
 
 
 def build_event(
@@ -118,7 +105,6 @@ def _text(value: str | None) -> str:
 # rather than tell conversions apart, and are left out. So an import of the same file gives the same
 # ids, and so does the same conversion written another way (2026-11-23 or 23/11/2026).
 DERIVED_PREFIX = "cd2-"
-LEGACY_DERIVED = r"^cd-[0-9a-f]{40}$"  # the first app versions' ids: a hash of the cells as written
 ID_CONTENT = ("rule", "ms", "email", "first", "last", "company", "click", "acxiom", "external", "amount", "currency")
 
 
@@ -147,11 +133,30 @@ def id_content(events: Sequence[str]) -> pl.DataFrame:
         value = event.get("conversionValue", {})
         rows.append(
             (
-                int(event["conversion"].rsplit(":", 1)[1]), event["conversionHappenedAt"], ids.get("SHA256_EMAIL"),
-                info.get("firstName"), info.get("lastName"), info.get("companyName"),
-                ids.get("LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID"), ids.get("ACXIOM_ID"),
-                next(iter(user.get("externalIds", ())), None), value.get("amount"), value.get("currencyCode"),
+                int(event["conversion"].rsplit(":", 1)[1]),
+                event["conversionHappenedAt"],
+                ids.get("SHA256_EMAIL"),
+                info.get("firstName"),
+                info.get("lastName"),
+                info.get("companyName"),
+                ids.get("LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID"),
+                ids.get("ACXIOM_ID"),
+                next(iter(user.get("externalIds", ())), None),
+                value.get("amount"),
+                value.get("currencyCode"),
             )  # fmt: skip
         )
     schema = {name: pl.String for name in ID_CONTENT} | {"rule": pl.Int64, "ms": pl.Int64}
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def is_legacy_derived(event_id: str) -> bool:
+    return len(event_id) == 43 and event_id.startswith("cd-")
+
+
+def rederived(rows: Sequence[tuple[int, str, str]]) -> list[tuple[int, str]]:
+    """(rule id, derived id) of each (rule id, legacy id, event JSON): what the same row is called now."""
+    if not rows:
+        return []
+    ids = derived_event_ids(id_content([event_json for _, _, event_json in rows])).to_list()
+    return [(rule_id, event_id) for (rule_id, _, _), event_id in zip(rows, ids, strict=True)]

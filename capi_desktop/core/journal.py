@@ -11,18 +11,19 @@ import logging
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from capi_desktop.core.events import rederived
 from capi_desktop.core.storage import connect, transaction, write_ahead, writing
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SUFFIX = ".capijob"
 
 
@@ -128,7 +129,15 @@ CREATE INDEX IF NOT EXISTS rows_state ON rows(state);
 # Version 3: duplicates are found from the rows staging names (``flag_duplicates``), not an index
 # whose build read the whole table again. Version 4: ``delivery.resent`` (added after the schema runs,
 # in ``_add_columns``).
-_MIGRATIONS: dict[int, tuple[str, ...]] = {2: (), 3: ("DROP INDEX IF EXISTS rows_event",), 4: ()}
+# Version 5: event ids derived from what the event sends (``events.derived_event_ids``), not from the
+# cells as written; rows not yet handed to LinkedIn take their new id (``_rederive``), rows it has (or
+# may have) keep the one it knows them by.
+_MIGRATIONS: dict[int, tuple[str | Callable[[sqlite3.Connection], None], ...]] = {
+    2: (),
+    3: ("DROP INDEX IF EXISTS rows_event",),
+    4: (),
+    5: (lambda db: _rederive(db),),
+}
 _ADDED_COLUMNS = {"delivery": (("resent", "INTEGER NOT NULL DEFAULT 0"),)}
 _SENDABLE = "state != 'error'"
 _CACHE_KB = 65536  # the upload's batch updates and lookups run faster the more of the journal stays cached
@@ -139,6 +148,25 @@ ACCEPTED_EVENTS = (
     "SELECT r.rule_id, r.event_id, d.at FROM {db}.delivery d JOIN {db}.rows r ON r.number = d.number "
     "WHERE d.status = 'accepted'"
 )
+
+
+def _rederive(db: sqlite3.Connection) -> None:
+    """Give the rows LinkedIn has not been sent the event id this version derives for them; a refused
+    row's or an error row's legacy id goes too (an error row has no derived id now)."""
+    untouched = "SELECT number FROM delivery WHERE status IN ('accepted', 'skipped', 'in_flight')"
+    legacy = f"event_id LIKE 'cd-%' AND length(event_id) = 43 AND number NOT IN ({untouched})"
+    db.execute(f"UPDATE rows SET event_id = NULL WHERE {legacy} AND event_json IS NULL")
+    rows = db.execute(f"SELECT number, rule_id, event_id, event_json FROM rows WHERE {legacy}").fetchall()
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start : start + 5000]
+        ids = rederived([(rule_id, event_id, event_json) for _, rule_id, event_id, event_json in chunk])
+        db.executemany(
+            "UPDATE rows SET event_id = ?, event_json = replace(event_json, ?, ?) WHERE number = ?",
+            [
+                (new, f'"eventId":"{old}"', f'"eventId":"{new}"', number)
+                for (number, _, old, _), (_, new) in zip(chunk, ids, strict=True)
+            ],
+        )
 
 
 def new_job_id(clock: float | None = None) -> str:
@@ -168,7 +196,10 @@ class Journal:
                 with self._writing():
                     for step in range(version + 1, SCHEMA_VERSION + 1):
                         for statement in _MIGRATIONS[step]:
-                            self._db.execute(statement)
+                            if isinstance(statement, str):
+                                self._db.execute(statement)
+                            else:
+                                statement(self._db)
             if version < SCHEMA_VERSION:  # a new journal, or an older one; a current one is opened unwritten
                 with writing(path.parent):
                     self._db.executescript(_SCHEMA + _ROW_INDEXES)

@@ -10,14 +10,18 @@ uncopied by a crash is copied by the next upload (``begin``).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 from capi_desktop.core.dates import format_day
+from capi_desktop.core.events import is_legacy_derived, rederived
 from capi_desktop.core.journal import ACCEPTED_EVENTS, Journal, JournalError
 from capi_desktop.core.storage import connect, transaction, write_ahead, writing
+
+logger = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -36,7 +40,7 @@ CREATE TABLE IF NOT EXISTS sent (
     PRIMARY KEY (account_id, rule_id, event_id)
 ) WITHOUT ROWID;
 """
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LEDGER_FILE = "sent-ledger.sqlite"  # in the data folder
 _BEHIND = "ledger_behind"  # a journal key: accepted events the ledger could not record (a full disk)
 _CHUNK = 900  # well under SQLite's limit on query parameters
@@ -60,8 +64,12 @@ class SentLedger:
                 raise JournalError(
                     "The record of sent conversions was written by a newer CAPI Desktop; update the app."
                 )
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
             with writing(self._folder):
                 self._db.executescript(_SCHEMA)
+            if version == 1:
+                self._rederive()
+            with writing(self._folder):
                 self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             self._db.close()
@@ -72,6 +80,37 @@ class SentLedger:
 
     def close(self) -> None:
         self._db.close()
+
+    def _rederive(self) -> None:
+        """Version 2 derives event ids from what the event sends (``events.derived_event_ids``): record
+        every accepted event of a job whose journal is still here under its new id too, so that
+        importing the same file again still sends nothing twice. (A deleted job's events are known by
+        their old ids only.)"""
+        for job, account_id, path in self._db.execute("SELECT id, account_id, path FROM jobs").fetchall():
+            if not Path(path).exists():
+                continue
+            self._db.execute("ATTACH DATABASE ? AS job", (path,))
+            try:
+                accepted = self._db.execute(
+                    "SELECT r.rule_id, r.event_id, r.event_json, d.at FROM job.delivery d "
+                    "JOIN job.rows r ON r.number = d.number WHERE d.status = 'accepted' AND r.event_json IS NOT NULL"
+                ).fetchall()
+            except sqlite3.DatabaseError as exc:  # a damaged journal: its old ids still count
+                logger.warning("Journal %s could not be read to record its new event ids: %s", Path(path).name, exc)
+                accepted = []
+            finally:
+                self._db.execute("DETACH DATABASE job")
+            legacy = [(rule_id, event_id, event_json, at) for rule_id, event_id, event_json, at in accepted
+                      if is_legacy_derived(event_id)]  # fmt: skip
+            keys = rederived([(rule_id, event_id, event_json) for rule_id, event_id, event_json, _ in legacy])
+            with self._writing():
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO sent(account_id, rule_id, event_id, sent_at, job) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (account_id, rule_id, event_id, at, job)
+                        for (rule_id, event_id), (*_, at) in zip(keys, legacy, strict=True)
+                    ],
+                )
 
     def _writing(self) -> AbstractContextManager[None]:
         return transaction(self._db, self._folder)

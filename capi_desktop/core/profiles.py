@@ -50,10 +50,9 @@ from typing import Any, TypeGuard
 
 from capi_desktop.core.dates import DateOrder, resolve_timezone
 from capi_desktop.core.files import write_text_atomic
-from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, parse_constant_value
+from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice, parse_constant_value
 from capi_desktop.core.money import normalise_currency
 from capi_desktop.core.problems import ValueProblem
-from capi_desktop.core.staging import ImportOptions
 from capi_desktop.core.storage import StorageError
 
 logger = logging.getLogger(__name__)

@@ -31,6 +31,7 @@ from capi_desktop.core.delivery import (
     RejectedEvents,
     TransientFailure,
 )
+from capi_desktop.core.events import is_legacy_derived, rederived
 from capi_desktop.core.journal import DeliveryCounts, Journal, Outgoing
 from capi_desktop.core.ledger import SentLedger, sent_before
 from capi_desktop.core.storage import StorageError, check_free_space
@@ -311,13 +312,17 @@ class UploadEngine:
         now = self._now_ms()
         refused = []
         taken = []
+        legacy = []
         for r, status in zip(rows, statuses, strict=True):
             if 200 <= status < 300:
                 taken.append((r.rule_id, r.event_id))
+                if is_legacy_derived(r.event_id):  # sent before this version, answered after it
+                    legacy.append((r.rule_id, r.event_id, r.event_json))
             else:
                 refused.append((r.number, f"LinkedIn answered {status} for this event."))
         try:
-            self.ledger.record(self.journal.job_id, self.account_id, taken, now)
+            # Under the id importing the same file again would give it, too.
+            self.ledger.record(self.journal.job_id, self.account_id, taken + rederived(legacy), now)
         except StorageError:
             # LinkedIn took them: the journal says so if it still can, and the next run copies them over.
             self.journal.accept_batch(batch, now, rejected=refused)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capi_desktop.core.events import Person, build_event, derive_event_id
+from capi_desktop.core.events import Person, build_event, derived_event_ids, id_content
 
 text = st.one_of(st.none(), st.text(min_size=1, max_size=40))
 
@@ -58,7 +59,21 @@ def test_assembled_json_equals_json_dumps(
     json.loads(built)
 
 
-def test_event_id_shape() -> None:
-    first = derive_event_id(5, "('a', 1)")
-    assert first == derive_event_id(5, "('a', 1)") != derive_event_id(6, "('a', 1)")
-    assert first.startswith("cd-") and len(first) == 43
+def test_a_derived_event_id_is_the_documented_hash_of_what_the_event_sends() -> None:
+    person = Person(email_sha256="ab" * 32, first_name="Ann", last_name="Lee", company="Acme", title="CEO")
+    event = build_event(rule_id=5, happened_at_ms=1_700_000_000_000, event_id="x", person=person, amount="9.50",
+                        currency="EUR")  # fmt: skip
+    content = "\x1f".join(["2", "5", "1700000000000", "ab" * 32, "Ann", "Lee", "Acme", "", "", "", "9.50", "EUR"])
+    expected = "cd2-" + hashlib.sha256(content.encode()).hexdigest()[:40]
+    (derived,) = derived_event_ids(id_content([event])).to_list()
+    assert derived == expected and len(derived) == 44
+    # The title (and the country) describe the person; they do not make another conversion.
+    other = build_event(rule_id=5, happened_at_ms=1_700_000_000_000, event_id="y",
+                        person=person._replace(title="CFO"), amount="9.50", currency="EUR")  # fmt: skip
+    assert derived_event_ids(id_content([other])).to_list() == [expected]
+    # One name alone is not sent, so it does not enter the id either.
+    alone = build_event(rule_id=5, happened_at_ms=1, event_id="z", person=Person(first_name="Ann", click_id="c"))
+    content = "\x1f".join(["2", "5", "1", "", "", "", "", "c", "", "", "", ""])
+    assert derived_event_ids(id_content([alone])).to_list() == [
+        "cd2-" + hashlib.sha256(content.encode()).hexdigest()[:40]
+    ]

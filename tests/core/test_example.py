@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 
 from capi_desktop.core.example import EXAMPLE, HEADER, HEADER_ROW, TITLE, example_path, example_rows, write_example
 from capi_desktop.core.journal import Journal, RowState, journal_path, new_job_id
-from capi_desktop.core.mapping import Field, RuleChoice, guess_mapping
+from capi_desktop.core.mapping import Field, ImportOptions, RuleChoice, guess_mapping
 from capi_desktop.core.reading import list_sheets, open_table
-from capi_desktop.core.staging import ImportOptions, StageSummary, stage
+from capi_desktop.core.staging import StageSummary, stage
 
 RULE = 22285180
 

@@ -16,9 +16,8 @@ import pytest
 
 from capi_desktop.core import profiles
 from capi_desktop.core.dates import DateOrder
-from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
+from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice
 from capi_desktop.core.profiles import Profile, ProfileError, ProfileStore, file_name_for
-from capi_desktop.core.staging import ImportOptions
 from capi_desktop.core.storage import StorageError
 
 TOP_KEYS = {

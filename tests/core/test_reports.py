@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from capi_desktop.core.journal import Journal, JournalRow, RowState
-from capi_desktop.core.mapping import RuleChoice, guess_mapping
+from capi_desktop.core.mapping import ImportOptions, RuleChoice, guess_mapping
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import open_table
 from capi_desktop.core.reports import (
@@ -21,7 +21,7 @@ from capi_desktop.core.reports import (
     write_problems_report,
     write_template,
 )
-from capi_desktop.core.staging import ImportOptions, stage
+from capi_desktop.core.staging import stage
 
 NOW = datetime.now(UTC)
 

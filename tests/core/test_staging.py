@@ -5,11 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import multiprocessing
-import os
-import signal
 import threading
-from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -22,11 +18,10 @@ import pytest
 
 from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.journal import SCHEMA_VERSION, Journal, JournalRow, RowState
-from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, guess_mapping, parse_rule_map
+from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice, guess_mapping, parse_rule_map
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import open_table
-from capi_desktop.core.reading.model import SourceRow, Table
-from capi_desktop.core.staging import ImportCancelled, ImportOptions, StageSummary, stage
+from capi_desktop.core.staging import ImportCancelled, StageSummary, cells, stage
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 NOW_MS = int(NOW.timestamp() * 1000)
@@ -308,12 +303,11 @@ def mdy(moment: datetime, day: int) -> str:
     return f"{moment.month:02d}/{day:02d}/{moment.year} 10:00"
 
 
-def test_helper_processes_stage_exactly_what_this_process_stages(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_batches_of_a_few_rows_stage_exactly_what_one_batch_stages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Small chunks so that helpers stage chunks before the column tells its order (row 31), a chunk
-    # contradicts it soon after (row 38), and unmapped event names and bad countries fall in several chunks.
-    monkeypatch.setattr("capi_desktop.core.staging.CHUNK", 7)
+    # Batches of seven, so that rows wait for the order the column tells in row 31, a batch contradicts
+    # it soon after (row 38), and unmapped event names and bad countries fall in several batches.
     month = NOW - timedelta(days=40)
     rows = []
     for i in range(90):
@@ -327,53 +321,17 @@ def test_helper_processes_stage_exactly_what_this_process_stages(
     mapping = guess_mapping(table.columns, [r.values for r in table.sample(20)])
     options = ImportOptions(rules=parse_rule_map("WON=1,LEAD=2"), mapping=mapping, timezone="Europe/Berlin")
     results = []
-    for helpers in (0, 2):
-        with Journal(tmp_path / f"h{helpers}.capijob", create=True) as journal:
-            summary = stage(table, options, journal, now_ms=NOW_MS, helpers=helpers)
+    for batch_rows in (cells.BATCH_ROWS, 7):
+        monkeypatch.setattr(cells, "BATCH_ROWS", batch_rows)
+        with Journal(tmp_path / f"b{batch_rows}.capijob", create=True) as journal:
+            summary = stage(table, options, journal, now_ms=NOW_MS)
             results.append((summary, list(journal.rows())))
-    (alone, alone_rows), (helped, helped_rows) = results
-    assert helped == alone and helped_rows == alone_rows
-    assert alone.date_order is DateOrder.DMY and alone.unmapped_event_names == {"Webinar": 5}
-    by_row = {row.number: row for row in alone_rows}
+    (whole, whole_rows), (batched, batched_rows) = results
+    assert batched == whole and batched_rows == whole_rows
+    assert whole.date_order is DateOrder.DMY and whole.unmapped_event_names == {"Webinar": 5}
+    by_row = {row.number: row for row in whole_rows}
     assert by_row[2].state is RowState.WARNING  # held back until row 31 told the order, then sent
     assert "different day/month order" in (by_row[38].reason or "")
-    assert not [r for r in caplog.records if "helper" in r.getMessage()]  # the helpers did the work
-
-
-def test_a_helper_killed_mid_import_costs_speed_not_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setattr("capi_desktop.core.staging.CHUNK", 7)
-    month = NOW - timedelta(days=40)
-    rows = [[f"u{i}@example.com", "Ann", f"Lee{i}", dmy(month, (i % 12) + 1), f"{i},5"] for i in range(400)]
-    table = open_table(write_csv(tmp_path / "a.csv", ["Email", "First", "Last", "Date", "Amount EUR"], rows))
-    mapping = guess_mapping(table.columns, [r.values for r in table.sample(20)])
-    options = ImportOptions(rules=RuleChoice(rule_id=1), mapping=mapping, timezone="Europe/Berlin")
-    with Journal(tmp_path / "alone.capijob", create=True) as journal:
-        alone = stage(table, options, journal, now_ms=NOW_MS, helpers=0)
-        alone_rows = list(journal.rows())
-
-    killed: list[int] = []
-    read_rows = Table.rows
-
-    def rows_killing_a_helper(self: Table) -> Iterator[SourceRow]:
-        for row in read_rows(self):
-            if row.number == 100:  # chunks are with the helpers by now, and more will follow
-                (helper, _) = multiprocessing.active_children()
-                assert helper.pid is not None
-                os.kill(helper.pid, signal.SIGKILL)
-                killed.append(helper.pid)
-            yield row
-
-    monkeypatch.setattr(Table, "rows", rows_killing_a_helper)
-    with Journal(tmp_path / "helped.capijob", create=True) as journal:
-        helped = stage(table, options, journal, now_ms=NOW_MS, helpers=2)
-        helped_rows = list(journal.rows())
-    assert len(killed) == 1
-    assert alone.rows == 400 and helped == alone and helped_rows == alone_rows
-    assert [r.getMessage() for r in caplog.records if "helper" in r.getMessage()] == [
-        "An import helper process stopped; staging its rows in this process instead"
-    ]
 
 
 def test_duplicates_name_the_first_sendable_copy_under_the_same_rule(tmp_path: Path) -> None:

@@ -241,3 +241,22 @@ def test_the_time_left_counts_linkedins_pace_not_only_the_first_fast_batches(rig
     first = next(p for p in seen if p.counts.accepted)
     assert first.eta_seconds is not None and first.eta_seconds >= 49 * 10  # 49 more requests at 6 a minute
     assert seen[0].eta_seconds is not None and seen[0].eta_seconds >= 50 * 10  # known before the first answer
+
+
+def test_a_batch_sent_before_the_new_event_ids_and_answered_after_is_not_sent_again(rig: Rig, tmp_path: Path) -> None:
+    source = write_leads(tmp_path / "leads.csv", 50)
+    journal = stage_file(source, tmp_path / "a.capijob", seed.RULE_USD_LEAD)
+    batch = journal.mark_in_flight(2, 21)  # the app stopped with 20 events at LinkedIn, no answer
+    with journal._db:  # as the first app versions named them
+        for number, event_id in journal._db.execute("SELECT number, event_id FROM rows WHERE number <= 21").fetchall():
+            legacy = "cd-" + event_id[4:]
+            journal._db.execute(
+                "UPDATE rows SET event_id = ?, event_json = replace(event_json, ?, ?) WHERE number = ?",
+                (legacy, event_id, legacy, number),
+            )
+    assert len(journal.in_flight()[batch]) == 20
+    assert rig.engine(journal, seed.ACCOUNT_USD).run().outcome is UploadOutcome.COMPLETED
+    assert len(accepted_events(rig.sandbox)) == 50
+    again = stage_file(source, tmp_path / "b.capijob", seed.RULE_USD_LEAD)
+    result = rig.engine(again, seed.ACCOUNT_USD).run()
+    assert (result.progress.counts.skipped, result.progress.counts.accepted) == (50, 0)

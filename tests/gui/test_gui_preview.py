@@ -19,9 +19,9 @@ from capi_desktop import paths
 from capi_desktop.app import stage_job
 from capi_desktop.core.journal import Journal, JournalRow, RowState
 from capi_desktop.core.ledger import LEDGER_FILE, SentLedger
-from capi_desktop.core.mapping import RuleChoice, guess_mapping
+from capi_desktop.core.mapping import ImportOptions, RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
-from capi_desktop.core.staging import ImportOptions, StageSummary
+from capi_desktop.core.staging import StageSummary
 from capi_desktop.gui.pages.preview import LEAVES_TEXT, NOTHING_NEW, PreviewPage, upload_button_text
 from capi_desktop.gui.preview_model import CACHE_PAGES, LOADING, PAGE_SIZE, Column, PreviewModel, RowFilter
 from capi_desktop.gui.widgets import moment_text
@@ -148,7 +148,7 @@ def test_the_model_shows_each_row_as_it_would_be_sent(preview: PreviewPage, wiza
     assert isinstance(written, datetime)
     assert cell(0, Column.TIME) == moment_text(written) == f"{written.day} {written:%b %Y, %H:%M}"
     assert model.headerData(Column.TIME, Qt.Orientation.Horizontal) == "Conversion time (Europe/Berlin)"
-    assert str(cell(0, Column.EVENT_ID)).startswith("cd-")
+    assert str(cell(0, Column.EVENT_ID)).startswith("cd2-")
     assert cell(0, Column.RULE) == "Closed-won deals"
     assert cell(0, Column.REASON) == ""
     assert "“Email” is not a valid email address" in str(cell(1, Column.REASON))

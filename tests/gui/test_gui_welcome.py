@@ -23,10 +23,9 @@ from capi_desktop import paths
 from capi_desktop.app import JobState, Outcome
 from capi_desktop.app import stage_job as stage_app_job
 from capi_desktop.app.record import write_record
-from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, guess_mapping
+from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice, guess_mapping
 from capi_desktop.core.profiles import Profile, ProfileStore
 from capi_desktop.core.reading import open_table
-from capi_desktop.core.staging import ImportOptions
 from capi_desktop.gui.pages.upload import UploadState
 from capi_desktop.gui.pages.welcome import StartChoice, WelcomePage, find_unfinished_jobs
 from capi_desktop.gui.wizard import PageId, UploadWizard

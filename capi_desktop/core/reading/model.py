@@ -103,7 +103,7 @@ class Table:
     # True when ``preview`` holds every data row of the file (a short file).
     preview_complete: bool = field(default=False, repr=False, compare=False)
 
-    def rows(self) -> Iterator[SourceRow]:
+    def rows(self) -> Generator[SourceRow, None, None]:
         """Stream the data rows, re-reading the file; fully blank rows are skipped, numbers are the user's."""
         self.check_unchanged()
         yield from self._shape(self.source.iter_raw())

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 
 from capi_desktop import __version__, paths
 from capi_desktop.app import Outcome, UploadReport, open_job, report_of, source_table, support_snapshot
+from capi_desktop.core.mapping import ImportOptions
 from capi_desktop.core.profiles import Profile, ProfileError
 from capi_desktop.core.reports import write_problems_report
 from capi_desktop.core.settings import SettingsError
-from capi_desktop.core.staging import ImportOptions
 from capi_desktop.core.support import recent_log_lines, system_info, write_support_bundle
 from capi_desktop.core.upload import REPORTING_NOTE
 from capi_desktop.gui.errors import log_file, show_error

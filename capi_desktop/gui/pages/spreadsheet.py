@@ -39,11 +39,11 @@ from capi_desktop import paths
 from capi_desktop.app import InspectedFile, StagedJob, inspect_file, merge_mapping, release_job, stage_job
 from capi_desktop.core.dates import DateOrder, local_timezone, resolve_timezone
 from capi_desktop.core.journal import JournalError
-from capi_desktop.core.mapping import ColumnMapping, Field, parse_constant_value
+from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, parse_constant_value
 from capi_desktop.core.money import normalise_currency
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import SpreadsheetError, Table
-from capi_desktop.core.staging import ImportCancelled, ImportOptions
+from capi_desktop.core.staging import ImportCancelled
 from capi_desktop.gui.mapping_table import MappingTable, column_samples
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.session import UploadSession

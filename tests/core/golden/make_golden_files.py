@@ -76,10 +76,20 @@ def random_rows(rng: random.Random, count: int, date_pool: list[str]) -> list[li
 
     return [
         [
-            pick(EMAILS, f" User{i}@Example{i % 7}.com"), pick(EMAILS, ""), pick(NAMES, "Anna"), pick(NAMES, "Schmidt"),
-            pick(NAMES, "Acme GmbH"), pick(NAMES, ""), pick(COUNTRIES, "DE"), pick(["click-1", "AQE" + str(i)], ""),
-            pick([f"crm-{i}", "crm-1"], ""), pick(date_pool, ago(rng.uniform(0.1, 80), "%d/%m/%Y %H:%M")),
-            pick(AMOUNTS, f"{rng.uniform(-10, 5000):.2f}"), pick(CURRENCIES, "EUR"), pick(STAGES, "Won"), pick(IDS, ""),
+            pick(EMAILS, f" User{i}@Example{i % 7}.com"),
+            pick(EMAILS, ""),
+            pick(NAMES, "Anna"),
+            pick(NAMES, "Schmidt"),
+            pick(NAMES, "Acme GmbH"),
+            pick(NAMES, ""),
+            pick(COUNTRIES, "DE"),
+            pick(["click-1", "AQE" + str(i)], ""),
+            pick([f"crm-{i}", "crm-1"], ""),
+            pick(date_pool, ago(rng.uniform(0.1, 80), "%d/%m/%Y %H:%M")),
+            pick(AMOUNTS, f"{rng.uniform(-10, 5000):.2f}"),
+            pick(CURRENCIES, "EUR"),
+            pick(STAGES, "Won"),
+            pick(IDS, ""),
         ]  # fmt: skip
         for i in range(count)
     ]
@@ -168,7 +178,10 @@ def cases() -> dict[str, dict[str, Any]]:
     case("told-early", write_text("told-early.csv", "\n".join(lines) + "\n"), **two)
     rng = random.Random(6)
     never = ["05/06/2026 10:00", "07/08/2026", ago(3, "%Y-%m-%d")]
-    case("never-told", write_csv("never-told.csv", [[*r[:9], rng.choice(never), *r[10:]] for r in random_rows(rng, 200, never)]))
+    case(
+        "never-told",
+        write_csv("never-told.csv", [[*r[:9], rng.choice(never), *r[10:]] for r in random_rows(rng, 200, never)]),
+    )
     constants = {
         "columns": {f: names for f, names in MAPPING.items() if names[0] in HEADER[:10]},
         "currency": "EUR",

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from capi_desktop.core.mapping import Field
 from capi_desktop.core.money import MAX_AMOUNT, format_amount, minor_units
 from capi_desktop.core.problems import ValueProblem
-from capi_desktop.core.staging_new import messages
-from capi_desktop.core.staging_new.fields import Batch, constant, per_value, per_value_many
+from capi_desktop.core.staging import messages
+from capi_desktop.core.staging.fields import Batch, constant, per_value, per_value_many
 
 if TYPE_CHECKING:
     import polars as pl
@@ -81,8 +81,17 @@ def read_values(batch: Batch) -> Values:
         readable = (written.is_not_null() & (numbers.abs() < float(MAX_AMOUNT))).fill_null(False)
         other = batch.per_object(column, read, pl.String, pl.String, pl.String)
         frame = pl.DataFrame(
-            {"amount": amount, "symbol": symbol, "problem": problem, "typed": readable, "written": written,
-             "other": has_other, "o_amount": other[0], "o_symbol": other[1], "o_problem": other[2]}  # fmt: skip
+            {
+                "amount": amount,
+                "symbol": symbol,
+                "problem": problem,
+                "typed": readable,
+                "written": written,
+                "other": has_other,
+                "o_amount": other[0],
+                "o_symbol": other[1],
+                "o_problem": other[2],
+            }  # fmt: skip
         ).select(
             pl.when("typed").then("written").when("other").then("o_amount").otherwise("amount").alias("amount"),
             pl.when("typed").then(None).when("other").then("o_symbol").otherwise("symbol").alias("symbol"),
@@ -185,4 +194,3 @@ def _format_amounts(amount: pl.Series, currency: pl.Series) -> pl.Series:
         for text, code in zip(amount.filter(rest).to_list(), currency.filter(rest).to_list(), strict=True)
     ]
     return fast.scatter(rest.arg_true(), pl.Series(formatted, dtype=pl.String))
-

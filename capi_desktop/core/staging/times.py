@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from capi_desktop.core.dates import AmbiguousDate, DateOrder
 from capi_desktop.core.mapping import Field
 from capi_desktop.core.problems import ValueProblem
-from capi_desktop.core.staging_new import messages
-from capi_desktop.core.staging_new.fields import Batch, coalesce, constant, fast_or_per_value, per_value_many
+from capi_desktop.core.staging import messages
+from capi_desktop.core.staging.fields import Batch, coalesce, constant, fast_or_per_value, per_value_many
 
 if TYPE_CHECKING:
     import polars as pl
@@ -89,12 +89,20 @@ def read_times(batch: Batch, evidence: OrderEvidence, *, final: bool) -> Times:
         month = pl.when((b <= 12) & (a > 12)).then(b).when((a <= 12) & (b > 12)).then(a).when(a == b).then(a)
     ambiguous = (a != b) & (a <= 12) & (b <= 12) & pl.lit(order not in (DateOrder.DMY, DateOrder.MDY))
     same_sep = pl.col("dm_2") == pl.col("dm_4")
-    iso_parts = {k: pl.col(f"iso_{n}") for n, k in enumerate(("y", "m", "d", "hh", "mm", "ss"), 1)}
     moment = parts.select(
         pl.when(pl.col("dm_1").is_not_null() & same_sep)
         .then(pl.struct(y=pl.col("dm_5"), m=month, d=day, hh=pl.col("dm_6"), mm=pl.col("dm_7"), ss=pl.col("dm_8")))
         .when(pl.col("iso_1").is_not_null())
-        .then(pl.struct(**iso_parts))
+        .then(
+            pl.struct(
+                y=pl.col("iso_1"),
+                m=pl.col("iso_2"),
+                d=pl.col("iso_3"),
+                hh=pl.col("iso_4"),
+                mm=pl.col("iso_5"),
+                ss=pl.col("iso_6"),
+            )  # fmt: skip
+        )
         .alias("t"),
         (pl.col("dm_1").is_not_null() & same_sep & ambiguous).alias("ambiguous"),
     ).unnest("t")
@@ -164,8 +172,15 @@ def read_times(batch: Batch, evidence: OrderEvidence, *, final: bool) -> Times:
     other_ms, other_state, other_message = batch.per_object(column, read, pl.Int64, pl.Int8, pl.String)
     frame = pl.DataFrame(
         {
-            "ms": ms, "state": state, "message": message, "typed": typed_fast, "typed_ms": typed_ms, "slow": slow,
-            "other_ms": other_ms, "other_state": other_state, "other_message": other_message,
+            "ms": ms,
+            "state": state,
+            "message": message,
+            "typed": typed_fast,
+            "typed_ms": typed_ms,
+            "slow": slow,
+            "other_ms": other_ms,
+            "other_state": other_state,
+            "other_message": other_message,
         }  # fmt: skip
     ).select(
         pl.when("typed").then("typed_ms").when("slow").then("other_ms").otherwise("ms").alias("ms"),

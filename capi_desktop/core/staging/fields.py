@@ -20,8 +20,8 @@ from capi_desktop.core.identity import clean_text, normalise_country, normalise_
 from capi_desktop.core.mapping import ColumnMapping, Field
 from capi_desktop.core.money import normalise_currency, parse_money
 from capi_desktop.core.problems import PLACEHOLDERS, ValueProblem, is_missing
-from capi_desktop.core.staging_new import messages
-from capi_desktop.core.staging_new.cells import Cells
+from capi_desktop.core.staging import messages
+from capi_desktop.core.staging.cells import Cells
 
 if TYPE_CHECKING:
     import polars as pl
@@ -204,7 +204,6 @@ class Batch:
 
     def country(self) -> tuple[pl.Series, pl.Series]:
         """The ISO code, and the warning for a country not recognised (it is sent without one)."""
-        import polars as pl
 
         scalars = self.scalars
 

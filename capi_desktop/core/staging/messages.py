@@ -78,4 +78,3 @@ def no_currency(amount: str) -> str:
 
 def currency_clash(marked: str, column: str) -> str:
     return f"The value is marked {marked} but the currency column says {column}."
-

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from capi_desktop.core.events import MATCH_KEYS, RULE_URN, derived_event_ids
 from capi_desktop.core.mapping import Field
-from capi_desktop.core.staging_new import messages
-from capi_desktop.core.staging_new.amounts import read_values
-from capi_desktop.core.staging_new.cells import Cells
-from capi_desktop.core.staging_new.fields import Batch, per_value
-from capi_desktop.core.staging_new.times import OrderEvidence, TimeState, read_times
+from capi_desktop.core.staging import messages
+from capi_desktop.core.staging.amounts import read_values
+from capi_desktop.core.staging.cells import Cells
+from capi_desktop.core.staging.fields import Batch, per_value
+from capi_desktop.core.staging.times import OrderEvidence, TimeState, read_times
 
 if TYPE_CHECKING:
     import polars as pl
@@ -55,12 +55,28 @@ def stage_batch(batch: Batch, evidence: OrderEvidence, *, final: bool) -> Staged
     first, last, company = text[Field.FIRST_NAME], text[Field.LAST_NAME], text[Field.COMPANY]
     frame = pl.DataFrame(
         {
-            "number": batch.frame["number"], "rule": rule_id, "event_name": event_name, "email": email,
-            "bad_email": bad_email, "first": first, "last": last, "company": company, "title": text[Field.TITLE],
-            "country": country, "country_warning": country_warning, "click": text[Field.CLICK_ID],
-            "acxiom": text[Field.ACXIOM_ID], "external": text[Field.EXTERNAL_ID], "given_id": text[Field.EVENT_ID],
-            "ms": times.ms, "time_state": times.state, "time_problem": times.message, "amount": values.amount,
-            "currency": values.currency, "value_problem": values.problem, "negative": values.negative,
+            "number": batch.frame["number"],
+            "rule": rule_id,
+            "event_name": event_name,
+            "email": email,
+            "bad_email": bad_email,
+            "first": first,
+            "last": last,
+            "company": company,
+            "title": text[Field.TITLE],
+            "country": country,
+            "country_warning": country_warning,
+            "click": text[Field.CLICK_ID],
+            "acxiom": text[Field.ACXIOM_ID],
+            "external": text[Field.EXTERNAL_ID],
+            "given_id": text[Field.EVENT_ID],
+            "ms": times.ms,
+            "time_state": times.state,
+            "time_problem": times.message,
+            "amount": values.amount,
+            "currency": values.currency,
+            "value_problem": values.problem,
+            "negative": values.negative,
         }  # fmt: skip
     )
     problems = pl.concat_str([pl.lit(problem) for problem in not_text], separator=" ", ignore_nulls=True)

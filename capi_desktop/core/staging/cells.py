@@ -243,4 +243,3 @@ def _check_quotes(piece: bytes, delimiter: bytes) -> None:
     closing_ = piece.count(b'"' + delimiter) + piece.count(b'"\r') + piece.count(b'"\n') + piece.endswith(b'"')
     if opening != closing_ or opening + closing_ != quotes:
         raise NotColumnar("quote marks inside values")
-

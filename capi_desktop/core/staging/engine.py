@@ -24,10 +24,10 @@ from capi_desktop.core.memory import release_freed_memory
 from capi_desktop.core.money import detect_decimal_comma
 from capi_desktop.core.problems import ValueProblem
 from capi_desktop.core.reading import Table
-from capi_desktop.core.staging_new import cells
-from capi_desktop.core.staging_new.fields import Batch, Scalars
-from capi_desktop.core.staging_new.rows import StagedBatch, stage_batch
-from capi_desktop.core.staging_new.times import OrderEvidence
+from capi_desktop.core.staging import cells
+from capi_desktop.core.staging.fields import Batch, Scalars
+from capi_desktop.core.staging.rows import StagedBatch, stage_batch
+from capi_desktop.core.staging.times import OrderEvidence
 
 if TYPE_CHECKING:
     import polars as pl
@@ -112,6 +112,8 @@ def stage(
             journal.clear_rows()
             written = _Written(table, scalars, OrderEvidence(options.date_order))
             written.write(cells.batches(table, by_rows=True), journal, progress, cancel)
+        if cancel is not None and cancel.is_set():  # asked during the last batch
+            raise ImportCancelled()
         written.write_waiting(journal)
     except ImportCancelled:
         journal.clear_rows()
