@@ -42,10 +42,10 @@ def staged_template(rows: int) -> Path:
 def upload(journal_file: str, api_base: str, token: str, folder: str) -> dict[str, float]:
     """Runs in a child process: the engine alone, so its peak RSS is its own."""
     from capi_desktop.collector import collector_paused
+    from capi_desktop.core.delivery.engine import UploadEngine
+    from capi_desktop.core.delivery.usage import DailyUsage, Limits, RequestPacer
     from capi_desktop.core.journal import Journal
-    from capi_desktop.core.ledger import SentLedger
-    from capi_desktop.core.upload import UploadEngine
-    from capi_desktop.core.usage import DailyUsage, Limits, RequestPacer
+    from capi_desktop.core.journal.ledger import SentLedger
     from capi_desktop.linkedin.client import ApiConfig, LinkedInClient, StaticToken
     from capi_desktop.sandbox import seed
 

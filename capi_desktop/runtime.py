@@ -14,19 +14,19 @@ from urllib.parse import urlsplit
 import requests
 
 from capi_desktop import APP_NAME, __version__, paths
-from capi_desktop.core.apiversion import VersionMemory
+from capi_desktop.core.delivery.apiversion import VersionMemory
+from capi_desktop.core.delivery.engine import UploadConfig, UploadEngine
+from capi_desktop.core.delivery.usage import DailyUsage, Limits, RequestPacer
 from capi_desktop.core.journal import Journal
-from capi_desktop.core.keychain import Keychain, KeychainError
-from capi_desktop.core.ledger import LEDGER_FILE, SentLedger
-from capi_desktop.core.settings import (
+from capi_desktop.core.journal.ledger import LEDGER_FILE, SentLedger
+from capi_desktop.core.stores.keychain import Keychain, KeychainError
+from capi_desktop.core.stores.settings import (
     ENV_API_BASE,
     Settings,
     SettingsStore,
     load_bundled_app,
 )
-from capi_desktop.core.tokens import ENV_ACCESS_TOKEN, TokenStore
-from capi_desktop.core.upload import UploadConfig, UploadEngine
-from capi_desktop.core.usage import DailyUsage, Limits, RequestPacer
+from capi_desktop.core.stores.tokens import ENV_ACCESS_TOKEN, TokenStore
 from capi_desktop.linkedin.auth import AuthService
 from capi_desktop.linkedin.client import ApiConfig
 from capi_desktop.linkedin.oauth import OPENID_SCOPES, SCOPES, OAuthApp, OAuthClient

@@ -62,7 +62,7 @@ def check_tls() -> str:
 
 
 def check_keyring() -> str:
-    from capi_desktop.core.keychain import Keychain
+    from capi_desktop.core.stores.keychain import Keychain
 
     keychain = Keychain()
     if not keychain.is_secure:

@@ -10,7 +10,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from capi_desktop.core.keychain import Keychain
+from capi_desktop.core.stores.keychain import Keychain
 from capi_desktop.linkedin.client import ApiConfig, LinkedInClient, StaticToken
 from capi_desktop.sandbox import SandboxServer
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from capi_desktop.app import time_left
 from capi_desktop.app.timeleft import duration_words, moment_words
+from capi_desktop.core.delivery.engine import Pace, UploadProgress
 from capi_desktop.core.journal import DeliveryCounts
-from capi_desktop.core.upload import Pace, UploadProgress
 
 
 def progress(eta: float | None, pace: Pace) -> UploadProgress:

@@ -80,12 +80,13 @@ def test_the_check_itself_sees_a_forbidden_import() -> None:
 # stores and report writers not yet behind the application layer. Reading, staging, the journal's
 # writes and the upload engine are reached only through ``capi_desktop.app``.
 FRONT_ENDS_MAY_IMPORT_FROM_CORE = {
-    "capi_desktop.core.apiversion": {"version_note"},
-    "capi_desktop.core.dates": {"DateOrder", "format_day", "local_timezone", "resolve_timezone"},
+    "capi_desktop.core.control": {"Control"},
+    "capi_desktop.core.delivery.apiversion": {"version_note"},
+    "capi_desktop.core.normalise.dates": {"DateOrder", "format_day", "local_timezone", "resolve_timezone"},
     "capi_desktop.core.delivery": {"AuthFailure", "TransientFailure"},
     "capi_desktop.core.example": {"example_path", "write_example"},
     "capi_desktop.core.journal": {"DeliveryCounts", "Journal", "JournalError", "JournalRow", "RowState"},
-    "capi_desktop.core.keychain": {"Keychain", "KeychainError"},
+    "capi_desktop.core.stores.keychain": {"Keychain", "KeychainError"},
     "capi_desktop.core.mapping": {
         "ColumnMapping",
         "Field",
@@ -94,22 +95,21 @@ FRONT_ENDS_MAY_IMPORT_FROM_CORE = {
         "parse_constant_value",
         "parse_rule_map",
     },
-    "capi_desktop.core.money": {"normalise_currency"},
-    "capi_desktop.core.problems": {"ValueProblem"},
-    "capi_desktop.core.profiles": {"Profile", "ProfileError", "ProfileStore"},
+    "capi_desktop.core.normalise.money": {"normalise_currency"},
+    "capi_desktop.core.normalise.problems": {"ValueProblem"},
+    "capi_desktop.core.stores.profiles": {"Profile", "ProfileError", "ProfileStore"},
     "capi_desktop.core.reading": {"Cell", "SpreadsheetError", "Table"},
     "capi_desktop.core.reports": {"preview_fields", "write_preview", "write_problems_report", "write_template"},
-    "capi_desktop.core.settings": {"Settings", "SettingsError", "SettingsStore"},
+    "capi_desktop.core.stores.settings": {"Settings", "SettingsError", "SettingsStore"},
     "capi_desktop.core.staging": {"ImportCancelled", "StageSummary"},
     "capi_desktop.core.storage": {"StorageError"},
     "capi_desktop.core.support": {"recent_log_lines", "system_info", "write_support_bundle"},
-    "capi_desktop.core.tokens": {"REQUIRED_SCOPES", "Storage", "TokenSource"},
-    "capi_desktop.core.upload": {
+    "capi_desktop.core.stores.tokens": {"REQUIRED_SCOPES", "Storage", "TokenSource"},
+    "capi_desktop.core.delivery.engine": {
         "MAX_BATCH",
         "REPORTING_NOTE",
         "Pace",
         "UploadConfig",
-        "UploadControl",
         "UploadProgress",
     },
 }
@@ -136,3 +136,66 @@ def test_front_ends_reach_the_core_through_the_application_layer(folder: str) ->
 
 def test_the_application_layer_holds_no_qt() -> None:
     assert not {name for name in _imported_names("app") if name.startswith(("PySide6", "capi_desktop.gui"))}
+
+
+def _core_import_graph() -> dict[str, set[str]]:
+    """Each core module and the core modules it imports at load time (not under TYPE_CHECKING, not
+    inside functions)."""
+    graph: dict[str, set[str]] = {}
+    modules = set(_modules("core"))
+    for module in modules:
+        relative = module.removeprefix("capi_desktop.").split(".")
+        path = PACKAGE.joinpath(*relative[:-1], relative[-1] + ".py")
+        if not path.exists():
+            path = PACKAGE.joinpath(*relative, "__init__.py")
+        tree = ast.parse(path.read_text())
+        found: set[str] = set()
+        for node in tree.body:
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            found |= {name for name in names if name in modules and name != module}
+        # A package's own submodules are loaded through it: its __init__ is not a dependency of theirs.
+        graph[module] = {name for name in found if not module.startswith(name + ".")}
+    return graph
+
+
+def _circle(graph: dict[str, set[str]]) -> list[str] | None:
+    """An import circle in ``graph``, as the modules along it, or None."""
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> list[str] | None:
+        if module in path:
+            return [*path[path.index(module) :], module]
+        if module in done:
+            return None
+        for imported in sorted(graph.get(module, ())):
+            if (found := visit(imported, [*path, module])) is not None:
+                return found
+        done.add(module)
+        return None
+
+    return next((found for module in sorted(graph) if (found := visit(module, [])) is not None), None)
+
+
+def test_the_core_has_no_import_circle() -> None:
+    graph = _core_import_graph()
+    assert "capi_desktop.core.journal" in graph["capi_desktop.core.staging.engine"]  # the scan sees imports
+    assert _circle(graph) is None
+    assert _circle({**graph, "capi_desktop.core.journal.job": {"capi_desktop.core.staging.engine"}}) is not None
+
+
+def test_the_pipeline_is_visible_in_the_core_packages() -> None:
+    packages = {p.name for p in PACKAGE.joinpath("core").iterdir() if (p / "__init__.py").exists()}
+    assert {"reading", "mapping", "normalise", "staging", "journal", "delivery", "stores"} <= packages
+
+
+def test_no_core_module_is_over_430_lines() -> None:
+    long = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in PACKAGE.joinpath("core").rglob("*.py")
+        if (lines := len(path.read_text().splitlines())) > 430
+    }
+    assert long == {}

@@ -10,8 +10,9 @@ import pytest
 import requests
 from support import admin, consent_without_browser, stats
 
-from capi_desktop.core.keychain import Keychain
-from capi_desktop.core.tokens import Storage, TokenSet, TokenSource, TokenStore
+from capi_desktop.core.control import Control
+from capi_desktop.core.stores.keychain import Keychain
+from capi_desktop.core.stores.tokens import Storage, TokenSet, TokenSource, TokenStore
 from capi_desktop.linkedin.auth import ACCESS_GUIDE, AuthService, SignInStatus
 from capi_desktop.linkedin.client import ApiConfig
 from capi_desktop.linkedin.errors import SignInFailed, SignInRequired
@@ -259,10 +260,10 @@ def test_listener_binds_loopback_only_and_closes() -> None:
 
 
 def test_listener_can_be_cancelled() -> None:
-    cancel = threading.Event()
-    cancel.set()
+    control = Control()
+    control.cancel()
     with pytest.raises(SignInFailed) as raised:
-        LoopbackListener(0).wait("state", timeout=30, cancel=cancel)
+        LoopbackListener(0).wait("state", timeout=30, control=control)
     assert "cancelled" in str(raised.value)
 
 

@@ -16,7 +16,7 @@ import requests
 from support import run_cli
 
 from capi_desktop.cli import ExitCode
-from capi_desktop.core.settings import Settings, SettingsError, SettingsStore
+from capi_desktop.core.stores.settings import Settings, SettingsError, SettingsStore
 from capi_desktop.sandbox import SandboxServer, seed
 
 

@@ -16,9 +16,9 @@ import support
 
 from capi_desktop.cli import ExitCode
 from capi_desktop.cli.profiles import load_profile, profile_store, save_profile_from_options
-from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice
-from capi_desktop.core.profiles import Profile, ProfileError, ProfileStore, file_name_for
+from capi_desktop.core.normalise.dates import DateOrder
+from capi_desktop.core.stores.profiles import Profile, ProfileError, ProfileStore, file_name_for
 
 SECRET = "AQVthis-is-a-token-and-must-not-be-printed-0123456789"
 

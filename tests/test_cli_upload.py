@@ -11,7 +11,7 @@ import pytest
 from support import accepted_events, cli_env, run_cli, set_knobs, stats
 
 from capi_desktop.cli import ExitCode
-from capi_desktop.core.apiversion import BUILT_WITH, months_to_try
+from capi_desktop.core.delivery.apiversion import BUILT_WITH, months_to_try
 from capi_desktop.sandbox import SandboxServer, seed
 
 

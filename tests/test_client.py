@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from support import accepted_events, event, event_json, set_knobs, stats
 
-from capi_desktop.core.apiversion import BUILT_WITH, months_to_try, this_month
+from capi_desktop.core.delivery.apiversion import BUILT_WITH, months_to_try, this_month
 from capi_desktop.linkedin import client as client_module
 from capi_desktop.linkedin.client import ApiConfig, LinkedInClient, StaticToken
 from capi_desktop.linkedin.errors import (

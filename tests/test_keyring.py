@@ -10,8 +10,8 @@ import keyring.backend
 import keyring.errors
 import pytest
 
-from capi_desktop.core.keychain import Keychain, KeychainError
-from capi_desktop.core.tokens import Storage, TokenSet, TokenSource, TokenStore
+from capi_desktop.core.stores.keychain import Keychain, KeychainError
+from capi_desktop.core.stores.tokens import Storage, TokenSet, TokenSource, TokenStore
 
 pytestmark = pytest.mark.keyring
 

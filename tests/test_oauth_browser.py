@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from support import set_knobs
 
-from capi_desktop.core.keychain import Keychain
-from capi_desktop.core.tokens import Storage, TokenSource, TokenStore
+from capi_desktop.core.stores.keychain import Keychain
+from capi_desktop.core.stores.tokens import Storage, TokenSource, TokenStore
 from capi_desktop.linkedin.auth import AuthService
 from capi_desktop.linkedin.client import ApiConfig
 from capi_desktop.linkedin.errors import SignInFailed

@@ -26,9 +26,9 @@ from upload_kit import Rig, event_keys, stage_file, write_leads
 from capi_desktop.app import RESUME_LATER, find_job, list_jobs, open_job
 from capi_desktop.cli import ExitCode
 from capi_desktop.core.journal import Journal, JournalError, JournalRow, RowState
-from capi_desktop.core.ledger import SentLedger
-from capi_desktop.core.settings import Settings, SettingsStore
+from capi_desktop.core.journal.ledger import SentLedger
 from capi_desktop.core.storage import StorageError, StorageProblem, check_free_space, storage_error
+from capi_desktop.core.stores.settings import Settings, SettingsStore
 from capi_desktop.sandbox import SandboxServer, seed
 
 UPLOAD = ["--account", str(seed.ACCOUNT_USD), "--rule", str(seed.RULE_USD_LEAD)]

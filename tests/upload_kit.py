@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from capi_desktop.app.record import JobState, new_record, write_record
+from capi_desktop.core.delivery.engine import UploadConfig, UploadEngine
+from capi_desktop.core.delivery.usage import DailyUsage, Limits, RequestPacer
 from capi_desktop.core.journal import Journal
-from capi_desktop.core.ledger import SentLedger
+from capi_desktop.core.journal.ledger import SentLedger
 from capi_desktop.core.mapping import ImportOptions, RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
 from capi_desktop.core.staging import stage
-from capi_desktop.core.upload import UploadConfig, UploadEngine
-from capi_desktop.core.usage import DailyUsage, Limits, RequestPacer
 from capi_desktop.linkedin.client import ApiConfig, LinkedInClient, StaticToken
 from capi_desktop.sandbox import SandboxServer
 

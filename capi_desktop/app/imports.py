@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
-from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice, guess_mapping
-from capi_desktop.core.problems import ValueProblem
-from capi_desktop.core.profiles import Profile
+from capi_desktop.core.normalise.dates import DateOrder
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import Cell, SpreadsheetError, Table, list_sheets, open_table
+from capi_desktop.core.stores.profiles import Profile
 
 SAMPLE_ROWS = 50  # rows the mapping is guessed from and the examples are picked from
 

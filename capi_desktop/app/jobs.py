@@ -13,7 +13,7 @@ from capi_desktop.app.outcome import Outcome, decide
 from capi_desktop.app.record import JobRecord, JobState, new_record, read_record, write_record
 from capi_desktop.app.runlock import is_held
 from capi_desktop.collector import collector_paused
-from capi_desktop.core.dates import format_day
+from capi_desktop.core.control import Control
 from capi_desktop.core.journal import (
     SUFFIX,
     DeliveryCounts,
@@ -26,10 +26,11 @@ from capi_desktop.core.journal import (
     new_job_id,
     staging_space,
 )
-from capi_desktop.core.ledger import LEDGER_FILE, SentLedger, sent_before
+from capi_desktop.core.journal.ledger import LEDGER_FILE, SentLedger, sent_before
 from capi_desktop.core.mapping import ImportOptions
+from capi_desktop.core.normalise.dates import format_day
 from capi_desktop.core.reading import FileKind, SpreadsheetError, Table, open_table
-from capi_desktop.core.staging import Cancel, ImportCancelled, StageSummary, stage
+from capi_desktop.core.staging import StageSummary, stage
 from capi_desktop.core.storage import check_free_space
 from capi_desktop.core.support import JobSnapshot
 
@@ -61,7 +62,7 @@ def stage_job(
     account_name: str = "",
     rule_names: dict[int, str] | None = None,
     progress: Callable[[int], None] | None = None,
-    cancel: Cancel | None = None,
+    control: Control | None = None,
 ) -> StagedJob:
     """Check and stage every row of ``table`` into a new job; nothing is sent.
 
@@ -75,7 +76,7 @@ def stage_job(
             journal.job_id, table, options, account_id, account_name=account_name, rule_names=dict(rule_names or {})
         )
         write_record(journal, record)
-        summary = _stage_rows(journal, table, options, progress, cancel)
+        summary = _stage_rows(journal, table, options, progress, control)
         record = record.moved_to(JobState.STAGED)
         write_record(journal, record)
     except BaseException:
@@ -94,15 +95,13 @@ def _stage_rows(
     table: Table,
     options: ImportOptions,
     progress: Callable[[int], None] | None,
-    cancel: Cancel | None,
+    control: Control | None,
 ) -> StageSummary:
     with collector_paused():  # bulk work without reference cycles: see collector_paused
         try:
-            summary = stage(table, options, journal, now_ms=int(time.time() * 1000), progress=progress, cancel=cancel)
+            summary = stage(table, options, journal, now_ms=int(time.time() * 1000), progress=progress, control=control)
         finally:
             table.release()  # a workbook's sheet is not kept in memory once its rows are staged
-    if cancel is not None and cancel.is_set():
-        raise ImportCancelled()
     return summary
 
 
@@ -110,7 +109,7 @@ def complete_staging(
     journal: Journal,
     record: JobRecord,
     progress: Callable[[int], None] | None = None,
-    cancel: Cancel | None = None,
+    control: Control | None = None,
 ) -> JobRecord:
     """A job whose staging never finished is staged again from its file, if that file is unchanged."""
     if record.state is not JobState.STAGING:
@@ -127,7 +126,7 @@ def complete_staging(
     except SpreadsheetError as exc:
         raise JobProblem(f"This job's rows must be checked again, but its file cannot be read now: {exc}") from exc
     _check_room(journal.path.parent, table)
-    _stage_rows(journal, table, record.options, progress, cancel)
+    _stage_rows(journal, table, record.options, progress, control)
     record = record.moved_to(JobState.STAGED)
     write_record(journal, record)
     return record

@@ -8,8 +8,8 @@ from enum import Enum
 
 from capi_desktop.app.record import JobRecord
 from capi_desktop.core.delivery import DeliveryFailure
+from capi_desktop.core.delivery.engine import REPORTING_NOTE
 from capi_desktop.core.journal import DeliveryCounts, StateCounts
-from capi_desktop.core.upload import REPORTING_NOTE
 
 
 class Outcome(Enum):

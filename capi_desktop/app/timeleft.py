@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from capi_desktop.core.dates import day_words
-from capi_desktop.core.upload import Pace, UploadProgress
+from capi_desktop.core.delivery.engine import Pace, UploadProgress
+from capi_desktop.core.normalise.dates import day_words
 
 
 @dataclass(frozen=True)

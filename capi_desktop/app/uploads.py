@@ -16,11 +16,11 @@ from capi_desktop.app.outcome import Outcome, UploadReport, decide
 from capi_desktop.app.record import JobRecord, JobState, write_record
 from capi_desktop.app.runlock import Holder, RunLock
 from capi_desktop.collector import collector_paused
+from capi_desktop.core.control import Control
 from capi_desktop.core.delivery import DeliveryFailure
+from capi_desktop.core.delivery.engine import UploadConfig, UploadOutcome, UploadProgress
 from capi_desktop.core.journal import Journal
-from capi_desktop.core.staging import Cancel
 from capi_desktop.core.storage import StorageError
-from capi_desktop.core.upload import UploadConfig, UploadControl, UploadOutcome, UploadProgress
 from capi_desktop.linkedin.client import LinkedInClient
 from capi_desktop.runtime import Runtime
 
@@ -78,9 +78,8 @@ def send_job(
     *,
     config: UploadConfig | None = None,
     progress: Callable[[UploadProgress], None] | None = None,
-    control: UploadControl | None = None,
+    control: Control | None = None,
     staging_progress: Callable[[int], None] | None = None,
-    staging_cancel: Cancel | None = None,
     wait_seconds: float = 0.0,
 ) -> UploadReport:
     """Upload (or resume) one job, with every check first; the report says how it ended.
@@ -93,12 +92,12 @@ def send_job(
     if account_id is None:
         raise JobProblem("This job was a preview without an ad account; upload the file instead.")
     config = config or UploadConfig()
-    control = control or UploadControl()
+    control = control or Control()
     lock = RunLock(locks_dir(paths.data_dir()), account_id, record.rule_ids)
     rule_text = {f"{account_id}-{rule}": record.rule_name(rule) for rule in record.rule_ids}
     lock.acquire(Holder(record.job_id, record.source.name, os.getpid()), wait_seconds, rule_text)
     with lock:
-        record = complete_staging(journal, record, staging_progress, staging_cancel)
+        record = complete_staging(journal, record, staging_progress, control)
         try:
             record = preflight(runtime.auth.client(), record)
         except DeliveryFailure as failure:  # not signed in, LinkedIn refusing or down: nothing went out

@@ -17,9 +17,9 @@ from typing import Any
 import click
 
 from capi_desktop import __version__
-from capi_desktop.core.keychain import KeychainError
-from capi_desktop.core.settings import SettingsError
 from capi_desktop.core.storage import StorageError
+from capi_desktop.core.stores.keychain import KeychainError
+from capi_desktop.core.stores.settings import SettingsError
 from capi_desktop.linkedin.errors import (
     CertificateError,
     ConnectionFailed,

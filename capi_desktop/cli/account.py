@@ -9,9 +9,9 @@ from dataclasses import asdict
 import click
 
 from capi_desktop.cli import ExitCode, emit, main, runtime_or_exit
-from capi_desktop.core.apiversion import version_note
-from capi_desktop.core.dates import format_day
-from capi_desktop.core.settings import SettingsError
+from capi_desktop.core.delivery.apiversion import version_note
+from capi_desktop.core.normalise.dates import format_day
+from capi_desktop.core.stores.settings import SettingsError
 from capi_desktop.linkedin.auth import SignInStatus
 from capi_desktop.runtime import client_secret_entry
 

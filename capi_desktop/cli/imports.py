@@ -35,17 +35,18 @@ from capi_desktop.app import (
 )
 from capi_desktop.cli import ExitCode, emit, exit_code, main, runtime_or_exit
 from capi_desktop.cli.profiles import load_profile, save_profile_from_options
-from capi_desktop.core.dates import DateOrder
+from capi_desktop.core.control import Control
+from capi_desktop.core.delivery.engine import MAX_BATCH, UploadConfig, UploadProgress
 from capi_desktop.core.journal import Journal, JournalError
 from capi_desktop.core.mapping import Field, RuleChoice, parse_constant_value, parse_rule_map
-from capi_desktop.core.money import normalise_currency
-from capi_desktop.core.problems import ValueProblem
-from capi_desktop.core.profiles import ProfileError
+from capi_desktop.core.normalise.dates import DateOrder
+from capi_desktop.core.normalise.money import normalise_currency
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import SpreadsheetError
 from capi_desktop.core.reports import write_preview, write_problems_report, write_template
 from capi_desktop.core.staging import ImportCancelled, StageSummary
 from capi_desktop.core.storage import StorageError
-from capi_desktop.core.upload import MAX_BATCH, UploadConfig, UploadControl, UploadProgress
+from capi_desktop.core.stores.profiles import ProfileError
 
 
 def _import_options(func: Callable[..., None]) -> Callable[..., None]:
@@ -317,7 +318,7 @@ def _deliver(
 ) -> NoReturn:
     """Send the job with the signed-in account, then summarise and exit with the outcome's code."""
     with runtime_or_exit() as runtime:
-        control = UploadControl()
+        control = Control()
         line = _TerminalLine(enabled=not as_json and sys.stderr.isatty())
         previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
         try:

@@ -13,8 +13,8 @@ import click
 from capi_desktop import paths
 from capi_desktop.cli import emit, exit_code, main
 from capi_desktop.core.mapping import ImportOptions
-from capi_desktop.core.profiles import Profile, ProfileError, ProfileStore
 from capi_desktop.core.storage import StorageError
+from capi_desktop.core.stores.profiles import Profile, ProfileError, ProfileStore
 
 
 def profile_store() -> ProfileStore:

@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from capi_desktop.core.journal import Delivery, Journal, JournalRow, RowState
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import Table
 from capi_desktop.core.storage import StorageError, writing
 

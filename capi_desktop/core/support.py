@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from capi_desktop.core.journal import DeliveryCounts, StateCounts
-from capi_desktop.core.settings import Settings
+from capi_desktop.core.stores.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from capi_desktop import paths
 from capi_desktop.app import JobProblem, PreflightFailed, UploadBusy
 from capi_desktop.core.journal import JournalError
-from capi_desktop.core.keychain import KeychainError
-from capi_desktop.core.problems import ValueProblem
-from capi_desktop.core.profiles import ProfileError
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import SpreadsheetError
-from capi_desktop.core.settings import SettingsError
 from capi_desktop.core.storage import StorageError
+from capi_desktop.core.stores.keychain import KeychainError
+from capi_desktop.core.stores.profiles import ProfileError
+from capi_desktop.core.stores.settings import SettingsError
 from capi_desktop.linkedin.errors import LinkedInError
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import enum
 import logging
 import sqlite3
-import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,10 +25,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 from capi_desktop.app import AlreadySent
-from capi_desktop.core.dates import local_timezone
+from capi_desktop.core.control import Control
 from capi_desktop.core.journal import Journal, JournalError, JournalRow, RowState
+from capi_desktop.core.normalise.dates import local_timezone
+from capi_desktop.gui.background import Operation
 from capi_desktop.gui.widgets import moment_text
-from capi_desktop.gui.worker import Progress, Worker
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class PreviewModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list[Line]] = OrderedDict()
         self._generation = 0  # bumped whenever the rows shown change, so late pages are dropped
         self._wanted: int | None = None
-        self._fetching: Worker | None = None
+        self._fetching: Operation[list[Line], Any] | None = None
         self._closed = False
         self.sync_rows = SYNC_ROWS  # tests lower it to exercise background reads on a small job
 
@@ -214,7 +214,7 @@ class PreviewModel(QAbstractTableModel):
         self._forget_pages()
         self.endResetModel()
         if self._fetching is not None:
-            self._fetching.cancel()
+            self._fetching.drop()
             self._fetching = None
 
     def line(self, row: int) -> Line | None:
@@ -310,20 +310,16 @@ class PreviewModel(QAbstractTableModel):
     def _fetch(self, page: int) -> None:
         path, reading, generation = self._path, self._reading(), self._generation
 
-        def task(cancel: threading.Event, progress: Progress) -> list[Line]:
+        def task(control: Control, report: object) -> list[Line]:
             # Its own connection: the GUI thread keeps using the model's, and WAL lets both read at once.
             with Journal(path) as reader:
                 return reading.page(reader, page)
 
-        worker = Worker(task)
-        worker.finished.connect(lambda lines: self._fetched(worker, generation, page, lines))
-        worker.failed.connect(lambda exc: self._fetch_failed(worker, exc))
-        self._fetching = worker
-        worker.start()
+        self._fetching = Operation(
+            task, lambda lines: self._fetched(generation, page, lines), on_failure=self._fetch_failed
+        ).start()
 
-    def _fetched(self, worker: Worker, generation: int, page: int, lines: list[Line]) -> None:
-        if worker is not self._fetching:
-            return  # closed meanwhile
+    def _fetched(self, generation: int, page: int, lines: list[Line]) -> None:
         self._fetching = None
         if generation == self._generation:
             self._keep(page, lines)
@@ -337,7 +333,6 @@ class PreviewModel(QAbstractTableModel):
         if wanted is not None and wanted not in self._pages and not self._closed:
             self._fetch(wanted)
 
-    def _fetch_failed(self, worker: Worker, exc: object) -> None:
-        if worker is self._fetching:
-            self._fetching = None
+    def _fetch_failed(self, exc: Exception, cancelled: bool) -> None:
+        self._fetching = None
         logger.warning("Could not read preview rows: %s", exc)

@@ -6,7 +6,6 @@ user typed) when LinkedIn refuses, and closes with ``created`` set once the rule
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -28,9 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capi_desktop.core.control import Control
+from capi_desktop.gui.background import Operation
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.widgets import side_button, small_label, wrapped_label
-from capi_desktop.gui.worker import Task, Worker
 from capi_desktop.linkedin.errors import LinkedInError
 from capi_desktop.linkedin.models import (
     ATTRIBUTION_TYPES,
@@ -100,7 +100,7 @@ class NewRuleDialog(QDialog):
         super().__init__(parent)
         self._client = client
         self._account = account
-        self._worker: Worker | None = None
+        self._worker: Operation[Any, Any] | None = None
         self._worker_kind = ""
         self._campaigns_loaded = False
         self._name_touched = False
@@ -266,20 +266,15 @@ class NewRuleDialog(QDialog):
 
     # -- background work -------------------------------------------------------------------------
 
-    def _start(self, kind: str, task: Task, on_result: Callable[[Any], None]) -> None:
+    def _start(self, kind: str, work: Callable[[Control, Any], Any], on_result: Callable[[Any], None]) -> None:
         self._stop_worker()
-        worker = Worker(task)
-        worker.finished.connect(on_result)
-        worker.failed.connect(self._failed)
-        self._worker, self._worker_kind = worker, kind
-        worker.start()
+        self._worker = Operation(work, on_result, on_failure=self._failed).start()
+        self._worker_kind = kind
 
     def _stop_worker(self) -> None:
         worker, self._worker = self._worker, None
         if worker is not None:
-            worker.cancel()
-            worker.finished.disconnect()
-            worker.failed.disconnect()
+            worker.drop()
 
     def _load_campaigns(self) -> None:
         self.campaign_retry.hide()
@@ -289,7 +284,7 @@ class NewRuleDialog(QDialog):
         self.campaign_status.setText("Loading the account's campaigns…")
         account_id = self._account.id
 
-        def load(cancel: threading.Event, progress: object) -> list[Campaign]:
+        def load(control: Control, report: object) -> list[Campaign]:
             return self._client.campaigns(account_id)
 
         self._start("campaigns", load, self._show_campaigns)
@@ -321,7 +316,7 @@ class NewRuleDialog(QDialog):
         account_id = self._account.id
         campaign_ids = tuple(self.checked_campaign_ids())
 
-        def create(cancel: threading.Event, progress: object) -> CreatedRule:
+        def create(control: Control, report: object) -> CreatedRule:
             rule = self._client.create_rule(account_id, draft)
             try:
                 if campaign_ids:
@@ -340,7 +335,7 @@ class NewRuleDialog(QDialog):
         self.created = created
         self.accept()
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: Exception, cancelled: bool) -> None:
         kind, self._worker = self._worker_kind, None
         self._set_inputs_enabled(True)
         if kind == "campaigns":

@@ -46,8 +46,8 @@ from PySide6.QtWidgets import (
 
 from capi_desktop import paths
 from capi_desktop.core.example import example_path, write_example
-from capi_desktop.core.keychain import Keychain
-from capi_desktop.core.settings import SettingsStore
+from capi_desktop.core.stores.keychain import Keychain
+from capi_desktop.core.stores.settings import SettingsStore
 from capi_desktop.gui.app import apply_look, create_wizard
 from capi_desktop.gui.collector import collect_on_gui_thread
 from capi_desktop.gui.pages.sign_in import SignInState

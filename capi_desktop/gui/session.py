@@ -12,9 +12,9 @@ from pathlib import Path
 from capi_desktop.app import JobRecord, UploadReport
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.mapping import ImportOptions, RuleChoice
-from capi_desktop.core.profiles import Profile
 from capi_desktop.core.reading import Table
 from capi_desktop.core.staging import StageSummary
+from capi_desktop.core.stores.profiles import Profile
 from capi_desktop.linkedin.models import AdAccount, ConversionRule
 
 

@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from capi_desktop.core.apiversion import version_note
-from capi_desktop.core.keychain import KeychainError
-from capi_desktop.core.settings import Settings, SettingsError
+from capi_desktop.core.delivery.apiversion import version_note
+from capi_desktop.core.stores.keychain import KeychainError
+from capi_desktop.core.stores.settings import Settings, SettingsError
 from capi_desktop.gui.widgets import Notice, side_button, small_label, wrapped_label
 from capi_desktop.linkedin.oauth import redirect_url
 from capi_desktop.runtime import Mode, Runtime, client_secret_entry

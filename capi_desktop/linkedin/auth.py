@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 
 import requests
 
-from capi_desktop.core.apiversion import KnownVersion, VersionMemory, starting_version
-from capi_desktop.core.dates import format_day
+from capi_desktop.core.control import Control
+from capi_desktop.core.delivery.apiversion import KnownVersion, VersionMemory, starting_version
+from capi_desktop.core.normalise.dates import format_day
 from capi_desktop.core.storage import StorageError
-from capi_desktop.core.tokens import (
+from capi_desktop.core.stores.tokens import (
     REQUIRED_SCOPES,
     Storage,
     TokenSet,
@@ -86,8 +87,8 @@ class BrowserSignIn:
     def url(self) -> str:
         return self.request.url
 
-    def wait(self, timeout: float = SIGN_IN_TIMEOUT_SECONDS, cancel: threading.Event | None = None) -> SignInStatus:
-        code = check_callback(self._listener.wait(self.request.state, timeout, cancel))
+    def wait(self, timeout: float = SIGN_IN_TIMEOUT_SECONDS, control: Control | None = None) -> SignInStatus:
+        code = check_callback(self._listener.wait(self.request.state, timeout, control))
         tokens = self._service.oauth.exchange_code(self._app, code, self.request)
         return self._service.accept(tokens)
 

@@ -16,8 +16,8 @@ from urllib.parse import quote
 import requests
 import tenacity
 
-from capi_desktop.core.apiversion import BUILT_WITH, months_to_try
-from capi_desktop.core.settings import DEFAULT_API_BASE
+from capi_desktop.core.delivery.apiversion import BUILT_WITH, months_to_try
+from capi_desktop.core.stores.settings import DEFAULT_API_BASE
 from capi_desktop.linkedin.errors import LinkedInError, UnexpectedResponse, error_for_status
 from capi_desktop.linkedin.http import DEFAULT_TIMEOUT, json_body, perform, request_id
 from capi_desktop.linkedin.models import (

@@ -20,8 +20,9 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
-from capi_desktop.core.settings import DEFAULT_REDIRECT_PATH
-from capi_desktop.core.tokens import TokenSet, TokenSource, parse_scopes
+from capi_desktop.core.control import Control
+from capi_desktop.core.stores.settings import DEFAULT_REDIRECT_PATH
+from capi_desktop.core.stores.tokens import TokenSet, TokenSource, parse_scopes
 from capi_desktop.linkedin.errors import SignInFailed, UnexpectedResponse
 from capi_desktop.linkedin.http import DEFAULT_TIMEOUT, json_body, perform, request_id
 from capi_desktop.linkedin.models import TokenInfo
@@ -203,15 +204,15 @@ class LoopbackListener:
             self._done.set()
             return True
 
-    def wait(self, state: str, timeout: float, cancel: threading.Event | None = None) -> CallbackResult:
-        """Serve until the redirect with ``state`` arrives, ``timeout`` passes, or ``cancel`` is set;
+    def wait(self, state: str, timeout: float, control: Control | None = None) -> CallbackResult:
+        """Serve until the redirect with ``state`` arrives, ``timeout`` passes, or ``control`` is cancelled;
         always closes."""
         with self._lock:
             self._state = state
         deadline = time.monotonic() + timeout
         try:
             while not self._done.is_set():
-                if cancel is not None and cancel.is_set():
+                if control is not None and control.cancelled:
                     raise SignInFailed("Sign-in was cancelled.")
                 if time.monotonic() >= deadline:
                     raise SignInFailed(

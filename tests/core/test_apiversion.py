@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from capi_desktop.core.apiversion import KnownVersion, months_to_try, version_note
+from capi_desktop.core.delivery.apiversion import KnownVersion, months_to_try, version_note
 
 
 def test_the_version_is_named_by_its_month_and_the_day_it_last_worked() -> None:

@@ -14,15 +14,15 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from capi_desktop.core import dates
-from capi_desktop.core.dates import (
+from capi_desktop.core.normalise import dates
+from capi_desktop.core.normalise.dates import (
     DateOrder,
     check_conversion_window,
     detect_date_order,
     parse_conversion_time,
     resolve_timezone,
 )
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.problems import ValueProblem
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -10,7 +10,7 @@ from contextlib import closing
 from pathlib import Path
 
 from capi_desktop.core.journal import SCHEMA_VERSION, Delivery, Journal, RowState
-from capi_desktop.core.ledger import SentLedger
+from capi_desktop.core.journal.ledger import SentLedger
 from capi_desktop.core.mapping import ImportOptions
 from capi_desktop.core.reading import open_table
 from capi_desktop.core.staging import stage

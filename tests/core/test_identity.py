@@ -10,8 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capi_desktop.core.identity import clean_text, hash_sha256, is_sha256_hex, normalise_country, normalise_email
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.identity import (
+    clean_text,
+    hash_sha256,
+    is_sha256_hex,
+    normalise_country,
+    normalise_email,
+)
+from capi_desktop.core.normalise.problems import ValueProblem
 
 # Digests computed outside Python (`printf '%s' ADDRESS | sha256sum`), so the tests do not trust hashlib use.
 MIKE = "18b258e9ade091623dd829132e1e9d8b4a7f7d90abea194001c54341c3f27b79"  # mike@example.com

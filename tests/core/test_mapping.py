@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, guess_mapping, parse_rule_map
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.problems import ValueProblem
 
 
 def test_headers_in_several_languages() -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from capi_desktop.core.money import (
+from capi_desktop.core.normalise.money import (
     MAX_AMOUNT,
     Money,
     detect_decimal_comma,
@@ -18,7 +18,7 @@ from capi_desktop.core.money import (
     normalise_currency,
     parse_money,
 )
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.problems import ValueProblem
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from capi_desktop.core import profiles
-from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice
-from capi_desktop.core.profiles import Profile, ProfileError, ProfileStore, file_name_for
+from capi_desktop.core.normalise.dates import DateOrder
 from capi_desktop.core.storage import StorageError
+from capi_desktop.core.stores import profiles
+from capi_desktop.core.stores.profiles import Profile, ProfileError, ProfileStore, file_name_for
 
 TOP_KEYS = {
     "kind",
@@ -477,7 +477,7 @@ def test_unknown_fields_are_ignored_with_a_warning_and_not_kept(
     data = valid_dict(colour="blue", notes={"who": "Sam"})
     data["mapping"]["column_widths"] = [10, 20]
     data["rules"]["comment"] = "from Sam"
-    with caplog.at_level(logging.WARNING, logger="capi_desktop.core.profiles"):
+    with caplog.at_level(logging.WARNING, logger="capi_desktop.core.stores.profiles"):
         imported = store.import_file(write_json(tmp_path / "extra.json", data))
     assert choices(imported) == make_profile()
     joined = " ".join(store.warnings)
@@ -554,7 +554,7 @@ def test_damaged_file_is_reported_and_the_list_still_works(
     write_json(store.folder / "wrong-type.json", valid_dict(name="Wrong", header_row="three"))
     (store.folder / "notes.txt").write_text("not a profile, not looked at")
     (store.folder / "subfolder.json").mkdir()
-    with caplog.at_level(logging.WARNING, logger="capi_desktop.core.profiles"):
+    with caplog.at_level(logging.WARNING, logger="capi_desktop.core.stores.profiles"):
         listed = store.list()
     assert [p.name for p in listed] == ["Good"]
     assert sorted(p.path.name for p in store.problems) == ["damaged.json", "wrong-type.json"]

@@ -11,7 +11,7 @@ import pytest
 
 from capi_desktop.core.journal import Journal, JournalRow, RowState
 from capi_desktop.core.mapping import ImportOptions, RuleChoice, guess_mapping
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import open_table
 from capi_desktop.core.reports import (
     PREVIEW_COLUMNS,

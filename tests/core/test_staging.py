@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import threading
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -16,10 +15,11 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from capi_desktop.core.dates import DateOrder
+from capi_desktop.core.control import Control
 from capi_desktop.core.journal import SCHEMA_VERSION, Journal, JournalRow, RowState
 from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice, guess_mapping, parse_rule_map
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.dates import DateOrder
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import open_table
 from capi_desktop.core.staging import ImportCancelled, StageSummary, cells, stage
 
@@ -284,10 +284,10 @@ def test_cancel_leaves_no_half_staged_rows(tmp_path: Path) -> None:
     )
     table = open_table(csv_path)
     journal = Journal(tmp_path / "j.capijob", create=True)
-    cancel = threading.Event()
+    control = Control()
     options = ImportOptions(rules=RuleChoice(rule_id=1), mapping=guess_mapping(table.columns, []))
     with pytest.raises(ImportCancelled):
-        stage(table, options, journal, now_ms=NOW_MS, progress=lambda done: cancel.set(), cancel=cancel)
+        stage(table, options, journal, now_ms=NOW_MS, progress=lambda done: control.cancel(), control=control)
     assert journal.count() == 0
 
 

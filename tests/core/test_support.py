@@ -9,7 +9,7 @@ from pathlib import Path
 from upload_kit import stage_file, write_leads
 
 from capi_desktop.app import Outcome, support_snapshot
-from capi_desktop.core.settings import Settings
+from capi_desktop.core.stores.settings import Settings
 from capi_desktop.core.support import (
     EMAIL_REMOVED,
     SECRET_REMOVED,

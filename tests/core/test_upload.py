@@ -12,10 +12,11 @@ from upload_kit import Rig, event_keys, stage_file, write_leads
 
 from capi_desktop.app import report_of
 from capi_desktop.app.record import read_record
-from capi_desktop.core.apiversion import BUILT_WITH, months_to_try, this_month
+from capi_desktop.core.control import Control
 from capi_desktop.core.delivery import RejectedEvents
+from capi_desktop.core.delivery.apiversion import BUILT_WITH, months_to_try, this_month
+from capi_desktop.core.delivery.engine import UploadOutcome, UploadProgress
 from capi_desktop.core.journal import Delivery, Journal
-from capi_desktop.core.upload import UploadControl, UploadOutcome, UploadProgress
 from capi_desktop.linkedin.errors import ApiVersionRetired, PermissionDenied, SignInRequired
 from capi_desktop.sandbox import SandboxServer, seed
 
@@ -181,7 +182,7 @@ def test_rate_limited_batches_are_not_counted_as_sent_twice(rig: Rig, tmp_path: 
 
 def test_cancel_then_resume(rig: Rig, tmp_path: Path) -> None:
     journal = stage_file(write_leads(tmp_path / "leads.csv", 1000), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
-    control = UploadControl()
+    control = Control()
 
     def stop_after_first(progress: UploadProgress) -> None:
         if progress.counts.accepted >= 200:
@@ -196,7 +197,7 @@ def test_cancel_then_resume(rig: Rig, tmp_path: Path) -> None:
 
 def test_pause_holds_the_upload(rig: Rig, tmp_path: Path) -> None:
     journal = stage_file(write_leads(tmp_path / "leads.csv", 300), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
-    control = UploadControl()
+    control = Control()
     control.pause()
     outcome: list[object] = []
     worker = threading.Thread(target=lambda: outcome.append(rig.engine(journal, seed.ACCOUNT_USD).run(control=control)))
@@ -210,7 +211,7 @@ def test_pause_holds_the_upload(rig: Rig, tmp_path: Path) -> None:
 
 def test_daily_cap_waits_and_says_so(rig: Rig, tmp_path: Path) -> None:
     journal = stage_file(write_leads(tmp_path / "leads.csv", 500), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
-    control = UploadControl()
+    control = Control()
     notes: list[str] = []
 
     def watch(progress: UploadProgress) -> None:
@@ -229,7 +230,7 @@ def test_daily_cap_waits_and_says_so(rig: Rig, tmp_path: Path) -> None:
 def test_the_time_left_counts_linkedins_pace_not_only_the_first_fast_batches(rig: Rig, tmp_path: Path) -> None:
     journal = stage_file(write_leads(tmp_path / "leads.csv", 5000), tmp_path / "a.capijob", seed.RULE_USD_LEAD)
     engine = rig.engine(journal, seed.ACCOUNT_USD, batch_size=100, per_minute=6)  # one request every 10 s
-    control = UploadControl()
+    control = Control()
     seen: list[UploadProgress] = []
 
     def watch(progress: UploadProgress) -> None:

@@ -24,8 +24,8 @@ import pytest
 from support import accepted_events, cli_env, set_knobs, stats
 from upload_kit import Rig, event_keys, stage_file, write_leads
 
+from capi_desktop.core.delivery.engine import UploadOutcome
 from capi_desktop.core.journal import Journal, journal_path
-from capi_desktop.core.upload import UploadOutcome
 from capi_desktop.sandbox import SandboxServer, seed
 
 ROWS = 100_000

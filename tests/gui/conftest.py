@@ -15,8 +15,8 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
-from capi_desktop.core.keychain import Keychain
-from capi_desktop.core.settings import SettingsStore
+from capi_desktop.core.stores.keychain import Keychain
+from capi_desktop.core.stores.settings import SettingsStore
 from capi_desktop.gui.app import apply_look, create_wizard
 from capi_desktop.gui.collector import collect_on_gui_thread
 from capi_desktop.gui.wizard import UploadWizard

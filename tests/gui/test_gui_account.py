@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from support import set_knobs
 
 from capi_desktop.core.mapping import ColumnMapping, RuleChoice
-from capi_desktop.core.profiles import Profile
+from capi_desktop.core.stores.profiles import Profile
 from capi_desktop.gui.pages.account import TAG_ROLE, TEST_TAG, AccountPage
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.wizard import PageId, UploadWizard

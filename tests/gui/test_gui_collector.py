@@ -7,7 +7,8 @@ import threading
 
 from pytestqt.qtbot import QtBot
 
-from capi_desktop.gui.worker import Progress, Worker
+from capi_desktop.core.control import Control
+from capi_desktop.gui.background import Operation
 
 
 class _Cycle:
@@ -27,13 +28,13 @@ def test_a_cycle_dropped_while_a_worker_allocates_is_freed_on_the_gui_thread(qtb
     freed_on: list[int] = []
     _Cycle(freed_on)  # unreachable at once; Qt objects in such a cycle must not die on a pool thread
 
-    def task(cancel: threading.Event, progress: Progress) -> list[list[int]]:
+    def work(control: Control, report: object) -> list[list[int]]:
         # Far past every threshold: Python's own collector would run here, on the pool thread.
         return [[number] for number in range(200_000)]
 
-    worker = Worker(task)
-    with qtbot.waitSignal(worker.finished, timeout=10_000) as kept:
-        worker.start()
-    assert len(kept.args[0]) == 200_000
+    kept: list[list[list[int]]] = []
+    Operation(work, kept.append).start()
+    qtbot.waitUntil(lambda: bool(kept), timeout=10_000)
+    assert len(kept[0]) == 200_000
     qtbot.waitUntil(lambda: bool(freed_on), timeout=5_000)
     assert freed_on == [gui_thread]

@@ -17,8 +17,8 @@ from test_gui_upload import WAIT_MS, open_upload_page, sandbox_keys, sign_in, st
 from capi_desktop import paths
 from capi_desktop.app import Outcome
 from capi_desktop.cli.profiles import profile_store
+from capi_desktop.core.delivery.engine import REPORTING_NOTE, UploadConfig
 from capi_desktop.core.journal import Journal
-from capi_desktop.core.upload import REPORTING_NOTE, UploadConfig
 from capi_desktop.gui.errors import log_file
 from capi_desktop.gui.pages.done import DonePage
 from capi_desktop.gui.wizard import PageId, UploadWizard
@@ -149,7 +149,7 @@ def test_save_report_as_writes_where_the_user_chose(
     target = tmp_path / "mine" / "problems"
     done.ask_save_path = lambda parent, caption, suggested, filters: str(target)
     qtbot.mouseClick(done.save_report_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: target.with_suffix(".csv").exists() and done.background_worker is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: target.with_suffix(".csv").exists() and done.background_operation is None, timeout=WAIT_MS)
     assert len(target.with_suffix(".csv").read_text(encoding="utf-8-sig").splitlines()) == 5
 
 

@@ -30,9 +30,9 @@ from test_gui_sign_in import paste_token
 from test_gui_upload import WAIT_MS, sandbox_keys
 
 from capi_desktop.app import Outcome
+from capi_desktop.core.delivery.engine import UploadConfig
 from capi_desktop.core.journal import Journal, RowState
 from capi_desktop.core.mapping import Field
-from capi_desktop.core.upload import UploadConfig
 from capi_desktop.gui.pages.sign_in import SignInState
 from capi_desktop.gui.pages.upload import UploadState
 from capi_desktop.gui.pages.welcome import StartChoice
@@ -107,7 +107,7 @@ def walk_to_spreadsheet(
 ) -> None:
     """Welcome → Sign in → USD ad account → the USD lead rule → the Spreadsheet page."""
     welcome = wizard.welcome_page
-    qtbot.waitUntil(lambda: welcome.background_worker is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: welcome.background_operation is None, timeout=WAIT_MS)
     assert welcome.choice is StartChoice.NEW_UPLOAD
     click_next(qtbot, wizard)
 
@@ -293,7 +293,7 @@ def test_cancel_during_upload_then_resume_from_welcome_sends_each_event_once(
     assert wizard.currentId() == PageId.WELCOME
 
     welcome = wizard.welcome_page
-    qtbot.waitUntil(lambda: welcome.background_worker is None and welcome.job_combo is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: welcome.background_operation is None and welcome.job_combo is not None, timeout=WAIT_MS)
     combo = welcome.job_combo
     assert combo is not None and combo.count() == 1
     assert combo.itemText(0).startswith("Closed deals.xlsx · ")

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from capi_desktop.core.keychain import KeychainError
-from capi_desktop.core.settings import SettingsError
+from capi_desktop.core.stores.keychain import KeychainError
+from capi_desktop.core.stores.settings import SettingsError
 from capi_desktop.gui.errors import UNEXPECTED_TITLE, install_excepthook, log_file, show_error
 from capi_desktop.linkedin.errors import PermissionDenied
 

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from capi_desktop import paths
 from capi_desktop.app import stage_job
 from capi_desktop.core.journal import Journal, JournalRow, RowState
-from capi_desktop.core.ledger import LEDGER_FILE, SentLedger
+from capi_desktop.core.journal.ledger import LEDGER_FILE, SentLedger
 from capi_desktop.core.mapping import ImportOptions, RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
 from capi_desktop.core.staging import StageSummary

@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 from test_gui_upload import sandbox_keys
 
 from capi_desktop.app import Outcome
+from capi_desktop.core.delivery.engine import UploadConfig
 from capi_desktop.core.mapping import RuleChoice
-from capi_desktop.core.upload import UploadConfig
 from capi_desktop.gui.pages.upload import UploadState
 from capi_desktop.gui.wizard import PageId, UploadWizard
 from capi_desktop.runtime import Runtime

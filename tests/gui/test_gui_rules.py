@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from test_gui_account import click_row, forward, open_accounts, set_knobs
 
 from capi_desktop.core.mapping import ColumnMapping, RuleChoice
-from capi_desktop.core.profiles import Profile
+from capi_desktop.core.stores.profiles import Profile
 from capi_desktop.gui.pages.rules import TURNED_OFF, EventRuleRow, RuleMode, RulesPage
 from capi_desktop.gui.rule_dialog import NewRuleDialog
 from capi_desktop.gui.session import UploadSession

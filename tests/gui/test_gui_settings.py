@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
-from capi_desktop.core.keychain import Keychain
-from capi_desktop.core.settings import SettingsStore
+from capi_desktop.core.stores.keychain import Keychain
+from capi_desktop.core.stores.settings import SettingsStore
 from capi_desktop.gui.settings_dialog import NO_SECURE_STORE, SettingsDialog
 from capi_desktop.gui.wizard import UploadWizard
 from capi_desktop.runtime import Runtime, client_secret_entry, open_runtime

@@ -14,7 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QLabel
 from pytestqt.qtbot import QtBot
 
-from capi_desktop.core.dates import format_day
+from capi_desktop.core.normalise.dates import format_day
 from capi_desktop.gui.pages.sign_in import SignInPage, SignInState
 from capi_desktop.gui.wizard import PageId, UploadWizard
 from capi_desktop.linkedin.auth import ACCESS_GUIDE
@@ -160,7 +160,7 @@ def test_cancel_while_waiting_stops_listening_quietly(
 
     qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
     assert page.state is SignInState.SIGNED_OUT
-    qtbot.waitUntil(lambda: page.background_worker is None, timeout=5000)
+    qtbot.waitUntil(lambda: page.background_operation is None, timeout=5000)
     assert error_boxes(page) == []  # the user cancelled: nothing to explain
     assert not forward(page).isEnabled()
     with pytest.raises(requests.ConnectionError):  # the loopback listener is closed
@@ -170,14 +170,14 @@ def test_cancel_while_waiting_stops_listening_quietly(
 def test_going_back_abandons_a_waiting_sign_in(qtbot: QtBot, wizard: UploadWizard, browser: ScriptedBrowser) -> None:
     page = open_sign_in(qtbot, wizard, SignInState.SIGNED_OUT)
     qtbot.mouseClick(page.sign_in_button, Qt.MouseButton.LeftButton)
-    worker = page.background_worker
-    assert worker is not None and worker.is_running
+    worker = page.background_operation
+    assert worker is not None and worker.running
 
     wizard.back()
 
     assert wizard.currentId() == PageId.WELCOME
-    qtbot.waitUntil(lambda: not worker.is_running, timeout=5000)
-    assert worker.is_cancelled and error_boxes(page) == []
+    qtbot.waitUntil(lambda: not worker.running, timeout=5000)
+    assert worker.cancelled and error_boxes(page) == []
 
 
 def test_sign_out_disables_next(qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer) -> None:

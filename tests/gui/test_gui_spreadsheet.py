@@ -19,11 +19,11 @@ from pytestqt.qtbot import QtBot
 from capi_desktop import paths
 from capi_desktop.app import JobState
 from capi_desktop.app.record import read_record
-from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.example import EXAMPLE
 from capi_desktop.core.journal import jobs_dir
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice
-from capi_desktop.core.profiles import Profile
+from capi_desktop.core.normalise.dates import DateOrder
+from capi_desktop.core.stores.profiles import Profile
 from capi_desktop.gui.app import create_wizard
 from capi_desktop.gui.mapping_table import NOT_USED
 from capi_desktop.gui.pages.spreadsheet import (
@@ -404,17 +404,19 @@ def test_staging_can_be_stopped_and_keeps_nothing(
     wait_opened(qtbot, page)
     seen: list[int] = []
 
-    def stop_at_first_progress(done: int, total: int) -> None:
+    shown = page._staging_progress
+
+    def stop_at_first_progress(done: int) -> None:
+        shown(done)
         seen.append(done)
         if len(seen) == 1:
             qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
 
+    page._staging_progress = stop_at_first_progress  # type: ignore[method-assign]
     assert not page.validatePage()  # starts checking the rows; the page stays
     assert page.busy and page.progress_panel.isVisible() and page.cancel_button.isVisible()
     assert not next_button(wizard)
-    worker = page.background_worker
-    assert worker is not None
-    worker.progress.connect(stop_at_first_progress)
+    assert page.background_operation is not None
     qtbot.waitUntil(lambda: not page.busy, timeout=30000)
 
     assert seen and seen[0] < 150_000

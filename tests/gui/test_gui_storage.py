@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
-from capi_desktop.core.keychain import Keychain
-from capi_desktop.core.settings import SettingsStore
+from capi_desktop.core.stores.keychain import Keychain
+from capi_desktop.core.stores.settings import SettingsStore
 from capi_desktop.gui.app import create_wizard
 from capi_desktop.gui.pages.sign_in import SignInPage, SignInState
 from capi_desktop.gui.wizard import UploadWizard

@@ -25,10 +25,10 @@ from capi_desktop import paths
 from capi_desktop.app import RESUME_LATER, Outcome
 from capi_desktop.app import stage_job as stage_app_job
 from capi_desktop.core import storage
+from capi_desktop.core.delivery.engine import UploadConfig
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.mapping import ImportOptions, RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
-from capi_desktop.core.upload import UploadConfig
 from capi_desktop.gui.pages.sign_in import SignInState
 from capi_desktop.gui.pages.upload import STOP_LABEL, UploadPage, UploadState
 from capi_desktop.gui.wizard import PageId, UploadWizard

@@ -24,8 +24,8 @@ from capi_desktop.app import JobState, Outcome
 from capi_desktop.app import stage_job as stage_app_job
 from capi_desktop.app.record import write_record
 from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice, guess_mapping
-from capi_desktop.core.profiles import Profile, ProfileStore
 from capi_desktop.core.reading import open_table
+from capi_desktop.core.stores.profiles import Profile, ProfileStore
 from capi_desktop.gui.pages.upload import UploadState
 from capi_desktop.gui.pages.welcome import StartChoice, WelcomePage, find_unfinished_jobs
 from capi_desktop.gui.wizard import PageId, UploadWizard
@@ -35,7 +35,7 @@ from capi_desktop.sandbox import SandboxServer, seed
 
 def settled(qtbot: QtBot, page: WelcomePage) -> WelcomePage:
     """Wait for the page's look-up of profiles and unfinished uploads."""
-    qtbot.waitUntil(lambda: page.background_worker is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.background_operation is None, timeout=WAIT_MS)
     return page
 
 

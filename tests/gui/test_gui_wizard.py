@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QRadioButton, QWizard
 from pytestqt.qtbot import QtBot
 
-from capi_desktop.core.settings import SettingsError
+from capi_desktop.core.stores.settings import SettingsError
 from capi_desktop.gui import app as app_module
 from capi_desktop.gui.app import create_wizard, run
 from capi_desktop.gui.pages.welcome import StartChoice

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from capi_desktop.core.dates import DateOrder
 from capi_desktop.core.mapping.fields import ColumnMapping, RuleChoice
+from capi_desktop.core.normalise.dates import DateOrder
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,6 @@
 ``times``, ``amounts``), each row's result assembled (``rows``) and written to the job's journal
 (``engine``), with every reason in ``messages``."""
 
-from capi_desktop.core.staging.engine import Cancel, ImportCancelled, StageSummary, stage
+from capi_desktop.core.staging.engine import ImportCancelled, StageSummary, stage
 
-__all__ = ["Cancel", "ImportCancelled", "StageSummary", "stage"]
+__all__ = ["ImportCancelled", "StageSummary", "stage"]

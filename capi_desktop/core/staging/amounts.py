@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from capi_desktop.core.mapping import Field
-from capi_desktop.core.money import MAX_AMOUNT, format_amount, minor_units
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.money import MAX_AMOUNT, format_amount, minor_units
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.staging import messages
 from capi_desktop.core.staging.fields import Batch, constant, per_value, per_value_many
 

@@ -14,15 +14,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from capi_desktop.core.dates import DateOrder, resolve_timezone
+from capi_desktop.core.control import Control
 from capi_desktop.core.events import MATCH_KEYS
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.mapping import Field, ImportOptions
 from capi_desktop.core.memory import release_freed_memory
-from capi_desktop.core.money import detect_decimal_comma
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.dates import DateOrder, resolve_timezone
+from capi_desktop.core.normalise.money import detect_decimal_comma
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import Table
 from capi_desktop.core.staging import cells
 from capi_desktop.core.staging.fields import Batch, Scalars
@@ -33,10 +34,6 @@ if TYPE_CHECKING:
     import polars as pl
 
 logger = logging.getLogger(__name__)
-
-
-class Cancel(Protocol):
-    def is_set(self) -> bool: ...
 
 
 class ImportCancelled(Exception):
@@ -89,9 +86,10 @@ def stage(
     *,
     now_ms: int,
     progress: Callable[[int], None] | None = None,
-    cancel: Cancel | None = None,
+    control: Control | None = None,
 ) -> StageSummary:
-    """Stage every row of ``table`` into ``journal`` (replacing earlier rows) and summarise."""
+    """Stage every row of ``table`` into ``journal`` (replacing earlier rows) and summarise; ``control``
+    pauses it between batches, or cancels it (``ImportCancelled``, and the journal holds no rows)."""
     problems = options.mapping.problems(table.columns)
     if problems:
         raise ValueProblem(" ".join(problems))
@@ -106,13 +104,13 @@ def stage(
     written = _Written(table, scalars, OrderEvidence(options.date_order))
     try:
         try:
-            written.write(cells.batches(table), journal, progress, cancel)
+            written.write(cells.batches(table), journal, progress, control)
         except cells.NotColumnar as exc:
             logger.info("Reading %s with the row reader: %s", table.path.name, exc)
             journal.clear_rows()
             written = _Written(table, scalars, OrderEvidence(options.date_order))
-            written.write(cells.batches(table, by_rows=True), journal, progress, cancel)
-        if cancel is not None and cancel.is_set():  # asked during the last batch
+            written.write(cells.batches(table, by_rows=True), journal, progress, control)
+        if control is not None and not control.wait(0):  # asked during the last batch
             raise ImportCancelled()
         written.write_waiting(journal)
     except ImportCancelled:
@@ -171,9 +169,9 @@ class _Written:
         batches: Iterator[cells.Cells],
         journal: Journal,
         progress: Callable[[int], None] | None,
-        cancel: Cancel | None,
+        control: Control | None,
     ) -> None:
-        self._write((self._counted(batch) for batch in batches), journal, progress, cancel)
+        self._write((self._counted(batch) for batch in batches), journal, progress, control)
 
     def _counted(self, batch: cells.Cells) -> StagedBatch:
         self.done += batch.frame.height
@@ -193,7 +191,7 @@ class _Written:
         staged_batches: Iterator[StagedBatch],
         journal: Journal,
         progress: Callable[[int], None] | None,
-        cancel: Cancel | None,
+        control: Control | None,
     ) -> None:
         writing: Future[None] | None = None
         with ThreadPoolExecutor(1, thread_name_prefix="journal") as writer:
@@ -206,7 +204,7 @@ class _Written:
                     self.unmapped.update(staged.unmapped)
                     self.matches.update(staged.matches)
                     self._track(staged.rows)
-                    if cancel is not None and cancel.is_set():
+                    if control is not None and not control.wait(0):
                         raise ImportCancelled()
                     if progress is not None:
                         progress(self.done)

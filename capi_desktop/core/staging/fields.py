@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from capi_desktop.core.dates import DateOrder, check_conversion_window, parse_conversion_time, telling_order
-from capi_desktop.core.identity import clean_text, normalise_country, normalise_email
 from capi_desktop.core.mapping import ColumnMapping, Field
-from capi_desktop.core.money import normalise_currency, parse_money
-from capi_desktop.core.problems import PLACEHOLDERS, ValueProblem, is_missing
+from capi_desktop.core.normalise.dates import DateOrder, check_conversion_window, parse_conversion_time, telling_order
+from capi_desktop.core.normalise.identity import clean_text, normalise_country, normalise_email
+from capi_desktop.core.normalise.money import normalise_currency, parse_money
+from capi_desktop.core.normalise.problems import PLACEHOLDERS, ValueProblem, is_missing
 from capi_desktop.core.staging import messages
 from capi_desktop.core.staging.cells import Cells
 

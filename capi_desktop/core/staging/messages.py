@@ -5,7 +5,7 @@ Reasons name the column, never the value of an email: they are stored in the jou
 
 from __future__ import annotations
 
-from capi_desktop.core.dates import DateOrder
+from capi_desktop.core.normalise.dates import DateOrder
 
 EVENT_ID_MAX = 64  # LinkedIn's limit on an event id (the contract's §5.3)
 

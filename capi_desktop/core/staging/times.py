@@ -11,9 +11,9 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from capi_desktop.core.dates import AmbiguousDate, DateOrder
 from capi_desktop.core.mapping import Field
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.dates import AmbiguousDate, DateOrder
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.staging import messages
 from capi_desktop.core.staging.fields import Batch, coalesce, constant, fast_or_per_value, per_value_many
 

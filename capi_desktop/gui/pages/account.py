@@ -6,7 +6,6 @@ the member may only view are listed greyed out with the reason, and cannot be ch
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Sequence
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, Signal
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capi_desktop.core.control import Control
 from capi_desktop.gui.errors import describe
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.session import UploadSession
@@ -339,7 +339,7 @@ class AccountPage(WizardPage):
         self.loader.show_busy("Loading your ad accounts…")
         self.completeChanged.emit()
 
-        def load(cancel: threading.Event, progress: object) -> list[AdAccount]:
+        def load(control: Control, report: object) -> list[AdAccount]:
             return self._runtime.auth.client().ad_accounts()
 
         self.run_in_background(load, self._show_accounts)

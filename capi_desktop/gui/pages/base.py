@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QAbstractButton, QVBoxLayout, QWidget, QWizard, QWizardPage
 
+from capi_desktop.core.control import Control
+from capi_desktop.gui.background import Operation
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.widgets import ModeBanner
-from capi_desktop.gui.worker import Task, Worker
 from capi_desktop.runtime import Mode
+
+T = TypeVar("T")
+P = TypeVar("P")
 
 
 class WizardPage(QWizardPage):
@@ -32,8 +36,7 @@ class WizardPage(QWizardPage):
         self.body = QVBoxLayout()
         self.body.setSpacing(12)
         outer.addLayout(self.body, 1)
-        self._worker: Worker | None = None
-        self._on_result: Callable[[Any], None] | None = None
+        self._operation: Operation[Any, Any] | None = None
 
     def forward_button(self) -> QAbstractButton | None:
         """Next, or Finish on the last page: the button that ``isComplete`` enables."""
@@ -44,40 +47,39 @@ class WizardPage(QWizardPage):
         return wizard.button(which)
 
     @property
-    def background_worker(self) -> Worker | None:
-        """The page's current job, if it has not ended yet."""
-        return self._worker
+    def background_operation(self) -> Operation[Any, Any] | None:
+        """The page's current work, if it has not ended yet."""
+        return self._operation
 
-    def run_in_background(self, task: Task, on_result: Callable[[Any], None]) -> Worker:
-        """Start ``task`` as this page's job, dropping any earlier one; failures go to ``background_failed``."""
+    def run_in_background(
+        self,
+        work: Callable[[Control, Callable[[P], None]], T],
+        on_result: Callable[[T], None],
+        on_progress: Callable[[P], None] | None = None,
+    ) -> Operation[T, P]:
+        """Start ``work`` as this page's one operation, dropping any earlier one; failures go to
+        ``background_failed``."""
         self.stop_background_work()
-        worker = Worker(task)
-        worker.finished.connect(self._background_finished)
-        worker.failed.connect(self._background_raised)
-        self._worker, self._on_result = worker, on_result
-        worker.start()
-        return worker
+
+        def succeeded(result: T) -> None:
+            self._operation = None
+            on_result(result)
+
+        def failed(exc: Exception, cancelled: bool) -> None:
+            self._operation = None
+            self.background_failed(exc, cancelled)
+
+        operation = Operation(work, succeeded, on_failure=failed, on_progress=on_progress)
+        self._operation = operation
+        return operation.start()
 
     def stop_background_work(self) -> None:
-        """Cancel the current job and ignore whatever it still reports (page left, wizard closed)."""
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.cancel()
-            worker.finished.disconnect(self._background_finished)
-            worker.failed.disconnect(self._background_raised)
+        """Cancel the current operation and ignore whatever it still reports (page left, wizard closed)."""
+        operation, self._operation = self._operation, None
+        if operation is not None:
+            operation.drop()
 
     def background_failed(self, exc: Exception, cancelled: bool) -> None:
-        """Tell the user why the job failed, unless they cancelled it themselves."""
+        """Tell the user why the work failed, unless they cancelled it themselves."""
         if not cancelled:
             show_error(self, exc)
-
-    def _background_finished(self, result: object) -> None:
-        callback = self._on_result
-        self._worker = self._on_result = None
-        if callback is not None:
-            callback(result)
-
-    def _background_raised(self, exc: Exception) -> None:
-        cancelled = self._worker is not None and self._worker.is_cancelled
-        self._worker = self._on_result = None
-        self.background_failed(exc, cancelled)

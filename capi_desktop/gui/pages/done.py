@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,12 +29,13 @@ from PySide6.QtWidgets import (
 
 from capi_desktop import __version__, paths
 from capi_desktop.app import Outcome, UploadReport, open_job, report_of, source_table, support_snapshot
+from capi_desktop.core.control import Control
+from capi_desktop.core.delivery.engine import REPORTING_NOTE
 from capi_desktop.core.mapping import ImportOptions
-from capi_desktop.core.profiles import Profile, ProfileError
 from capi_desktop.core.reports import write_problems_report
-from capi_desktop.core.settings import SettingsError
+from capi_desktop.core.stores.profiles import Profile, ProfileError
+from capi_desktop.core.stores.settings import SettingsError
 from capi_desktop.core.support import recent_log_lines, system_info, write_support_bundle
-from capi_desktop.core.upload import REPORTING_NOTE
 from capi_desktop.gui.errors import log_file, show_error
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.pages.sign_in import UrlOpener
@@ -309,7 +309,7 @@ class DonePage(WizardPage):
         job_path = journal.path
         table = self._session.table
 
-        def write(cancel: threading.Event, progress: object) -> Path:
+        def write(control: Control, report: object) -> Path:
             own, record = open_job(job_path)
             with own:
                 source = table if table is not None else source_table(record)
@@ -400,7 +400,7 @@ class DonePage(WizardPage):
             },
         )
 
-        def build(cancel: threading.Event, progress: object) -> Path:
+        def build(control: Control, report: object) -> Path:
             try:
                 settings = runtime.settings_store.load()
             except SettingsError:

@@ -6,7 +6,6 @@ page by page (see ``preview_model``), so a million-row job opens as fast as a sm
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,16 +28,16 @@ from PySide6.QtWidgets import (
 
 from capi_desktop import paths
 from capi_desktop.app import AlreadySent, already_sent
-from capi_desktop.core.dates import resolve_timezone
+from capi_desktop.core.control import Control
 from capi_desktop.core.journal import Journal, JournalError, RowState
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.dates import resolve_timezone
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import SpreadsheetError
 from capi_desktop.core.staging import StageSummary
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.preview_model import Column, PreviewModel, RowFilter, state_colour
 from capi_desktop.gui.session import UploadSession
 from capi_desktop.gui.widgets import Notice, heading_label, side_button, small_label, wrapped_label
-from capi_desktop.gui.worker import Progress
 from capi_desktop.runtime import Mode
 
 REPORT_FILTER = "Excel workbook (*.xlsx);;CSV file (*.csv)"
@@ -345,7 +344,7 @@ class PreviewPage(WizardPage):
 
     def save_problems_report(self) -> None:
         journal = self._session.journal
-        if journal is None or self.background_worker is not None:
+        if journal is None or self.background_operation is not None:
             return
         source = self._session.source or Path.home() / "conversions.xlsx"
         path = self.choose_report_path(self, source.with_name(f"{source.stem} - problems.xlsx"))
@@ -353,7 +352,7 @@ class PreviewPage(WizardPage):
             return
         journal_path, table = journal.path, self._session.table
 
-        def task(cancel: threading.Event, progress: Progress) -> SavedReport:
+        def task(control: Control, report: object) -> SavedReport:
             from capi_desktop.core.reports import write_problems_report  # openpyxl: loaded on first use
 
             with Journal(journal_path) as reader:  # its own connection: the table keeps reading meanwhile

@@ -8,7 +8,6 @@ and forward again keeps what the user chose.
 
 from __future__ import annotations
 
-import threading
 from enum import Enum
 from itertools import pairwise
 
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capi_desktop.core.control import Control
 from capi_desktop.core.mapping import RuleChoice
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.pages.account import LoadingStack, choice_list, failure_hint
@@ -385,7 +385,7 @@ class RulesPage(WizardPage):
         self.completeChanged.emit()
         account_id = account.id
 
-        def load(cancel: threading.Event, progress: object) -> tuple[int, list[ConversionRule]]:
+        def load(control: Control, report: object) -> tuple[int, list[ConversionRule]]:
             return account_id, self._runtime.auth.client().conversion_rules(account_id)
 
         self.run_in_background(load, self._show_rules)

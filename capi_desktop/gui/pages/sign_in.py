@@ -6,7 +6,6 @@ that waits on the network or the browser runs on the page's background worker.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from enum import Enum
 
@@ -25,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capi_desktop.core.dates import format_day
-from capi_desktop.core.tokens import REQUIRED_SCOPES, Storage, TokenSource
+from capi_desktop.core.control import Control
+from capi_desktop.core.normalise.dates import format_day
+from capi_desktop.core.stores.tokens import REQUIRED_SCOPES, Storage, TokenSource
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.widgets import (
@@ -109,7 +109,7 @@ class SignInPage(WizardPage):
 
     def initializePage(self) -> None:
         self._show_busy("Checking whether you are already signed in…")
-        self.run_in_background(lambda cancel, progress: self._auth.status(), self._show_status)
+        self.run_in_background(lambda control, report: self._auth.status(), self._show_status)
 
     def cleanupPage(self) -> None:
         # Going Back abandons a browser sign-in that is still waiting.
@@ -298,8 +298,8 @@ class SignInPage(WizardPage):
             return
         self._attempt = attempt
 
-        def wait(cancel: threading.Event, progress: object) -> SignInStatus:
-            return attempt.wait(cancel=cancel)
+        def wait(control: Control, report: object) -> SignInStatus:
+            return attempt.wait(control=control)
 
         # The listener is served by the worker, so start it before the browser can answer.
         self._show_busy("Waiting for you to finish in your browser…", browser=True)
@@ -318,10 +318,10 @@ class SignInPage(WizardPage):
         self._show_status(status)
 
     def _cancel_browser_sign_in(self) -> None:
-        worker = self.background_worker
-        if worker is not None:
-            # The worker ends within a moment; a sign-in that completed just now is still shown.
-            worker.cancel()
+        operation = self.background_operation
+        if operation is not None:
+            # The wait ends within a moment; a sign-in that completed just now is still shown.
+            operation.cancel()
         self._show_signed_out()
 
     def _copy_link(self) -> None:
@@ -346,7 +346,7 @@ class SignInPage(WizardPage):
         if not token.strip() or self.state is not SignInState.SIGNED_OUT:
             return
 
-        def check(cancel: threading.Event, progress: object) -> SignInStatus:
+        def check(control: Control, report: object) -> SignInStatus:
             return self._auth.sign_in_with_token(token)
 
         self._show_busy("Checking your access token with LinkedIn…")
@@ -358,7 +358,7 @@ class SignInPage(WizardPage):
         self._show_status(status)
 
     def _sign_out(self) -> None:
-        def sign_out(cancel: threading.Event, progress: object) -> SignInStatus:
+        def sign_out(control: Control, report: object) -> SignInStatus:
             self._auth.sign_out()
             return self._auth.status()
 

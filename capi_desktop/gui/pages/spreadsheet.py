@@ -11,7 +11,6 @@ finished job. Pressing Next again with the same choices reuses the staged job.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,11 +36,12 @@ from PySide6.QtWidgets import (
 
 from capi_desktop import paths
 from capi_desktop.app import InspectedFile, StagedJob, inspect_file, merge_mapping, release_job, stage_job
-from capi_desktop.core.dates import DateOrder, local_timezone, resolve_timezone
+from capi_desktop.core.control import Control
 from capi_desktop.core.journal import JournalError
 from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, parse_constant_value
-from capi_desktop.core.money import normalise_currency
-from capi_desktop.core.problems import ValueProblem
+from capi_desktop.core.normalise.dates import DateOrder, local_timezone, resolve_timezone
+from capi_desktop.core.normalise.money import normalise_currency
+from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import SpreadsheetError, Table
 from capi_desktop.core.staging import ImportCancelled
 from capi_desktop.gui.mapping_table import MappingTable, column_samples
@@ -57,7 +57,6 @@ from capi_desktop.gui.widgets import (
     small_label,
     wrapped_label,
 )
-from capi_desktop.gui.worker import Progress
 from capi_desktop.runtime import Mode
 
 logger = logging.getLogger(__name__)
@@ -466,7 +465,7 @@ class SpreadsheetPage(WizardPage):
         profile = self._session.profile if fresh else None
         need_zones = self.timezone_combo.count() <= 1
 
-        def task(cancel: threading.Event, progress: Progress) -> OpenedFile:
+        def task(control: Control, report: object) -> OpenedFile:
             if write_example:
                 from capi_desktop.core.example import write_example as write
 
@@ -537,7 +536,7 @@ class SpreadsheetPage(WizardPage):
         data_dir = paths.data_dir()
         names = {rule_id: rule.name for rule_id, rule in self._session.rules_by_id.items()}
 
-        def task(cancel: threading.Event, progress: Progress) -> StagedJob:
+        def task(control: Control, report: Callable[[int], None]) -> StagedJob:
             return stage_job(
                 data_dir,
                 table,
@@ -545,23 +544,22 @@ class SpreadsheetPage(WizardPage):
                 account_id=account.id if account is not None else None,
                 account_name=account.name if account is not None else "",
                 rule_names=names,
-                progress=lambda done: progress(done, 0),
-                cancel=cancel,
+                progress=report,
+                control=control,
             )
 
         self._message = None
         self._set_busy("Checking your rows…", cancellable=True)
-        worker = self.run_in_background(task, lambda staged: self._staged(staged, table, options))
-        worker.progress.connect(self._staging_progress)
+        self.run_in_background(task, lambda staged: self._staged(staged, table, options), self._staging_progress)
 
     def cancel_staging(self) -> None:
-        worker = self.background_worker
-        if worker is not None:
-            worker.cancel()
+        operation = self.background_operation
+        if operation is not None:
+            operation.cancel()
             self.progress_label.setText("Stopping…")
             self.cancel_button.setEnabled(False)
 
-    def _staging_progress(self, done: int, total: int) -> None:
+    def _staging_progress(self, done: int) -> None:
         if self._busy:
             self.progress_label.setText(f"Checking your rows… {done:,} done")
 

@@ -1,9 +1,9 @@
-"""Upload: sends the staged job to LinkedIn on the page's worker, with progress, pause, stop and a log.
+"""Upload: sends the staged job to LinkedIn in the background, with progress, pause, stop and a log.
 
-The engine runs on the page's one background worker (``run_in_background``). Its ``UploadProgress``
-reports cross to the GUI thread through a small relay object's signal, so no widget is touched from the
-worker. The worker opens its own connection to the job's journal: closing the window (which closes the
-session's connection) never pulls the file from under a batch that is still being recorded.
+The engine runs as the page's one background operation (``run_in_background``); its ``UploadProgress``
+reports arrive on the GUI thread, and the operation's control is what Pause and Stop work. The work
+opens its own connection to the job's journal: closing the window (which closes the session's
+connection) never pulls the file from under a batch that is still being recorded.
 
 When the engine stops because the sign-in is no longer accepted, the page offers "Sign in again…": the
 sign-in step opens in a window over the upload, and the same job resumes once signed in.
@@ -12,13 +12,12 @@ sign-in step opens in a window over the upload, and the same job resumes once si
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -37,10 +36,11 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop.app import RESUME_LATER, Outcome, UploadReport, open_job, send_job, time_left
+from capi_desktop.core.control import Control
 from capi_desktop.core.delivery import AuthFailure, TransientFailure
+from capi_desktop.core.delivery.engine import Pace, UploadConfig, UploadProgress
 from capi_desktop.core.journal import DeliveryCounts
 from capi_desktop.core.storage import StorageError
-from capi_desktop.core.upload import Pace, UploadConfig, UploadControl, UploadProgress
 from capi_desktop.gui.errors import describe, show_error
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.pages.sign_in import SignInPage, UrlOpener
@@ -64,16 +64,6 @@ class UploadState(Enum):
     PAUSED = "paused"
     STOPPING = "stopping"  # cancel asked; the batch on its way is still being answered
     FINISHED = "finished"  # the run ended: completed, stopped by the user, or stopped by a problem
-
-
-class _ProgressRelay(QObject):
-    """Carries the engine's reports from the worker thread to the GUI thread (a queued signal).
-
-    One per run and without a parent: the worker's closure keeps it alive until the run ends, so it can
-    never be deleted under a pool thread that is about to emit.
-    """
-
-    progressed = Signal(object)
 
 
 class SignInDialog(QDialog):
@@ -170,8 +160,7 @@ class UploadPage(WizardPage):
         self.last_progress: UploadProgress | None = None
         self.log_lines: list[str] = []
         self.sign_in_dialog: SignInDialog | None = None
-        self._control: UploadControl | None = None
-        self._relay: _ProgressRelay | None = None
+        self._control: Control | None = None
         self._job: str | None = None  # the journal path the result belongs to
         self._logged_counts: DeliveryCounts | None = None
         self._summary_logged: tuple[float, DeliveryCounts | None] = (0.0, None)
@@ -301,26 +290,17 @@ class UploadPage(WizardPage):
         self.result = None
         self._session.result = None
         self.problem.show_messages(())
-        control = UploadControl()
-        relay = _ProgressRelay()
-        relay.progressed.connect(self._show_progress)
         self._close_after_stop = False
         self._log("Resuming the upload." if self._logged_counts is not None else "Starting the upload.")
         runtime, path, config = self._runtime, journal.path, self.config
 
-        def upload(cancel: threading.Event, progress: object) -> UploadReport:
-            # On the worker: its own journal connection, and reports through the relay only.
+        def upload(control: Control, report: Callable[[UploadProgress], None]) -> UploadReport:
+            # Its own journal connection; progress goes through ``report`` only.
             own, record = open_job(path)
             with own:
-                if cancel.is_set():
-                    control.cancel()
-                return send_job(
-                    runtime, own, record, config=config, progress=relay.progressed.emit, control=control,
-                    staging_cancel=cancel,
-                )  # fmt: skip
+                return send_job(runtime, own, record, config=config, progress=report, control=control)
 
-        self.run_in_background(upload, self._finished)  # drops nothing: no run is going on here
-        self._control, self._relay = control, relay
+        self._control = self.run_in_background(upload, self._finished, self._show_progress).control
         self.state = UploadState.RUNNING
         self._show_state()
         # QWizard re-enables Back after initializePage returns; take it away again once it has.
@@ -359,7 +339,7 @@ class UploadPage(WizardPage):
         # The wizard is closing or the page is left: the engine must stop too, not only be ignored.
         self._stop_now()
         super().stop_background_work()
-        self._control = self._relay = None
+        self._control = None
         if self.busy:
             self.state = UploadState.IDLE
             self._hold_wizard()
@@ -372,7 +352,6 @@ class UploadPage(WizardPage):
         self.result = result
         self._session.result, self._session.record = result, result.record
         self._control = None
-        self._relay = None
         self.state = UploadState.FINISHED
         if self.last_progress is not None:
             self._show_progress(replace(self.last_progress, counts=result.counts), log=False)
@@ -398,7 +377,7 @@ class UploadPage(WizardPage):
             super().background_failed(exc, cancelled)  # the dialog, and the traceback into the log
         self.result = None
         self._session.result = None
-        self._control = self._relay = None
+        self._control = None
         self.state = UploadState.FINISHED
         self.problem.show_messages((message.title, "\n".join(p for p in (message.text, message.action) if p)))
         self._log(f"Stopped: {message.text}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -25,8 +24,9 @@ from PySide6.QtWidgets import (
 
 from capi_desktop import paths
 from capi_desktop.app import JobRecord, list_jobs, open_job, release_job
+from capi_desktop.core.control import Control
 from capi_desktop.core.journal import DeliveryCounts, JournalError
-from capi_desktop.core.profiles import Profile, ProfileStore
+from capi_desktop.core.stores.profiles import Profile, ProfileStore
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.session import UploadSession
@@ -181,7 +181,7 @@ class WelcomePage(WizardPage):
     def initializePage(self) -> None:
         data_dir = paths.data_dir()
 
-        def look(cancel: threading.Event, progress: object) -> _Offers:
+        def look(control: Control, report: object) -> _Offers:
             return _Offers(profile_store().list(), find_unfinished_jobs(data_dir))
 
         self.run_in_background(look, self._show_offers)

@@ -28,7 +28,7 @@ from functools import cache, lru_cache
 
 import pycountry
 
-from capi_desktop.core.problems import Cell, ValueProblem, shown
+from capi_desktop.core.normalise.problems import Cell, ValueProblem, shown
 
 # A value this large in a value column is almost certainly a mapped id or phone number; the cap
 # still leaves room for large deals in currencies with small units (a trillion dong is ~40M USD).

@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from capi_desktop.core.problems import Cell, ValueProblem, shown
+from capi_desktop.core.normalise.problems import Cell, ValueProblem, shown
 
 logger = logging.getLogger(__name__)
 

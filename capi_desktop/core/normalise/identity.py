@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 
 import pycountry
 
-from capi_desktop.core.problems import PLACEHOLDERS, Cell, ValueProblem, is_missing, shown
+from capi_desktop.core.normalise.problems import PLACEHOLDERS, Cell, ValueProblem, is_missing, shown
 
 # RFC 5321 limits: 64 characters before the "@", 254 for the whole address.
 MAX_LOCAL_LENGTH = 64

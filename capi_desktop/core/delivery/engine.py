@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 import math
 import random
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from capi_desktop.core.control import Control
 from capi_desktop.core.delivery import (
     AuthFailure,
     BatchReceipt,
@@ -31,11 +31,11 @@ from capi_desktop.core.delivery import (
     RejectedEvents,
     TransientFailure,
 )
+from capi_desktop.core.delivery.usage import RequestPacer, seconds_to_utc_midnight
 from capi_desktop.core.events import is_legacy_derived, rederived
 from capi_desktop.core.journal import DeliveryCounts, Journal, Outgoing
-from capi_desktop.core.ledger import SentLedger, sent_before
+from capi_desktop.core.journal.ledger import SentLedger, sent_before
 from capi_desktop.core.storage import StorageError, check_free_space
-from capi_desktop.core.usage import RequestPacer, seconds_to_utc_midnight
 
 logger = logging.getLogger(__name__)
 
@@ -88,41 +88,6 @@ class UploadResult:
     failure: DeliveryFailure | None = None
 
 
-class UploadControl:
-    """Pause, resume and cancel from another thread; the engine checks it between and during waits."""
-
-    def __init__(self) -> None:
-        self._cancel = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-        self._running.set()  # wake a paused engine so it can stop
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to ``seconds`` (and while paused); False if cancelled meanwhile."""
-        self._running.wait()
-        if seconds > 0:
-            self._cancel.wait(seconds)
-        self._running.wait()
-        return not self._cancel.is_set()
-
-
 class _Stop(Exception):
     def __init__(self, outcome: UploadOutcome, message: str, failure: DeliveryFailure | None = None) -> None:
         super().__init__(message)
@@ -166,9 +131,9 @@ class UploadEngine:
     def run(
         self,
         progress: Callable[[UploadProgress], None] | None = None,
-        control: UploadControl | None = None,
+        control: Control | None = None,
     ) -> UploadResult:
-        control = control or UploadControl()
+        control = control or Control()
         self._report = progress or (lambda p: None)
         self._counts = self.journal.delivery_counts()
         self._sent = 0
@@ -206,7 +171,7 @@ class UploadEngine:
         )
         return UploadResult(UploadOutcome.COMPLETED, self._progress(), message)
 
-    def _prepare(self, control: UploadControl) -> tuple[int, list[Outgoing]] | None:
+    def _prepare(self, control: Control) -> tuple[int, list[Outgoing]] | None:
         """The next batch, read and marked in flight (skipping rows the sent-ledger knows), or None."""
         while True:
             if not control.wait(0):
@@ -222,7 +187,7 @@ class UploadEngine:
                 self._prepared = fresh
                 return batch, fresh
 
-    def _send(self, rows: list[Outgoing], control: UploadControl, wire: ThreadPoolExecutor) -> Future[BatchReceipt]:
+    def _send(self, rows: list[Outgoing], control: Control, wire: ThreadPoolExecutor) -> Future[BatchReceipt]:
         # A batch LinkedIn takes must be recorded, or a resume sends it again: no room, no batch.
         check_free_space(self.journal.path.parent, 0)
         self._pace(control)
@@ -236,7 +201,7 @@ class UploadEngine:
             self._release(rows)
             self._update(in_flight=-len(rows))
 
-    def _resend_lost(self, batch: int, rows: list[Outgoing], control: UploadControl, wire: ThreadPoolExecutor) -> None:
+    def _resend_lost(self, batch: int, rows: list[Outgoing], control: Control, wire: ThreadPoolExecutor) -> None:
         """A batch from an earlier run whose answer was never recorded in the journal."""
         keys = [(r.rule_id, r.event_id) for r in rows]
         answered = self.ledger.recorded_by(self.journal.job_id, self.account_id, keys)
@@ -268,7 +233,7 @@ class UploadEngine:
         self,
         batch: int,
         rows: list[Outgoing],
-        control: UploadControl,
+        control: Control,
         wire: ThreadPoolExecutor,
         sending: Future[BatchReceipt] | None,
     ) -> None:
@@ -366,7 +331,7 @@ class UploadEngine:
 
     # -- pacing and progress ------------------------------------------------------------------------
 
-    def _pace(self, control: UploadControl) -> None:
+    def _pace(self, control: Control) -> None:
         while True:
             wait, why = self.pacer.wait_needed()
             if wait <= 0:

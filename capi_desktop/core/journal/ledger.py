@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from capi_desktop.core.dates import format_day
 from capi_desktop.core.events import is_legacy_derived, rederived
 from capi_desktop.core.journal import ACCEPTED_EVENTS, Journal, JournalError
+from capi_desktop.core.normalise.dates import format_day
 from capi_desktop.core.storage import connect, transaction, write_ahead, writing
 
 logger = logging.getLogger(__name__)

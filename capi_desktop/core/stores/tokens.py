@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from capi_desktop.core.keychain import Keychain, KeychainError
+from capi_desktop.core.stores.keychain import Keychain, KeychainError
 
 logger = logging.getLogger(__name__)
 

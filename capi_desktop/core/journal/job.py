@@ -11,162 +11,39 @@ import logging
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from capi_desktop.core.events import rederived
+from capi_desktop.core.journal.model import (
+    Delivery,
+    DeliveryCounts,
+    JournalError,
+    JournalRow,
+    Outgoing,
+    RowState,
+    StateCounts,
+)
+from capi_desktop.core.journal.schema import (
+    ACCEPTED_EVENTS,
+    ADDED_COLUMNS,
+    MIGRATIONS,
+    ROW_INDEXES,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SENDABLE,
+)
 from capi_desktop.core.storage import connect, transaction, write_ahead, writing
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
 SUFFIX = ".capijob"
 
 
-class JournalError(Exception):
-    """The journal file is missing, from a newer app version, or damaged; ``str()`` says so plainly."""
-
-
-class Delivery(Enum):
-    """Where a sendable row stands with LinkedIn. Rows not yet sent have no delivery (NULL)."""
-
-    IN_FLIGHT = "in_flight"  # handed to LinkedIn; the answer is not recorded yet
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"  # LinkedIn refused this row; delivery_reason says why
-    SKIPPED = "skipped"  # already accepted in an earlier upload (the sent-ledger)
-
-
-class RowState(Enum):
-    OK = "ok"
-    WARNING = "warning"  # sent, with a note (e.g. matching on name only)
-    ERROR = "error"  # not sent; reason says why
-
-
-class JournalRow(NamedTuple):
-    """One staged row (a tuple rather than a dataclass: a million are made per import)."""
-
-    number: int  # the row number the user sees in their spreadsheet
-    state: RowState
-    reason: str | None
-    event_id: str | None
-    rule_id: int | None
-    event_json: str | None
-
-
-@dataclass(frozen=True)
-class DeliveryCounts:
-    sendable: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    skipped: int = 0
-    in_flight: int = 0
-    resent: int = 0  # rows sent again after an answer was lost: LinkedIn may count them twice
-
-    @property
-    def pending(self) -> int:
-        return self.sendable - self.accepted - self.rejected - self.skipped - self.in_flight
-
-    @property
-    def finished(self) -> bool:
-        return self.pending == 0 and self.in_flight == 0
-
-
-class Outgoing(NamedTuple):
-    """A sendable row as the upload engine needs it (a tuple: 5,000 are made per batch)."""
-
-    number: int
-    rule_id: int
-    event_id: str
-    event_json: str
-
-
-@dataclass(frozen=True)
-class StateCounts:
-    ok: int = 0
-    warning: int = 0
-    error: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.ok + self.warning + self.error
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS job (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS rows (
-    number INTEGER PRIMARY KEY,
-    state TEXT NOT NULL,
-    reason TEXT,
-    event_id TEXT,
-    rule_id INTEGER,
-    event_json TEXT
-);
--- Delivery state lives in its own narrow table: a batch's status changes then rewrite a few pages,
--- not the pages holding the event JSON (which made each batch write megabytes).
-CREATE TABLE IF NOT EXISTS delivery (
-    number INTEGER PRIMARY KEY,
-    status TEXT NOT NULL,
-    batch INTEGER,
-    reason TEXT,
-    at INTEGER,
-    resent INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS delivery_batch ON delivery(batch);
-"""
-
-# Dropped while rows are staged and built afterwards (``index_rows``): one sort instead of a million
-# random index inserts.
-_ROW_INDEXES = """
-CREATE INDEX IF NOT EXISTS rows_state ON rows(state);
-"""
-
-# Each step brings a journal from the previous version to the next (statements run before _SCHEMA,
-# which creates any table a version added).
-# Version 3: duplicates are found from the rows staging names (``flag_duplicates``), not an index
-# whose build read the whole table again. Version 4: ``delivery.resent`` (added after the schema runs,
-# in ``_add_columns``).
-# Version 5: event ids derived from what the event sends (``events.derived_event_ids``), not from the
-# cells as written; rows not yet handed to LinkedIn take their new id (``_rederive``), rows it has (or
-# may have) keep the one it knows them by.
-_MIGRATIONS: dict[int, tuple[str | Callable[[sqlite3.Connection], None], ...]] = {
-    2: (),
-    3: ("DROP INDEX IF EXISTS rows_event",),
-    4: (),
-    5: (lambda db: _rederive(db),),
-}
-_ADDED_COLUMNS = {"delivery": (("resent", "INTEGER NOT NULL DEFAULT 0"),)}
-_SENDABLE = "state != 'error'"
 _CACHE_KB = 65536  # the upload's batch updates and lookups run faster the more of the journal stays cached
 _STAGING_CACHE_KB = 8192
 _WAL_PAGES = 10000
-# (rule id, event id, accepted at) of every accepted row; ``db`` names the attached journal.
-ACCEPTED_EVENTS = (
-    "SELECT r.rule_id, r.event_id, d.at FROM {db}.delivery d JOIN {db}.rows r ON r.number = d.number "
-    "WHERE d.status = 'accepted'"
-)
-
-
-def _rederive(db: sqlite3.Connection) -> None:
-    """Give the rows LinkedIn has not been sent the event id this version derives for them; a refused
-    row's or an error row's legacy id goes too (an error row has no derived id now)."""
-    untouched = "SELECT number FROM delivery WHERE status IN ('accepted', 'skipped', 'in_flight')"
-    legacy = f"event_id LIKE 'cd-%' AND length(event_id) = 43 AND number NOT IN ({untouched})"
-    db.execute(f"UPDATE rows SET event_id = NULL WHERE {legacy} AND event_json IS NULL")
-    rows = db.execute(f"SELECT number, rule_id, event_id, event_json FROM rows WHERE {legacy}").fetchall()
-    for start in range(0, len(rows), 5000):
-        chunk = rows[start : start + 5000]
-        ids = rederived([(rule_id, event_id, event_json) for _, rule_id, event_id, event_json in chunk])
-        db.executemany(
-            "UPDATE rows SET event_id = ?, event_json = replace(event_json, ?, ?) WHERE number = ?",
-            [
-                (new, f'"eventId":"{old}"', f'"eventId":"{new}"', number)
-                for (number, _, old, _), (_, new) in zip(chunk, ids, strict=True)
-            ],
-        )
 
 
 def new_job_id(clock: float | None = None) -> str:
@@ -195,14 +72,14 @@ class Journal:
             if 0 < version < SCHEMA_VERSION:
                 with self._writing():
                     for step in range(version + 1, SCHEMA_VERSION + 1):
-                        for statement in _MIGRATIONS[step]:
+                        for statement in MIGRATIONS[step]:
                             if isinstance(statement, str):
                                 self._db.execute(statement)
                             else:
                                 statement(self._db)
             if version < SCHEMA_VERSION:  # a new journal, or an older one; a current one is opened unwritten
                 with writing(path.parent):
-                    self._db.executescript(_SCHEMA + _ROW_INDEXES)
+                    self._db.executescript(SCHEMA + ROW_INDEXES)
                     self._add_columns()
                     self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                     self._db.commit()
@@ -233,7 +110,7 @@ class Journal:
 
     def _add_columns(self) -> None:
         """Columns later versions added to a table an older journal already has."""
-        for table, columns in _ADDED_COLUMNS.items():
+        for table, columns in ADDED_COLUMNS.items():
             have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             for name, definition in columns:
                 if name not in have:
@@ -268,7 +145,7 @@ class Journal:
 
     def index_rows(self) -> None:
         with writing(self.path.parent):
-            self._db.executescript(_ROW_INDEXES)
+            self._db.executescript(ROW_INDEXES)
         self._db.execute(f"PRAGMA cache_size=-{_CACHE_KB}")
 
     def add_rows(self, rows: Iterable[JournalRow]) -> None:
@@ -297,7 +174,7 @@ class Journal:
                 # statistics) and read the whole journal.
                 "SELECT r.number, r.rule_id, r.event_id "
                 "FROM temp.candidates c CROSS JOIN rows r ON r.number = c.number "
-                f"WHERE r.{_SENDABLE} AND r.event_id IS NOT NULL ORDER BY c.number"
+                f"WHERE r.{SENDABLE} AND r.event_id IS NOT NULL ORDER BY c.number"
             ):
                 earlier = first.setdefault((rule_id, event_id), number)
                 if earlier != number:
@@ -365,7 +242,7 @@ class Journal:
         found: dict[str | None, int] = dict(
             self._db.execute(
                 "SELECT d.status, COUNT(*) FROM rows r LEFT JOIN delivery d ON d.number = r.number "
-                f"WHERE r.{_SENDABLE} GROUP BY d.status"
+                f"WHERE r.{SENDABLE} GROUP BY d.status"
             ).fetchall()
         )
         (resent,) = self._db.execute("SELECT COUNT(*) FROM delivery WHERE resent > 0").fetchone()
@@ -404,7 +281,7 @@ class Journal:
             Outgoing(*row)
             for row in self._db.execute(
                 "SELECT number, rule_id, event_id, event_json FROM rows r "
-                f"WHERE number > ? AND {_SENDABLE} AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.number = r.number) "
+                f"WHERE number > ? AND {SENDABLE} AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.number = r.number) "
                 "ORDER BY number LIMIT ?",
                 (after, limit),
             )
@@ -417,7 +294,7 @@ class Journal:
             batch = int(self._db.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM delivery").fetchone()[0])
             self._db.execute(
                 "INSERT INTO delivery(number, status, batch) SELECT number, ?, ? FROM rows r "
-                f"WHERE number BETWEEN ? AND ? AND {_SENDABLE} "
+                f"WHERE number BETWEEN ? AND ? AND {SENDABLE} "
                 "AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.number = r.number)",
                 (Delivery.IN_FLIGHT.value, batch, first, last),
             )
@@ -470,13 +347,13 @@ class Journal:
     def sendable_keys(self) -> dict[tuple[int, str], tuple[int, RowState]]:
         """(rule id, event id) of every row that would be sent, with its row number and state."""
         query = (
-            f"SELECT rule_id, event_id, number, state FROM rows WHERE {_SENDABLE} AND event_id IS NOT NULL "
+            f"SELECT rule_id, event_id, number, state FROM rows WHERE {SENDABLE} AND event_id IS NOT NULL "
             "ORDER BY number"
         )
         return {(rule, event): (number, RowState(state)) for rule, event, number, state in self._db.execute(query)}
 
     def rule_ids(self) -> list[int]:
-        return [r for (r,) in self._db.execute(f"SELECT DISTINCT rule_id FROM rows WHERE {_SENDABLE} ORDER BY rule_id")]
+        return [r for (r,) in self._db.execute(f"SELECT DISTINCT rule_id FROM rows WHERE {SENDABLE} ORDER BY rule_id")]
 
     def problem_rows(self) -> Iterator[tuple[int, RowState, Delivery | None, str]]:
         """Rows the user should look at, in row order: the file's errors and warnings and the rows LinkedIn

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from capi_desktop.core.dates import day_words
 from capi_desktop.core.files import write_text_atomic
+from capi_desktop.core.normalise.dates import day_words
 
 logger = logging.getLogger(__name__)
 
