@@ -10,10 +10,11 @@ from contextlib import contextmanager
 _collector_lock = threading.Lock()
 _collector_pauses = 0
 _collector_was_enabled = True
+_freeze_wanted = False
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(*, freeze: bool = True) -> Iterator[None]:
     """Pause Python's cyclic garbage collector during bulk work (staging, uploading, parsing a batch).
 
     A full collection walks every tracked object while holding the interpreter lock: the window froze
@@ -22,22 +23,27 @@ def collector_paused() -> Iterator[None]:
     reference cycles, so memory is still freed as usual by reference counting.
 
     When the last pause ends, what survived is moved to the permanent generation (``gc.freeze``):
-    long-lived objects such as the preview's pages then never make a later full collection slow.
-    Nested and overlapping pauses are counted. Collection that was off before stays off.
+    long-lived objects such as the preview's pages then never make a later full collection slow; a
+    pause with ``freeze=False`` (short work, such as the window's) does not ask for that, since it also
+    keeps garbage made before it for good. Nested and overlapping pauses are counted. Collection that
+    was off before stays off.
     """
-    global _collector_pauses, _collector_was_enabled
+    global _collector_pauses, _collector_was_enabled, _freeze_wanted
     with _collector_lock:
         if _collector_pauses == 0:
             _collector_was_enabled = gc.isenabled()
+            _freeze_wanted = False
             gc.disable()
         _collector_pauses += 1
+        _freeze_wanted = _freeze_wanted or freeze
     try:
         yield
     finally:
         with _collector_lock:
             _collector_pauses -= 1
             if _collector_pauses == 0:
-                gc.freeze()
+                if _freeze_wanted:
+                    gc.freeze()
                 if _collector_was_enabled:
                     gc.enable()
 

@@ -122,7 +122,7 @@ class _Relay(QObject):
 
         def run() -> None:  # on the pool thread
             try:
-                with collector_paused():
+                with collector_paused(freeze=False):
                     result = work(control, lambda progress: advanced.emit(key, progress))
             except Exception as exc:  # every failure goes to the GUI as a signal, never as a traceback
                 logger.debug("Background work ended with %s", type(exc).__name__)

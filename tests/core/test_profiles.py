@@ -17,7 +17,8 @@ import pytest
 from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice
 from capi_desktop.core.normalise.dates import DateOrder
 from capi_desktop.core.storage import StorageError
-from capi_desktop.core.stores import profiles
+from capi_desktop.core.stores import profile as profile_model
+from capi_desktop.core.stores import profile_format, profiles
 from capi_desktop.core.stores.profiles import Profile, ProfileError, ProfileStore, file_name_for
 
 TOP_KEYS = {
@@ -635,8 +636,8 @@ def test_migration_hook_upgrades_an_old_file_and_keeps_a_backup(
     old["tz"] = "Europe/Paris"
     path = write_json(store.folder / "old.json", old)
     original = path.read_bytes()
-    monkeypatch.setattr(profiles, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(profiles, "_MIGRATIONS", {1: v1_to_v2})
+    monkeypatch.setattr(profile_model, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(profile_format, "_MIGRATIONS", {1: v1_to_v2})
 
     (loaded,) = store.list()
     assert loaded.timezone == "Europe/Paris" and store.problems == []
@@ -648,7 +649,7 @@ def test_migration_hook_upgrades_an_old_file_and_keeps_a_backup(
 
 def test_old_version_without_a_migration_is_explained(store: ProfileStore, monkeypatch: pytest.MonkeyPatch) -> None:
     write_json(store.folder / "v1.json", valid_dict())
-    monkeypatch.setattr(profiles, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(profiles, "_MIGRATIONS", {2: lambda d: d})
+    monkeypatch.setattr(profile_model, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(profile_format, "_MIGRATIONS", {2: lambda d: d})
     assert store.list() == []
     assert "format version 1, which this app cannot read" in store.problems[0].message

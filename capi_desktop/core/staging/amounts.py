@@ -79,7 +79,7 @@ def read_values(batch: Batch) -> Values:
         numbers = column.numbers if column.numbers is not None else constant(None, height, pl.Float64)
         written = _number_texts(numbers)
         readable = (written.is_not_null() & (numbers.abs() < float(MAX_AMOUNT))).fill_null(False)
-        other = batch.per_object(column, read, pl.String, pl.String, pl.String)
+        other = batch.per_object(column, read, pl.String, pl.String, pl.String, only=has_other & ~readable)
         frame = pl.DataFrame(
             {
                 "amount": amount,

@@ -124,14 +124,19 @@ class Batch:
     def field(self, f: Field) -> Column:
         return self.column(self.mapping.column(f), f.label)
 
-    def per_object(self, column: Column, fn: Callable[[Any], tuple[Any, ...]], *dtypes: Any) -> list[pl.Series]:
-        """``fn`` of each non-text cell as the app reads it, once per distinct cell; null for the others."""
+    def per_object(
+        self, column: Column, fn: Callable[[Any], tuple[Any, ...]], *dtypes: Any, only: pl.Series | None = None
+    ) -> list[pl.Series]:
+        """``fn`` of each non-text cell as the app reads it (of those ``only`` selects), once per distinct
+        cell; null for the others."""
         import polars as pl
 
         empty = [constant(None, self.height, dtype) for dtype in dtypes]
         if column.keys is None:
             return empty
         present = column.keys.is_not_null()
+        if only is not None:
+            present = present & only
         if not present.any():
             return empty
         cells = [self.cells.cell(key) for key in column.keys.filter(present).to_list()]

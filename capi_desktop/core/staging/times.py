@@ -169,7 +169,7 @@ def read_times(batch: Batch, evidence: OrderEvidence, *, final: bool) -> Times:
     typed_ms = _instants(moments, tz) if moments is not None else constant(None, height, pl.Int64)
     typed_fast = typed_ms.is_between(low, high).fill_null(False)
     slow = has_other & ~typed_fast
-    other_ms, other_state, other_message = batch.per_object(column, read, pl.Int64, pl.Int8, pl.String)
+    other_ms, other_state, other_message = batch.per_object(column, read, pl.Int64, pl.Int8, pl.String, only=slow)
     frame = pl.DataFrame(
         {
             "ms": ms,

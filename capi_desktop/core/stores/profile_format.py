@@ -48,7 +48,8 @@ from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice, parse_co
 from capi_desktop.core.normalise.dates import DateOrder, resolve_timezone
 from capi_desktop.core.normalise.money import normalise_currency
 from capi_desktop.core.normalise.problems import ValueProblem
-from capi_desktop.core.stores.profile import KIND, SCHEMA_VERSION, Profile, ProfileError, validate_name
+from capi_desktop.core.stores import profile as model
+from capi_desktop.core.stores.profile import KIND, Profile, ProfileError, validate_name
 
 MAX_FILE_BYTES = 1_000_000  # a profile is a few hundred bytes; anything this large is not one
 _MAX_ID = 2**63 - 1
@@ -103,7 +104,7 @@ _MAPPING_KEYS = ("columns", "currency", "value", "event_name")
 class _Parsed:
     profile: Profile
     warnings: builtins.list[str]
-    migrated_from: int | None  # the file's version when it was older than SCHEMA_VERSION
+    migrated_from: int | None  # the file's version when it was older than model.SCHEMA_VERSION
 
 
 def read_file(path: Path) -> _Parsed:
@@ -135,7 +136,7 @@ def parse(raw: object, warnings: builtins.list[str]) -> _Parsed:
     version = raw.get("schema_version")
     if not _is_int(version) or version < 1:
         raise ProfileError("This profile has no valid format version; it may have been edited by hand.")
-    if version > SCHEMA_VERSION:
+    if version > model.SCHEMA_VERSION:
         raise ProfileError("This profile was saved by a newer version of CAPI Desktop. Update the app to use it.")
     data = _migrate(dict(raw), version)
     _warn_unknown(data, _TOP_KEYS, "", warnings)
@@ -168,17 +169,17 @@ def parse(raw: object, warnings: builtins.list[str]) -> _Parsed:
         created_at=_timestamp(data, "created_at"),
         updated_at=_timestamp(data, "updated_at"),
     )
-    return _Parsed(profile, warnings, version if version < SCHEMA_VERSION else None)
+    return _Parsed(profile, warnings, version if version < model.SCHEMA_VERSION else None)
 
 
 def _migrate(data: dict[str, Any], version: int) -> dict[str, Any]:
-    while version < SCHEMA_VERSION:
+    while version < model.SCHEMA_VERSION:
         step = _MIGRATIONS.get(version)
         if step is None:
             raise ProfileError(f"This profile uses format version {version}, which this app cannot read.")
         data = step(data)
         version += 1
-    data["schema_version"] = SCHEMA_VERSION
+    data["schema_version"] = model.SCHEMA_VERSION
     return data
 
 
