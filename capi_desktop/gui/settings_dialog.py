@@ -12,7 +12,9 @@ Request limits and the API version apply from the next upload on; practice mode 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -33,12 +35,16 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
+from capi_desktop.core.control import Control
 from capi_desktop.core.delivery.apiversion import version_note
 from capi_desktop.core.stores.keychain import KeychainError
 from capi_desktop.core.stores.settings import Settings, SettingsError
+from capi_desktop.gui.background import Operation
 from capi_desktop.gui.widgets import Notice, side_button, small_label, wrapped_label
 from capi_desktop.linkedin.oauth import redirect_url
 from capi_desktop.runtime import Mode, Runtime, client_secret_entry
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +74,7 @@ RESTART_FIELDS = {
 class SettingsDialog(QDialog):
     def __init__(self, runtime: Runtime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._keyring: Operation[Any, Any] | None = None
         self._runtime = runtime
         self.setWindowTitle("Settings")
         self.setMinimumWidth(600)
@@ -267,39 +274,59 @@ class SettingsDialog(QDialog):
     # -- the client secret -----------------------------------------------------------------------
 
     def _show_secret_state(self) -> None:
+        """What the credential store holds for this client id; asked off the GUI thread (a D-Bus call)."""
         keychain = self._runtime.keychain
         client_id = self.client_id.text().strip()
-        saved = False
-        if not keychain.is_secure:
-            state = "Cannot be saved on this computer: there is no secure credential store."
-        elif not client_id:
-            state = "Enter the client id first: the secret is saved for that app."
-        else:
+        if not client_id:
+            self._secret_known(None, "Enter the client id first: the secret is saved for that app.")
+            return
+
+        def look(control: Control, report: object) -> tuple[bool, str]:
+            if not keychain.is_secure:
+                return False, "Cannot be saved on this computer: there is no secure credential store."
             try:
                 saved = keychain.get(client_secret_entry(client_id)) is not None
             except KeychainError as exc:
-                state = str(exc)
-            else:
-                state = (
-                    "Saved in your computer's credential store. Type a new one to replace it."
-                    if saved
-                    else "Not saved. Needed unless your app uses PKCE; kept only in your computer's credential store."
-                )
-        self.secret_saved = saved
+                return False, str(exc)
+            if saved:
+                return True, "Saved in your computer's credential store. Type a new one to replace it."
+            return False, "Not saved. Needed unless your app uses PKCE; kept only in your computer's credential store."
+
+        self.secret_state.setText("Looking in your computer's credential store…")
+        self._keyring_work(look, lambda found: self._secret_known(*found))
+
+    def _secret_known(self, saved: bool | None, state: str) -> None:
+        self.secret_saved = bool(saved)
         self.secret_state.setText(state)
         self.client_secret.setPlaceholderText("Saved" if saved else "")
-        self.forget_secret_button.setVisible(saved)
+        self.forget_secret_button.setVisible(bool(saved))
+
+    def _keyring_work(self, work: Callable[[Control, object], T], done: Callable[[T], None]) -> None:
+        """Credential-store calls wait on D-Bus (or the Keychain): one at a time, never on the GUI thread."""
+        if self._keyring is not None:
+            self._keyring.drop()
+
+        def failed(exc: Exception, cancelled: bool) -> None:
+            self._keyring = None
+            self._error("client_secret", str(exc))
+            self.save_button.setEnabled(True)
+
+        def succeeded(result: T) -> None:
+            self._keyring = None
+            done(result)
+
+        self._keyring = Operation(work, succeeded, on_failure=failed).start()
+
+    def done(self, result: int) -> None:
+        if self._keyring is not None:  # closed while the credential store was asked: nobody to tell
+            self._keyring.drop()
+            self._keyring = None
+        super().done(result)
 
     def _forget_secret(self) -> None:
-        client_id = self.client_id.text().strip()
-        try:
-            self._runtime.keychain.delete(client_secret_entry(client_id))
-        except KeychainError as exc:
-            self._error("client_secret", str(exc))
-            return
-        self._show_secret_state()
-
-    # -- saving ----------------------------------------------------------------------------------
+        entry = client_secret_entry(self.client_id.text().strip())
+        keychain = self._runtime.keychain
+        self._keyring_work(lambda control, report: keychain.delete(entry), lambda _: self._show_secret_state())
 
     def _values(self) -> dict[str, str]:
         practice = PRACTICE_CHOICES[self.practice.currentIndex()][1]
@@ -344,7 +371,8 @@ class SettingsDialog(QDialog):
             self.restart_notice.show_messages(())
 
     def save(self) -> bool:
-        """Check everything, store the secret in the credential store and the rest in settings.json."""
+        """Check everything, store the secret in the credential store and the rest in settings.json; the
+        dialog closes once both are done. False when something was refused (shown under its field)."""
         for key in self.errors:
             self._error(key, "")
         self.problem.hide()
@@ -357,23 +385,35 @@ class SettingsDialog(QDialog):
                 self._error(key, str(exc))
                 failed = True
         secret = self.client_secret.text().strip()
-        if secret:
-            if not self._runtime.keychain.is_secure:
-                self._error("client_secret", NO_SECURE_STORE)
-                failed = True
-            elif not new.client_id:
-                self._error("client_secret", "Enter the client id too: the secret is saved for that app.")
-                failed = True
+        if secret and not new.client_id:
+            self._error("client_secret", "Enter the client id too: the secret is saved for that app.")
+            failed = True
         if failed:
             self._focus_first_error()
             return False
         if secret:
-            try:
-                self._runtime.keychain.set(client_secret_entry(new.client_id), secret)
-            except KeychainError as exc:
-                self._error("client_secret", str(exc))
-                return False
-            self.client_secret.clear()
+            keychain, entry = self._runtime.keychain, client_secret_entry(new.client_id)
+
+            def store(control: Control, report: object) -> bool:
+                if not keychain.is_secure:
+                    return False
+                keychain.set(entry, secret)
+                return True
+
+            def stored(done: bool) -> None:
+                if not done:
+                    self._error("client_secret", NO_SECURE_STORE)
+                    self.save_button.setEnabled(True)
+                    return
+                self.client_secret.clear()
+                self._save_settings(new)
+
+            self.save_button.setEnabled(False)  # until the credential store has answered
+            self._keyring_work(store, stored)
+            return True
+        return self._save_settings(new)
+
+    def _save_settings(self, new: Settings) -> bool:
         try:
             self._runtime.settings_store.save(new)
         except SettingsError as exc:

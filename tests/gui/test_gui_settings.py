@@ -85,12 +85,12 @@ def test_without_a_secure_store_the_secret_is_refused_and_nothing_is_saved(
 ) -> None:
     assert not runtime.keychain.is_secure  # the GUI tests' default keychain has no backend
     dialog = open_dialog(qtbot, runtime)
-    assert "no secure credential store" in dialog.secret_state.text()
     qtbot.keyClicks(dialog.client_id, CLIENT_ID)
+    qtbot.waitUntil(lambda: "no secure credential store" in dialog.secret_state.text(), timeout=5000)
     qtbot.keyClicks(dialog.client_secret, SECRET)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert dialog.isVisible()
-    assert dialog.errors["client_secret"].text() == NO_SECURE_STORE
+    qtbot.waitUntil(lambda: dialog.errors["client_secret"].text() == NO_SECURE_STORE, timeout=5000)
+    assert dialog.isVisible() and dialog.save_button.isEnabled()
     assert not settings_file(app_home).exists()
 
 
@@ -109,12 +109,12 @@ def test_the_secret_goes_to_the_credential_store_only(
     real_keychain.delete(client_secret_entry(CLIENT_ID))
     dialog = open_dialog(qtbot, keyring_runtime)
     qtbot.keyClicks(dialog.client_id, CLIENT_ID)
-    assert "Not saved" in dialog.secret_state.text()
+    qtbot.waitUntil(lambda: "Not saved" in dialog.secret_state.text(), timeout=5000)
     qtbot.keyClicks(dialog.client_secret, SECRET)
     assert dialog.client_secret.displayText() != SECRET  # dots on screen
     assert "client secret" in dialog.restart_notice.label.text()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert not dialog.isVisible(), dialog.errors["client_secret"].text()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
 
     assert real_keychain.get(client_secret_entry(CLIENT_ID)) == SECRET
     text = settings_file(app_home).read_text(encoding="utf-8")
@@ -122,11 +122,11 @@ def test_the_secret_goes_to_the_credential_store_only(
     assert SECRET not in text and "s3cr3t" not in text and "secret" not in text.lower()
 
     again = open_dialog(qtbot, keyring_runtime)
+    qtbot.waitUntil(lambda: again.secret_state.text().startswith("Saved in your computer's credential store"))
     assert again.client_secret.text() == "" and again.client_secret.placeholderText() == "Saved"
-    assert again.secret_state.text().startswith("Saved in your computer's credential store")
     qtbot.mouseClick(again.forget_secret_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Not saved" in again.secret_state.text(), timeout=5000)
     assert real_keychain.get(client_secret_entry(CLIENT_ID)) is None
-    assert "Not saved" in again.secret_state.text()
 
 
 def test_the_wizard_has_a_settings_button(qtbot: QtBot, wizard: UploadWizard) -> None:

@@ -291,6 +291,7 @@ def test_a_revoked_sign_in_stops_with_the_reason_and_signing_in_again_finishes(
     assert sent < 1500 and journal.delivery_counts().in_flight == 0
 
     qtbot.mouseClick(page.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.sign_in_dialog is not None, timeout=WAIT_MS)  # the old sign-in forgotten first
     dialog = page.sign_in_dialog
     assert dialog is not None and dialog.isVisible()
     qtbot.waitUntil(lambda: dialog.sign_in.state is SignInState.SIGNED_OUT, timeout=WAIT_MS)

@@ -41,6 +41,7 @@ from capi_desktop.core.delivery import AuthFailure, TransientFailure
 from capi_desktop.core.delivery.engine import Pace, UploadConfig, UploadProgress
 from capi_desktop.core.journal import DeliveryCounts
 from capi_desktop.core.storage import StorageError
+from capi_desktop.gui.background import Operation
 from capi_desktop.gui.errors import describe, show_error
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.pages.sign_in import SignInPage, UrlOpener
@@ -601,10 +602,17 @@ class UploadPage(WizardPage):
     # -- signing in again ------------------------------------------------------------------------
 
     def _sign_in_again(self) -> None:
-        try:
-            self._runtime.auth.sign_out()  # the stored sign-in is no longer accepted: start from a clean one
-        except Exception as exc:  # a locked credential store: the dialog says so when it checks
+        """Forget the stored sign-in (no longer accepted: start from a clean one), then ask for a new one.
+        The credential store is asked off the GUI thread."""
+        auth = self._runtime.auth
+
+        def kept(exc: Exception, cancelled: bool) -> None:  # a locked store: the dialog says so when it checks
             logger.warning("Could not clear the old sign-in: %s", type(exc).__name__)
+            self._open_sign_in()
+
+        Operation(lambda control, report: auth.sign_out(), lambda _: self._open_sign_in(), on_failure=kept).start()
+
+    def _open_sign_in(self) -> None:
         failure = self.result.failure if self.result is not None else None
         reason = str(failure) if failure is not None else "LinkedIn needs you to sign in again."
         dialog = SignInDialog(self._runtime, self._open_url, reason, self)
