@@ -72,6 +72,7 @@ fuzz: $(STAMP)
 # Benchmarks print figures (not timed tests). The first run generates 1M-row files in bench/out.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_preview.py
 	$(BIN)/python bench/bench_upload.py
 	$(BIN)/python bench/bench_startup.py
 

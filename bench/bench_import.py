@@ -10,11 +10,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -87,7 +85,6 @@ def measure_stage(path: str) -> dict[str, float]:
     from capi_desktop.core.reading import open_table
     from capi_desktop.core.staging import stage
 
-    helpers = HelperMemory()
     start = time.perf_counter()
     table = open_table(Path(path))
     mapping = guess_mapping(table.columns, [r.values for r in table.sample(50)])
@@ -103,7 +100,6 @@ def measure_stage(path: str) -> dict[str, float]:
             now_ms=int(time.time() * 1000),
         )
     seconds = time.perf_counter() - start
-    helper_mb = helpers.stop()
     del table  # as the app drops it after an import: what memory it still holds shows below
     return {
         "rss_after_mb": _status_kb(Path("/proc/self/status"), "VmRSS:") / 1024,
@@ -111,35 +107,7 @@ def measure_stage(path: str) -> dict[str, float]:
         "rows": summary.rows,
         "ok": summary.ok + summary.warnings,
         "errors": summary.errors,
-        "helper_rss_mb": helper_mb,
     }
-
-
-class HelperMemory:
-    """The largest peak RSS of this process's helper processes, read from /proc while they run (the
-    kernel's figure for children also counts the parent's pages they held before exec)."""
-
-    def __init__(self) -> None:
-        self._peak_kb = 0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-
-    def _watch(self) -> None:
-        me = os.getpid()
-        while not self._done.wait(0.2):
-            for task in Path(f"/proc/{me}/task").iterdir():
-                try:
-                    children = (task / "children").read_text().split()
-                except OSError:  # the thread has just ended
-                    continue
-                for child in children:
-                    self._peak_kb = max(self._peak_kb, _status_kb(Path(f"/proc/{child}/status"), "VmHWM:"))
-
-    def stop(self) -> float:
-        self._done.set()
-        self._thread.join()
-        return self._peak_kb / 1024
 
 
 def _status_kb(status: Path, key: str) -> int:
@@ -194,10 +162,9 @@ def main() -> None:
     print(f"  ready in {time.perf_counter() - started:.0f} s (kept for the next run)")
     for label, path in (("CSV ", csv_path), ("XLSX", xlsx_path)):
         r = child(["stage", str(path)])
-        helpers = f"each helper process ≤ {r['helper_rss_mb']:.0f} MB" if r["helper_rss_mb"] else "no helper processes"
         print(
             f"{label} stage {r['rows']:>9,.0f} rows: {r['seconds']:6.1f} s, {r['rows'] / r['seconds']:>9,.0f} rows/s, "
-            f"peak RSS {r['peak_rss_mb']:6.0f} MB ({r['rss_after_mb']:.0f} MB once staged), {helpers}  "
+            f"peak RSS {r['peak_rss_mb']:6.0f} MB ({r['rss_after_mb']:.0f} MB once staged)  "
             f"({r['ok']:,.0f} sendable, {r['errors']:,.0f} with errors)"
         )
     base = child(["openpyxl", str(xlsx_path), str(args.baseline_rows)])

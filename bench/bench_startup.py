@@ -1,4 +1,5 @@
-"""Cold start: from launching the process to the first wizard page painted on screen.
+"""Cold start: from launching the process to the first wizard page painted on screen, and from
+launching the command line to its first output (``--version``, ``--help``).
 
 Run with `make bench` (or `python bench/bench_startup.py`). The child follows the real start-up path
 (the `capi-desktop` entry point's imports, the Qt application, the runtime — which starts the
@@ -54,7 +55,18 @@ def one_start() -> float:
     return painted - started
 
 
+def cli_start(*args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "capi_desktop", *args], capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
 def main() -> None:
+    for args in (("--version",), ("--help",)):
+        cli_start(*args)
+        times = sorted(cli_start(*args) for _ in range(RUNS))
+        print(f"Command line to its first output, capi-desktop {args[0]} ({RUNS} runs): median "
+              f"{statistics.median(times):.2f} s, best {times[0]:.2f} s, worst {times[-1]:.2f} s")  # fmt: skip
     one_start()  # warm the OS file cache once, as a second launch of an installed app would
     times = sorted(one_start() for _ in range(RUNS))
     print(

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from capi_desktop import paths
 from capi_desktop.app.jobs import JobProblem, complete_staging, locks_dir
@@ -21,8 +22,10 @@ from capi_desktop.core.delivery import DeliveryFailure
 from capi_desktop.core.delivery.engine import UploadConfig, UploadOutcome, UploadProgress
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.storage import StorageError
-from capi_desktop.linkedin.client import LinkedInClient
-from capi_desktop.runtime import Runtime
+
+if TYPE_CHECKING:  # the runtime brings requests, keyring and the sandbox: loaded by whoever opens one
+    from capi_desktop.linkedin.client import LinkedInClient
+    from capi_desktop.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 

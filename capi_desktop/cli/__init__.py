@@ -12,11 +12,10 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from capi_desktop import __version__
 from capi_desktop.core.storage import StorageError
 from capi_desktop.core.stores.keychain import KeychainError
 from capi_desktop.core.stores.settings import SettingsError
@@ -29,7 +28,9 @@ from capi_desktop.linkedin.errors import (
     SignInFailed,
     SignInRequired,
 )
-from capi_desktop.runtime import Runtime, open_runtime
+
+if TYPE_CHECKING:
+    from capi_desktop.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ def exit_code(exc: Exception) -> ExitCode:
 @contextmanager
 def runtime_or_exit() -> Iterator[Runtime]:
     """Open the runtime and turn every expected failure into a message and an exit code."""
+    from capi_desktop.runtime import open_runtime  # requests, keyring and the sandbox: only for a command
+
     runtime = None
     try:
         runtime = open_runtime()
@@ -97,6 +100,15 @@ class _CommandsOnDemand(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from capi_desktop import __version__
+
+    click.echo(f"capi-desktop, version {__version__}")
+    ctx.exit()
+
+
 def _self_test(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
@@ -110,7 +122,9 @@ def _self_test(ctx: click.Context, _param: click.Parameter, value: bool) -> None
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(__version__, prog_name="capi-desktop")
+@click.option(
+    "--version", is_flag=True, is_eager=True, expose_value=False, callback=_version, help="Show the version and exit."
+)
 @click.option(
     "--self-test",
     is_flag=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import webbrowser
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,8 +13,9 @@ from capi_desktop.cli import ExitCode, emit, main, runtime_or_exit
 from capi_desktop.core.delivery.apiversion import version_note
 from capi_desktop.core.normalise.dates import format_day
 from capi_desktop.core.stores.settings import SettingsError
-from capi_desktop.linkedin.auth import SignInStatus
-from capi_desktop.runtime import client_secret_entry
+
+if TYPE_CHECKING:
+    from capi_desktop.linkedin.auth import SignInStatus
 
 
 @main.command()
@@ -153,6 +155,8 @@ def settings_client_secret(clear: bool) -> None:
             raise SettingsError(
                 "No secure credential store was found on this computer, so the client secret cannot be saved."
             )
+        from capi_desktop.runtime import client_secret_entry
+
         entry = client_secret_entry(client_id)
         if clear:
             runtime.keychain.delete(entry)

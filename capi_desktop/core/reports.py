@@ -13,17 +13,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from typing import TYPE_CHECKING, Any
 
 from capi_desktop.core.journal import Delivery, Journal, JournalRow, RowState
 from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import Table
 from capi_desktop.core.storage import StorageError, writing
+
+# openpyxl is imported where an .xlsx report is written: loading it costs every command's start.
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 PREVIEW_COLUMNS = (
     "Row",
@@ -172,6 +173,9 @@ def _write(path: Path, header: Sequence[str], lines: Iterable[Sequence[Any]]) ->
                         writer.writerow([inert(v) for v in line])
                         count += 1
             else:
+                from openpyxl import Workbook
+                from openpyxl.styles import Font
+
                 workbook = Workbook(write_only=True)
                 sheet: WriteOnlyWorksheet = workbook.create_sheet("Rows")
                 bold = Font(bold=True)
@@ -190,6 +194,8 @@ def _write(path: Path, header: Sequence[str], lines: Iterable[Sequence[Any]]) ->
 
 
 def _cell(sheet: WriteOnlyWorksheet, value: Any, font: Font | None = None) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # text stays text: openpyxl would otherwise store "=..." as a formula

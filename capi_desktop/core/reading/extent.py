@@ -261,11 +261,15 @@ def _measure_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, strings: _Str
                 content, strings_here, unplaced_here = patterns.counts(piece)
                 cells, shared, unplaced = cells + content, shared + strings_here, unplaced + unplaced_here
                 if b"is>" in piece:
-                    inline += sum(len(text) for text in patterns.inline_text.findall(piece))
-                for found in patterns.reach[min(columns, 26)].finditer(piece):
+                    inline += sum(map(len, patterns.inline_text.findall(piece)))
+                # Searched again with the pattern for the widest column so far whenever it grows: after the
+                # first row, hardly a cell matches.
+                found = patterns.reach[min(columns, 26)].search(piece)
+                while found is not None:
                     place = (int(found.group(2) or 0), column_index(found.group(1)))
                     farthest = max(farthest, place, key=lambda p: p[0] * p[1])
                     rows, columns = max(rows, place[0]), max(columns, place[1])
+                    found = patterns.reach[min(columns, 26)].search(piece, found.end())
                 last = piece.rfind(b"c r=")
                 if last >= 0 and (cell := patterns.cell_at.search(piece, max(0, last - 64))):
                     rows = max(rows, int(cell.group(2)))

@@ -7,11 +7,11 @@ run only and tells the user so.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.backend
-import keyring.errors
-from keyring.backends import fail
+# keyring is imported where it is used: loading it (and its backends) is a third of a command's start.
+if TYPE_CHECKING:
+    import keyring.backend
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,11 @@ class Keychain:
     """Named secrets in the OS credential store, all under one service name."""
 
     def __init__(self, backend: keyring.backend.KeyringBackend | None = None, service: str = SERVICE) -> None:
-        self._backend = backend if backend is not None else keyring.get_keyring()
+        if backend is None:
+            import keyring
+
+            backend = keyring.get_keyring()
+        self._backend = backend
         self._service = service
 
     @property
@@ -39,6 +43,8 @@ class Keychain:
 
     @property
     def is_secure(self) -> bool:
+        from keyring.backends import fail
+
         # The fail backend means "none found"; file-based backends (keyrings.alt) sit below priority 1.
         if isinstance(self._backend, fail.Keyring):
             return False
@@ -48,18 +54,24 @@ class Keychain:
             return False
 
     def get(self, name: str) -> str | None:
+        import keyring.errors
+
         try:
             return self._backend.get_password(self._service, name)
         except keyring.errors.KeyringError as exc:
             raise _wrap(exc, "read") from exc
 
     def set(self, name: str, value: str) -> None:
+        import keyring.errors
+
         try:
             self._backend.set_password(self._service, name, value)
         except keyring.errors.KeyringError as exc:
             raise _wrap(exc, "save") from exc
 
     def delete(self, name: str) -> None:
+        import keyring.errors
+
         try:
             self._backend.delete_password(self._service, name)
         except keyring.errors.PasswordDeleteError:
