@@ -21,7 +21,7 @@ from pathlib import Path
 import requests
 
 OUT = Path(__file__).resolve().parent / "out"
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "core"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 
 def staged_template(rows: int) -> Path:

@@ -10,7 +10,7 @@ from capi_desktop.core.mapping import Field
 from capi_desktop.core.normalise.money import MAX_AMOUNT, format_amount, minor_units
 from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.staging import messages
-from capi_desktop.core.staging.fields import Batch, constant, per_value, per_value_many
+from capi_desktop.core.staging.fields import Batch, constant, non_text, per_value, per_value_many
 
 if TYPE_CHECKING:
     import polars as pl
@@ -66,14 +66,14 @@ def read_values(batch: Batch) -> Values:
         .otherwise(pl.concat_str([comma["1"], pl.lit(comma_whole), pl.lit("."), comma["3"]]))
     )
     fast = plain | comma_ok
-    has_other = column.keys.is_not_null() if column.keys is not None else constant(False, height, pl.Boolean)
+    has_other = non_text(column, height)
     rest = ~fast & ~has_other
     slow = per_value_many(raw.filter(rest), read, pl.String, pl.String, pl.String)
     at = rest.arg_true()
     amount = pl.select(plain_text).to_series().scatter(at, slow[0])
     symbol = constant(None, height, pl.String).scatter(at, slow[1])
     problem = constant(None, height, pl.String).scatter(at, slow[2])
-    if column.keys is not None:
+    if has_other.any():
         # Number cells by their shortest text, as ``parse_money`` reads them (never with a symbol); any
         # other cell, and numbers written otherwise ("1e-05"), through it.
         numbers = column.numbers if column.numbers is not None else constant(None, height, pl.Float64)

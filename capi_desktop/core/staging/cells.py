@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from capi_desktop.core.reading import FileKind, Table
 from capi_desktop.core.reading.text import TextSource
-from capi_desktop.core.reading.workbook import WorkbookSource, to_cell
+from capi_desktop.core.reading.workbook import WorkbookSource
 
 if TYPE_CHECKING:
     import polars as pl
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 BOM = b"\xef\xbb\xbf"
 PIECE_BYTES = 7 << 19  # 3.5 MB of a text file at a time (about 38,000 rows of ten columns)
 BATCH_ROWS = 50_000  # of a workbook or of the reader's rows, at a time
+_EXACT_INT = 2**53  # whole numbers a double holds exactly
 _BLANK = r"^[\s\x1c-\x1f]*$"
 
 
@@ -37,19 +38,16 @@ class Cells(NamedTuple):
 
     ``frame`` has "number" and, per column i of the table, c{i}: its text cells ("" and whitespace-only
     cells as they are, empty ones null). Other cells (a workbook's dates, numbers, yes/no values…)
-    are null there; each has k{i}, its index in ``objects``, and dates and numbers are also typed:
-    t{i} (a date and time) with d{i} (true for a date alone), and n{i} (a number).
+    are null there: dates are in t{i} (a date and time) with d{i} (true for a date alone, where the
+    column has any), numbers a double holds exactly in n{i}, and any other cell is in ``objects``, at
+    the index k{i} gives.
     """
 
     frame: pl.DataFrame
-    objects: list[Any]  # the non-text cells, as the workbook reader gives them
+    objects: list[Any]  # the other cells, as the workbook reader gives them
 
     def only(self, mask: pl.Series) -> Cells:
         return Cells(self.frame.filter(mask), self.objects)
-
-    def cell(self, index: int) -> Any:
-        """A non-text cell as the rest of the app reads it (whole numbers as ints, durations as text)."""
-        return to_cell(self.objects[index])
 
 
 def batches(table: Table, *, by_rows: bool = False) -> Iterator[Cells]:
@@ -112,36 +110,43 @@ def _grid_cells(raw: Sequence[Sequence[Any]], numbers: Sequence[int], width: int
         kinds = set(map(type, column)) - {type(None)}
         if not kinds or (kinds == {str} and column.count("") + column.count(None) == height):
             continue  # an empty stretch of a column: the commonest case beyond the table's columns
-        name = f"c{i}"
         if str in kinds:
             text = column if kinds == {str} else [cell if type(cell) is str else None for cell in column]
-            columns[name] = pl.Series(text, dtype=pl.String)
-            texts.append(name)
-        other = kinds - {str}
-        if not other:
-            continue
-        start = len(objects)
-        positions = [j for j, cell in enumerate(column) if cell is not None and type(cell) is not str]
-        objects.extend(column[j] for j in positions)
-        index: list[int | None] = [None] * height
-        for offset, j in enumerate(positions):
-            index[j] = start + offset
-        if i >= width:  # beyond the table's columns: only whether the row is blank matters
+            columns[f"c{i}"] = pl.Series(text, dtype=pl.String)
+            texts.append(f"c{i}")
+        if kinds & {datetime, date}:
+            moments = column if kinds == {datetime} else [c if type(c) in (datetime, date) else None for c in column]
+            columns[f"t{i}"] = pl.Series(moments, dtype=pl.Datetime("us"), strict=False)
+            if date in kinds:
+                columns[f"d{i}"] = pl.Series([type(cell) is date for cell in column], dtype=pl.Boolean)
+            typed.append(f"t{i}")
+        if kinds & {float, int}:
+            exact = column if kinds == {float} else [c if _exact_number(c) else None for c in column]
+            columns[f"n{i}"] = pl.Series(exact, dtype=pl.Float64, strict=False)
+            typed.append(f"n{i}")
+        odd = [j for j, cell in enumerate(column) if _odd(cell)] if kinds - {str, float, datetime, date} else []
+        if odd:
+            # A yes/no, time of day, duration or error cell, or an int beyond a double's exact range: kept
+            # as it is, for the scalar readers (see ``Cells.cell``).
+            index: list[int | None] = [None] * height
+            for j in odd:
+                index[j] = len(objects)
+                objects.append(column[j])
             columns[f"k{i}"] = pl.Series(index, dtype=pl.UInt32)
             typed.append(f"k{i}")
-            continue
-        columns[f"k{i}"] = pl.Series(index, dtype=pl.UInt32)
-        typed.append(f"k{i}")
-        if other & {datetime, date}:
-            moments = [cell if type(cell) in (datetime, date) else None for cell in column]
-            columns[f"t{i}"] = pl.Series(moments, dtype=pl.Datetime("us"), strict=False)
-            columns[f"d{i}"] = pl.Series([type(cell) is date for cell in column], dtype=pl.Boolean)
-        if other & {float, int}:
-            numbers_ = [cell if type(cell) in (float, int) else None for cell in column]
-            columns[f"n{i}"] = pl.Series(numbers_, dtype=pl.Float64, strict=False)
     frame = _filled(pl.DataFrame(columns), texts, () if keep else typed, keep)
-    frame = frame.drop([name for name in frame.columns if name[0] in "ck" and int(name[1:]) >= width])
+    frame = frame.drop([name for name in frame.columns if name != "number" and int(name[1:]) >= width])
     return Cells(frame, objects) if frame.height else None
+
+
+def _exact_number(cell: Any) -> bool:
+    kind = type(cell)
+    return kind is float or (kind is int and abs(cell) < _EXACT_INT)
+
+
+def _odd(cell: Any) -> bool:
+    """Not text, and neither a date nor a number a double holds exactly."""
+    return cell is not None and type(cell) not in (str, float, datetime, date) and not _exact_number(cell)
 
 
 def _filled(frame: pl.DataFrame, texts: Sequence[str], typed: Sequence[str] = (), keep: bool = False) -> pl.DataFrame:

@@ -20,6 +20,7 @@ from capi_desktop.core.normalise.dates import DateOrder, check_conversion_window
 from capi_desktop.core.normalise.identity import clean_text, normalise_country, normalise_email
 from capi_desktop.core.normalise.money import normalise_currency, parse_money
 from capi_desktop.core.normalise.problems import PLACEHOLDERS, ValueProblem, is_missing
+from capi_desktop.core.reading.workbook import to_cell
 from capi_desktop.core.staging import messages
 from capi_desktop.core.staging.cells import Cells
 
@@ -92,10 +93,20 @@ class Column(NamedTuple):
 
     name: str  # the column's name, or the field's label when it is not mapped
     text: pl.Series
-    keys: pl.Series | None  # non-text cells: their index in the batch's objects
+    keys: pl.Series | None  # other cells: their index in the batch's objects
     moments: pl.Series | None
     dates: pl.Series | None
     numbers: pl.Series | None
+
+
+def non_text(column: Column, height: int) -> pl.Series:
+    """Where the column's cell is a date, a number or another cell that is not text."""
+    import polars as pl
+
+    present = [series.is_not_null() for series in (column.keys, column.moments, column.numbers) if series is not None]
+    if not present:
+        return constant(False, height, pl.Boolean)
+    return pl.select(pl.any_horizontal([pl.lit(mask) for mask in present])).to_series()
 
 
 class Batch:
@@ -132,21 +143,37 @@ class Batch:
         import polars as pl
 
         empty = [constant(None, self.height, dtype) for dtype in dtypes]
-        if column.keys is None:
-            return empty
-        present = column.keys.is_not_null()
+        present = non_text(column, self.height)
         if only is not None:
             present = present & only
         if not present.any():
             return empty
-        cells = [self.cells.cell(key) for key in column.keys.filter(present).to_list()]
+        at = present.arg_true()
+        cells = self._python_cells(column, at)
         found: dict[tuple[type, Any], tuple[Any, ...]] = {}
         results = [found.setdefault((type(cell), cell), fn(cell)) if _hashable(cell) else fn(cell) for cell in cells]
-        at = present.arg_true()
         return [
             series.scatter(at, pl.Series([r[n] for r in results], dtype=dtype))
             for n, (series, dtype) in enumerate(zip(empty, dtypes, strict=True))
         ]
+
+    def _python_cells(self, column: Column, at: pl.Series) -> list[Any]:
+        """The non-text cells at ``at`` as the workbook reader gives them, then as ``to_cell`` reads them."""
+        count = at.len()
+        parts = [
+            [None] * count if series is None else series.gather(at).to_list()
+            for series in (column.keys, column.moments, column.dates, column.numbers)
+        ]
+        objects = self.cells.objects
+        cells: list[Any] = []
+        for key, moment, is_date, number in zip(*parts, strict=True):
+            if key is not None:
+                cells.append(to_cell(objects[key]))
+            elif moment is not None:
+                cells.append(moment.date() if is_date else moment)
+            else:
+                cells.append(to_cell(number))
+        return cells
 
     def text_field(self, f: Field) -> tuple[pl.Series, pl.Series]:
         """``clean_text`` of the field's cells, and the problem with a cell that is not text (a date in a

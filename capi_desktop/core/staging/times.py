@@ -15,7 +15,7 @@ from capi_desktop.core.mapping import Field
 from capi_desktop.core.normalise.dates import AmbiguousDate, DateOrder
 from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.staging import messages
-from capi_desktop.core.staging.fields import Batch, coalesce, constant, fast_or_per_value, per_value_many
+from capi_desktop.core.staging.fields import Batch, coalesce, constant, fast_or_per_value, non_text, per_value_many
 
 if TYPE_CHECKING:
     import polars as pl
@@ -147,7 +147,7 @@ def read_times(batch: Batch, evidence: OrderEvidence, *, final: bool) -> Times:
             return None, TimeState.PROBLEM, str(ms)
         return int(ms), TimeState.OK, None
 
-    has_other = column.keys.is_not_null() if column.keys is not None else constant(False, height, pl.Boolean)
+    has_other = non_text(column, height)
     rest = ~fast & ~has_other
     slow_ms, slow_state, slow_message = per_value_many(raw.filter(rest), read, pl.Int64, pl.Int8, pl.String)
     at = rest.arg_true()
@@ -161,7 +161,7 @@ def read_times(batch: Batch, evidence: OrderEvidence, *, final: bool) -> Times:
         ms = ms.scatter(contradicts.arg_true(), None)
     if learnt_at:
         ms, state, message = _read_before_order(batch, raw, learnt_at, Times(ms, state, message))
-    if column.keys is None:
+    if not has_other.any():
         return Times(ms, state, message)
     # Date cells: wall-clock time in the zone, as ``parse_conversion_time`` reads them; other cells and
     # those outside LinkedIn's window through it.
