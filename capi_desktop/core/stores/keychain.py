@@ -7,6 +7,7 @@ run only and tells the user so.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING
 
 # keyring is imported where it is used: loading it (and its backends) is a third of a command's start.
@@ -30,16 +31,25 @@ class Keychain:
     """Named secrets in the OS credential store, all under one service name."""
 
     def __init__(self, backend: keyring.backend.KeyringBackend | None = None, service: str = SERVICE) -> None:
-        if backend is None:
-            import keyring
-
-            backend = keyring.get_keyring()
-        self._backend = backend
+        self._chosen = backend
+        self._lock = threading.Lock()
         self._service = service
 
     @property
+    def _backend(self) -> keyring.backend.KeyringBackend:
+        """The OS's backend, found on first use: finding it loads every backend and may ask D-Bus, which
+        is work for a background thread, not for opening the app."""
+        with self._lock:
+            if self._chosen is None:
+                import keyring
+
+                self._chosen = keyring.get_keyring()
+            return self._chosen
+
+    @property
     def backend_name(self) -> str:
-        return type(self._backend).__module__ + "." + type(self._backend).__name__
+        backend = self._backend
+        return type(backend).__module__ + "." + type(backend).__name__
 
     @property
     def is_secure(self) -> bool:

@@ -390,17 +390,10 @@ class DonePage(WizardPage):
         result = self._session.result
         job_path = journal.path if journal is not None else None
         upload_log = self._upload_log()
-        about = system_info(
-            __version__,
-            {
-                "qt": qVersion(),
-                "pyside6": PySide6.__version__,
-                "mode": runtime.mode.value,
-                "keyring_backend": runtime.keychain.backend_name,
-            },
-        )
+        versions = {"qt": qVersion(), "pyside6": PySide6.__version__, "mode": runtime.mode.value}
 
         def build(control: Control, report: object) -> Path:
+            about = system_info(__version__, {**versions, "keyring_backend": runtime.keychain.backend_name})
             try:
                 settings = runtime.settings_store.load()
             except SettingsError:
