@@ -7,7 +7,7 @@ from pathlib import Path
 
 from upload_kit import stage_file, write_leads
 
-from capi_desktop.app import list_jobs
+from capi_desktop.app.jobs import list_jobs
 from capi_desktop.app.record import JobState, read_record, write_record
 from capi_desktop.core.journal import jobs_dir, journal_path
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from capi_desktop.app import time_left
-from capi_desktop.app.timeleft import duration_words, moment_words
+from capi_desktop.app.timeleft import duration_words, moment_words, time_left
 from capi_desktop.core.delivery.engine import Pace, UploadProgress
 from capi_desktop.core.journal import DeliveryCounts
 

@@ -18,8 +18,8 @@ import pytest
 from support import accepted_events, cli_env, run_cli, set_knobs
 from upload_kit import event_keys, write_leads
 
-from capi_desktop.app import JobState, find_job, open_job
-from capi_desktop.app.jobs import locks_dir
+from capi_desktop.app.jobs import find_job, locks_dir, open_job
+from capi_desktop.app.record import JobState
 from capi_desktop.app.runlock import Holder, RunLock
 from capi_desktop.cli import ExitCode
 from capi_desktop.core.journal import SUFFIX, jobs_dir

@@ -23,7 +23,8 @@ import pytest
 from support import accepted_events, cli_env, run_cli
 from upload_kit import Rig, event_keys, stage_file, write_leads
 
-from capi_desktop.app import RESUME_LATER, find_job, list_jobs, open_job
+from capi_desktop.app.jobs import find_job, list_jobs, open_job
+from capi_desktop.app.uploads import RESUME_LATER
 from capi_desktop.cli import ExitCode
 from capi_desktop.core.journal import Journal, JournalError, JournalRow, RowState
 from capi_desktop.core.journal.ledger import SentLedger

@@ -15,10 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from capi_desktop.core.storage import writing
+
+# filelock is imported where a lock is taken: loading it is a noticeable part of opening the app.
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class RunLock:
 
     def acquire(self, holder: Holder, wait_seconds: float, rule_text: dict[str, str]) -> None:
         """Take every lock, waiting up to ``wait_seconds`` for each; ``UploadBusy`` if one stays taken."""
+        from filelock import FileLock, Timeout
+
         try:
             for name in self._names:
                 lock = FileLock(self._folder / f"{name}.lock", thread_local=False)
@@ -82,6 +87,8 @@ class RunLock:
 
 def is_held(folder: Path, account_id: int, rule_ids: Iterable[int]) -> bool:
     """True while some process holds the lock of one of these pairs (its job is sending now)."""
+    from filelock import FileLock, Timeout
+
     for rule in sorted(set(rule_ids)):
         path = folder / f"{account_id}-{rule}.lock"
         if not path.exists():

@@ -12,27 +12,13 @@ from typing import Any, NoReturn
 import click
 
 from capi_desktop import paths
-from capi_desktop.app import (
-    RESUME_LATER,
-    JobProblem,
-    JobRecord,
-    JobState,
-    Outcome,
-    Overrides,
-    PreflightFailed,
-    UploadBusy,
-    UploadReport,
-    complete_staging,
-    find_job,
-    inspect_file,
-    list_jobs,
-    open_job,
-    plan_import,
-    send_job,
-    source_table,
-    stage_job,
-    time_left,
-)
+from capi_desktop.app.imports import Overrides, inspect_file, plan_import
+from capi_desktop.app.jobs import JobProblem, complete_staging, find_job, list_jobs, open_job, source_table, stage_job
+from capi_desktop.app.outcome import Outcome, UploadReport
+from capi_desktop.app.record import JobRecord, JobState
+from capi_desktop.app.runlock import UploadBusy
+from capi_desktop.app.timeleft import time_left
+from capi_desktop.app.uploads import RESUME_LATER, PreflightFailed, send_job
 from capi_desktop.cli import ExitCode, emit, exit_code, main, runtime_or_exit
 from capi_desktop.cli.profiles import load_profile, save_profile_from_options
 from capi_desktop.core.control import Control

@@ -18,7 +18,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from capi_desktop import paths
-from capi_desktop.app import JobProblem, PreflightFailed, UploadBusy
+from capi_desktop.app.jobs import JobProblem
+from capi_desktop.app.runlock import UploadBusy
+from capi_desktop.app.uploads import PreflightFailed
 from capi_desktop.core.journal import JournalError
 from capi_desktop.core.normalise.problems import ValueProblem
 from capi_desktop.core.reading import SpreadsheetError

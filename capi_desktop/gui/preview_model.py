@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from capi_desktop.app import AlreadySent
+from capi_desktop.app.jobs import AlreadySent
 from capi_desktop.core.control import Control
 from capi_desktop.core.journal import Journal, JournalError, JournalRow, RowState
 from capi_desktop.core.normalise.dates import local_timezone

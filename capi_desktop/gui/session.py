@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from capi_desktop.app import JobRecord, UploadReport
+from capi_desktop.app.outcome import UploadReport
+from capi_desktop.app.record import JobRecord
 from capi_desktop.core.journal import Journal
 from capi_desktop.core.mapping import ImportOptions, RuleChoice
 from capi_desktop.core.reading import Table

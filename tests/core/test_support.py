@@ -8,7 +8,8 @@ from pathlib import Path
 
 from upload_kit import stage_file, write_leads
 
-from capi_desktop.app import Outcome, support_snapshot
+from capi_desktop.app.jobs import support_snapshot
+from capi_desktop.app.outcome import Outcome
 from capi_desktop.core.stores.settings import Settings
 from capi_desktop.core.support import (
     EMAIL_REMOVED,

@@ -10,8 +10,8 @@ import pytest
 from support import accepted_events, set_knobs, stats
 from upload_kit import Rig, event_keys, stage_file, write_leads
 
-from capi_desktop.app import report_of
 from capi_desktop.app.record import read_record
+from capi_desktop.app.uploads import report_of
 from capi_desktop.core.control import Control
 from capi_desktop.core.delivery import RejectedEvents
 from capi_desktop.core.delivery.apiversion import BUILT_WITH, months_to_try, this_month

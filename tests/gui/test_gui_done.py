@@ -15,7 +15,7 @@ from support import set_knobs
 from test_gui_upload import WAIT_MS, open_upload_page, sandbox_keys, sign_in, stage_job, wait_finished
 
 from capi_desktop import paths
-from capi_desktop.app import Outcome
+from capi_desktop.app.outcome import Outcome
 from capi_desktop.cli.profiles import profile_store
 from capi_desktop.core.delivery.engine import REPORTING_NOTE, UploadConfig
 from capi_desktop.core.journal import Journal

@@ -29,7 +29,7 @@ from test_gui_rules import click_rule
 from test_gui_sign_in import paste_token
 from test_gui_upload import WAIT_MS, sandbox_keys
 
-from capi_desktop.app import Outcome
+from capi_desktop.app.outcome import Outcome
 from capi_desktop.core.delivery.engine import UploadConfig
 from capi_desktop.core.journal import Journal, RowState
 from capi_desktop.core.mapping import Field

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from capi_desktop import paths
-from capi_desktop.app import stage_job
+from capi_desktop.app.jobs import stage_job
 from capi_desktop.core.journal import Journal, JournalRow, RowState
 from capi_desktop.core.journal.ledger import LEDGER_FILE, SentLedger
 from capi_desktop.core.mapping import ImportOptions, RuleChoice, guess_mapping

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 from test_gui_upload import sandbox_keys
 
-from capi_desktop.app import Outcome
+from capi_desktop.app.outcome import Outcome
 from capi_desktop.core.delivery.engine import UploadConfig
 from capi_desktop.core.mapping import RuleChoice
 from capi_desktop.gui.pages.upload import UploadState

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
 
 from capi_desktop import paths
-from capi_desktop.app import JobState
-from capi_desktop.app.record import read_record
+from capi_desktop.app.record import JobState, read_record
 from capi_desktop.core.example import EXAMPLE
 from capi_desktop.core.journal import jobs_dir
 from capi_desktop.core.mapping import ColumnMapping, Field, RuleChoice

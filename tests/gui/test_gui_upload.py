@@ -22,8 +22,9 @@ from support import accepted_events, set_knobs
 from upload_kit import event_keys
 
 from capi_desktop import paths
-from capi_desktop.app import RESUME_LATER, Outcome
-from capi_desktop.app import stage_job as stage_app_job
+from capi_desktop.app.jobs import stage_job as stage_app_job
+from capi_desktop.app.outcome import Outcome
+from capi_desktop.app.uploads import RESUME_LATER
 from capi_desktop.core import storage
 from capi_desktop.core.delivery.engine import UploadConfig
 from capi_desktop.core.journal import Journal

@@ -20,9 +20,9 @@ from test_gui_upload import (
 )
 
 from capi_desktop import paths
-from capi_desktop.app import JobState, Outcome
-from capi_desktop.app import stage_job as stage_app_job
-from capi_desktop.app.record import write_record
+from capi_desktop.app.jobs import stage_job as stage_app_job
+from capi_desktop.app.outcome import Outcome
+from capi_desktop.app.record import JobState, write_record
 from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, RuleChoice, guess_mapping
 from capi_desktop.core.reading import open_table
 from capi_desktop.core.stores.profiles import Profile, ProfileStore

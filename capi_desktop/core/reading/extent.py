@@ -46,21 +46,22 @@ class _Patterns:
         self.shared = re.compile(rb"""\st\s*=\s*["']s["']""")
         self.shared_ref = re.compile(self.shared.pattern + rb"[^>]*>\s*<" + prefix + rb"v>\s*(\d{1,12})\s*<")
         self.inline_text = re.compile(b"<" + prefix + rb"is>(.*?)</" + prefix + b"is>", re.S)
-        # reach[k]: a cell right of the k-th column, or below row 999,999. Searched from the widest column
-        # found so far, it fails at the first letter of almost every address, so it costs about one pass.
-        letters = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        far = rb"[A-Za-z]{2}|[A-Za-z]0*[1-9]\d{6}"
-        self.reach = [
-            re.compile(
-                cell
-                + address
-                + b"(?="
-                + far
-                + (b"|[" + letters[k:] + letters[k:].lower() + rb"]\d" if k < 26 else b"")
-                + rb")([A-Za-z]+)(\d*)"
+        self._cell, self._address = cell, address
+        self._reach: dict[int, re.Pattern[bytes]] = {}
+
+    def reach(self, k: int) -> re.Pattern[bytes]:
+        """A cell right of the k-th column, or below row 999,999 (compiled when first needed: 27 patterns
+        a spelling). Searched from the widest column found so far, it fails at the first letter of
+        almost every address, so it costs about one pass."""
+        found = self._reach.get(k)
+        if found is None:
+            letters = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+            far = rb"[A-Za-z]{2}|[A-Za-z]0*[1-9]\d{6}"
+            right = b"|[" + letters[k:] + letters[k:].lower() + rb"]\d" if k < 26 else b""
+            found = self._reach[k] = re.compile(
+                self._cell + self._address + b"(?=" + far + right + rb")([A-Za-z]+)(\d*)"
             )
-            for k in range(27)
-        ]
+        return found
 
     def counts(self, piece: bytes) -> tuple[int, int, int]:
         """(cells with content, shared-string cells, cells without an address) in ``piece``."""
@@ -264,12 +265,12 @@ def _measure_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, strings: _Str
                     inline += sum(map(len, patterns.inline_text.findall(piece)))
                 # Searched again with the pattern for the widest column so far whenever it grows: after the
                 # first row, hardly a cell matches.
-                found = patterns.reach[min(columns, 26)].search(piece)
+                found = patterns.reach(min(columns, 26)).search(piece)
                 while found is not None:
                     place = (int(found.group(2) or 0), column_index(found.group(1)))
                     farthest = max(farthest, place, key=lambda p: p[0] * p[1])
                     rows, columns = max(rows, place[0]), max(columns, place[1])
-                    found = patterns.reach[min(columns, 26)].search(piece, found.end())
+                    found = patterns.reach(min(columns, 26)).search(piece, found.end())
                 last = piece.rfind(b"c r=")
                 if last >= 0 and (cell := patterns.cell_at.search(piece, max(0, last - 64))):
                     rows = max(rows, int(cell.group(2)))

@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import __version__, paths
-from capi_desktop.app import Outcome, UploadReport, open_job, report_of, source_table, support_snapshot
+from capi_desktop.app.jobs import open_job, source_table, support_snapshot
+from capi_desktop.app.outcome import Outcome, UploadReport
+from capi_desktop.app.uploads import report_of
 from capi_desktop.core.control import Control
 from capi_desktop.core.delivery.engine import REPORTING_NOTE
 from capi_desktop.core.mapping import ImportOptions

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import paths
-from capi_desktop.app import AlreadySent, already_sent
+from capi_desktop.app.jobs import AlreadySent, already_sent
 from capi_desktop.core.control import Control
 from capi_desktop.core.journal import Journal, JournalError, RowState
 from capi_desktop.core.normalise.dates import resolve_timezone

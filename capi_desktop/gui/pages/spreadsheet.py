@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
 
 from PySide6.QtCore import QMimeData, QSettings, Qt
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import paths
-from capi_desktop.app import InspectedFile, StagedJob, inspect_file, merge_mapping, release_job, stage_job
+from capi_desktop.app.jobs import StagedJob, release_job, stage_job
 from capi_desktop.core.control import Control
 from capi_desktop.core.journal import JournalError
 from capi_desktop.core.mapping import ColumnMapping, Field, ImportOptions, parse_constant_value
@@ -58,6 +59,9 @@ from capi_desktop.gui.widgets import (
     wrapped_label,
 )
 from capi_desktop.runtime import Mode
+
+if TYPE_CHECKING:
+    from capi_desktop.app.imports import InspectedFile
 
 logger = logging.getLogger(__name__)
 
@@ -470,6 +474,8 @@ class SpreadsheetPage(WizardPage):
                 from capi_desktop.core.example import write_example as write
 
                 write(path)
+            from capi_desktop.app.imports import inspect_file  # the readers and detection: loaded when first used
+
             inspected = inspect_file(path, sheet=sheet, header_row=header_row, profile=profile)
             zones = sorted(available_timezones()) if need_zones else None
             table = inspected.table
@@ -517,6 +523,8 @@ class SpreadsheetPage(WizardPage):
     def _initial_mapping(self, opened: OpenedFile, fresh: bool) -> dict[Field, tuple[str, ...]]:
         """The guess, overridden by the profile's choices wherever the profile's columns are in this file."""
         profile = self._session.profile if fresh else None
+        from capi_desktop.app.imports import merge_mapping
+
         return dict(merge_mapping(opened.inspected.guess, profile, opened.table.columns).columns)
 
     def _sheet_chosen(self, index: int) -> None:

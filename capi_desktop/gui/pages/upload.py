@@ -35,7 +35,10 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from capi_desktop.app import RESUME_LATER, Outcome, UploadReport, open_job, send_job, time_left
+from capi_desktop.app.jobs import open_job
+from capi_desktop.app.outcome import Outcome, UploadReport
+from capi_desktop.app.timeleft import time_left
+from capi_desktop.app.uploads import RESUME_LATER, send_job
 from capi_desktop.core.control import Control
 from capi_desktop.core.delivery import AuthFailure, TransientFailure
 from capi_desktop.core.delivery.engine import Pace, UploadConfig, UploadProgress

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import paths
-from capi_desktop.app import JobRecord, list_jobs, open_job, release_job
+from capi_desktop.app.jobs import list_jobs, open_job, release_job
+from capi_desktop.app.record import JobRecord
 from capi_desktop.core.control import Control
 from capi_desktop.core.journal import DeliveryCounts, JournalError
 from capi_desktop.core.stores.profiles import Profile, ProfileStore
