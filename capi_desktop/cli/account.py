@@ -117,6 +117,71 @@ def rules(account_id: int, as_json: bool) -> None:
         emit(as_json, [asdict(r) for r in found], text)
 
 
+@main.command()
+@click.option("--account", "account_id", required=True, type=int, help="Ad account id (see `accounts`).")
+@click.option("--rule", "rule_id", type=int, help="Only this conversion rule.")
+@click.option("--job", help="The rules of this upload job (see `history`), and its upload date.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def results(account_id: int, rule_id: int | None, job: str | None, as_json: bool) -> None:
+    """What LinkedIn credited to your conversion rules over the last 90 days, beside what was sent."""
+    from capi_desktop import paths
+    from capi_desktop.app.results import results as credited
+    from capi_desktop.runtime import Mode
+
+    with runtime_or_exit() as runtime:
+        found = credited(
+            runtime.auth.client(),
+            paths.data_dir(),
+            account_id,
+            practice=runtime.mode is Mode.SANDBOX,
+            rule_id=rule_id,
+            job_id=job,
+        )
+        data = {
+            "account_id": found.account_id,
+            "practice": found.practice,
+            "reporting_allowed": found.reporting_allowed,
+            "sentence": found.sentence,
+            "look_again_at": found.look_again_at,
+            "from": found.first_day,
+            "to": found.last_day,
+            "rules": [
+                {
+                    "rule_id": r.rule.id,
+                    "name": r.rule.name,
+                    "enabled": r.rule.enabled,
+                    "campaigns": list(r.rule.campaign_ids),
+                    "credited": r.credited,
+                    "post_click": r.post_click,
+                    "view_through": r.post_view,
+                    "value": str(r.value) if r.value is not None else None,
+                    "days": [{"day": d.day.isoformat(), "conversions": d.conversions} for d in r.days],
+                    "uploads": [asdict(u) for u in r.uploads],
+                    "health": list(r.health),
+                }
+                for r in found.rules
+            ],
+        }
+
+        def text() -> str:
+            lines = [found.sentence, ""]
+            for r in found.rules:
+                split = ""
+                if r.post_click is not None and r.post_view is not None:
+                    split = f" ({r.post_click:,} after a click, {r.post_view:,} after a view)"
+                value = f", worth {r.value}" if r.value else ""
+                lines.append(f"{r.rule.name} ({r.rule.id}): {r.credited:,} credited{split}{value}")
+                for upload in r.uploads[:5]:
+                    lines.append(
+                        f"  sent {format_day(upload.sent_at)}: {upload.accepted:,} rows ({upload.source_name})"
+                    )
+                lines += [f"  ! {problem}" for problem in r.health]
+            lines.append(f"Days reported: {found.first_day} to {found.last_day}.")
+            return "\n".join(lines)
+
+        emit(as_json, data, text)
+
+
 @main.group(name="settings")
 def settings_group() -> None:
     """Show or change settings (LinkedIn app, API version, limits, practice mode)."""

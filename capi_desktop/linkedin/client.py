@@ -10,6 +10,8 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -29,6 +31,7 @@ from capi_desktop.linkedin.models import (
     BatchResult,
     Campaign,
     ConversionRule,
+    CreditedDay,
     Member,
     NewRule,
 )
@@ -36,6 +39,15 @@ from capi_desktop.linkedin.models import (
 logger = logging.getLogger(__name__)
 
 RULES_PAGE_SIZE = 100
+# adAnalytics metrics for conversions (LinkedIn's ads-reporting page; see docs/linkedin.md).
+REPORT_FIELDS = (
+    "pivotValues",
+    "dateRange",
+    "externalWebsiteConversions",
+    "externalWebsitePostClickConversions",
+    "externalWebsitePostViewConversions",
+    "conversionValueInLocalCurrency",
+)
 CAMPAIGNS_PAGE_SIZE = 100
 CAMPAIGN_STATUSES = ("ACTIVE", "DRAFT", "PAUSED")
 
@@ -208,6 +220,20 @@ class LinkedInClient:
             )
         return BatchResult(statuses=statuses, request_id=request_id(response))
 
+    # -- reporting -----------------------------------------------------------------------------
+
+    def credited_conversions(self, account_id: int, start: date, end: date) -> list[CreditedDay]:
+        """What LinkedIn credited per conversion rule and day from ``start`` to ``end`` (the adAnalytics
+        Analytics finder, CONVERSION pivot, daily; needs ``r_ads_reporting``, else ``PermissionDenied``).
+        LinkedIn answers an empty list where there is nothing to report or no read access."""
+        account = quote(ACCOUNT_URN.format(account_id), safe="")
+        path = (
+            f"/adAnalytics?q=analytics&pivot=CONVERSION&timeGranularity=DAILY"
+            f"&dateRange=(start:{_rest_date(start)},end:{_rest_date(end)})&accounts=List({account})"
+            f"&fields={','.join(REPORT_FIELDS)}"
+        )
+        return [_credited(element) for element in _elements(self._get(path))]
+
     # -- plumbing ------------------------------------------------------------------------------
 
     def _get(self, path: str) -> Mapping[str, Any]:
@@ -338,3 +364,30 @@ def _rule(data: Mapping[str, Any], account_id: int) -> ConversionRule:
         view_through_window_days=data.get("viewThroughAttributionWindowSize"),
         campaign_ids=tuple(_urn_id(c) for c in data.get("campaigns", []) or []),
     )
+
+
+def _rest_date(day: date) -> str:
+    return f"(year:{day.year},month:{day.month},day:{day.day})"
+
+
+def _credited(data: Mapping[str, Any]) -> CreditedDay:
+    try:
+        pivot = data["pivotValues"][0]
+        start = data["dateRange"]["start"]
+        day = date(int(start["year"]), int(start["month"]), int(start["day"]))
+        value = data.get("conversionValueInLocalCurrency")
+
+        def count(name: str) -> int | None:
+            found = data.get(name)
+            return int(found) if found is not None else None
+
+        return CreditedDay(
+            rule_id=_urn_id(pivot),
+            day=day,
+            conversions=count("externalWebsiteConversions") or 0,
+            post_click=count("externalWebsitePostClickConversions"),
+            post_view=count("externalWebsitePostViewConversions"),
+            value=Decimal(str(value)) if value is not None else None,
+        )
+    except (KeyError, IndexError, TypeError, ValueError, ArithmeticError) as exc:
+        raise UnexpectedResponse("LinkedIn sent a report in an unexpected shape.") from exc

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 ACCOUNT_URN = "urn:li:sponsoredAccount:{}"
 CAMPAIGN_URN = "urn:li:sponsoredCampaign:{}"
@@ -173,3 +175,15 @@ class TokenInfo:
     expires_at: int | None = None
     authorized_at: int | None = None
     auth_type: str | None = None
+
+
+@dataclass(frozen=True)
+class CreditedDay:
+    """What LinkedIn's reporting credited to one conversion rule on one day (``adAnalytics``)."""
+
+    rule_id: int
+    day: date
+    conversions: int
+    post_click: int | None  # None where LinkedIn does not say
+    post_view: int | None
+    value: Decimal | None  # in the ad account's currency

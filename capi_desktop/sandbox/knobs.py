@@ -66,6 +66,8 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "code_ttl_seconds": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "me_requires_profile_scope": (lambda v: isinstance(v, bool), "true or false"),
     "standard_redirect_uris": (_is_uri_list, "a list of URIs"),
+    "attribution_share_percent": (lambda v: _is_number(v) and 0 <= v <= 100, "a number between 0 and 100"),
+    "reporting_delay_hours": (lambda v: _is_number(v) and v >= 0, "a number >= 0"),
 }
 
 
@@ -95,6 +97,10 @@ class Knobs:
     me_requires_profile_scope: bool = True
     #: Redirect URIs registered for the seeded apps' standard (non-PKCE) flow, matched exactly.
     standard_redirect_uris: tuple[str, ...] = DEFAULT_REDIRECT_URIS
+    #: What share of accepted events the simulated reporting credits to the rule's campaigns, and after how
+    #: long (LinkedIn: up to 72 hours; 0 shows practice results at once).
+    attribution_share_percent: float = 13.0
+    reporting_delay_hours: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -20,6 +21,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from capi_desktop.collector import collector_paused
+from capi_desktop.sandbox import reporting
 from capi_desktop.sandbox.errors import (
     SEC_EMPTY_TOKEN,
     SEC_EXPIRED_TOKEN,
@@ -31,7 +33,7 @@ from capi_desktop.sandbox.errors import (
 from capi_desktop.sandbox.events import RULE_URN, EventLimits, check_events
 from capi_desktop.sandbox.knobs import Knobs
 from capi_desktop.sandbox.rules import ACCOUNT_URN, RuleDraft, parse_rule
-from capi_desktop.sandbox.scopes import OPENID_SCOPES, PROFILE_SCOPES, READ_SCOPES, WRITE_SCOPES
+from capi_desktop.sandbox.scopes import OPENID_SCOPES, PROFILE_SCOPES, READ_SCOPES, REPORTING_SCOPES, WRITE_SCOPES
 from capi_desktop.sandbox.state import SandboxState
 from capi_desktop.sandbox.tokens import EXPIRED, REVOKED, Grant
 from capi_desktop.sandbox.world import WRITE_ROLES, AcceptedBatch, World
@@ -153,6 +155,7 @@ class RestApi:
             "create_rule": Endpoint(self.create_rule, "conversions", "CREATE", WRITE_SCOPES),
             "associate": Endpoint(self.associate, "campaignConversions", "UPDATE", WRITE_SCOPES),
             "events": Endpoint(self.events, "conversionEvents", "CREATE", WRITE_SCOPES),
+            "ad_analytics": Endpoint(self.ad_analytics, "adAnalytics", "FINDER-analytics", REPORTING_SCOPES),
         }
         self._routes = Map(
             [
@@ -164,6 +167,7 @@ class RestApi:
                 Rule("/rest/conversions", endpoint="create_rule", methods=["POST"]),
                 Rule("/rest/campaignConversions/<path:key>", endpoint="associate", methods=["PUT"]),
                 Rule("/rest/conversionEvents", endpoint="events", methods=["POST"]),
+                Rule("/rest/adAnalytics", endpoint="ad_analytics", methods=["GET"]),
             ]
         )
 
@@ -371,6 +375,18 @@ class RestApi:
             return Response(status=201)
         payload = '{"elements":[' + ",".join([_BATCH_OK_ELEMENT] * len(elements)) + "]}"
         return Response(payload, status=200, content_type="application/json")
+
+    def ad_analytics(self, call: RestCall) -> Response:
+        _require_finder(call, "analytics")
+        today = datetime.fromtimestamp(call.now, UTC).date()
+        request = reporting.parse_request(dict(call.request.args), today)
+        if self._world.role_of(call.member_id, request.account_id) is None:
+            return json_response({"elements": [], "paging": {"start": 0, "count": 10, "links": []}})
+        knobs = call.knobs
+        elements = reporting.conversion_report(
+            self._world, request, call.now_ms, knobs.attribution_share_percent, knobs.reporting_delay_hours
+        )
+        return json_response({"elements": _project(call, elements), "paging": {"start": 0, "count": 10, "links": []}})
 
 
 # --- request helpers ----------------------------------------------------------------------------------

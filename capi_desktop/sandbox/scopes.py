@@ -21,5 +21,6 @@ KNOWN_SCOPES = frozenset(SCOPE_DESCRIPTIONS)
 # A REST call needs any one scope of its set.
 READ_SCOPES = frozenset({"r_ads", "rw_ads"})
 WRITE_SCOPES = frozenset({"rw_conversions"})
+REPORTING_SCOPES = frozenset({"r_ads_reporting"})
 PROFILE_SCOPES = frozenset({"r_liteprofile", "r_basicprofile", "profile"})
 OPENID_SCOPES = frozenset({"openid", "profile"})  # what /v2/userinfo needs

@@ -158,6 +158,8 @@ def test_knobs_read_and_partial_update(sandbox: SandboxServer, admin: Callable[.
         "code_ttl_seconds": 1800,
         "me_requires_profile_scope": True,
         "standard_redirect_uris": ["http://127.0.0.1:8765/callback", "http://localhost:8765/callback"],
+        "attribution_share_percent": 13.0,
+        "reporting_delay_hours": 0.0,
     }
     updated = admin("knobs", {"error_rate": 0.25, "auto_consent": "allow", "standard_redirect_uris": ["http://x/"]})
     assert (updated["error_rate"], updated["auto_consent"], updated["standard_redirect_uris"]) == (
