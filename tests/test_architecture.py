@@ -82,7 +82,7 @@ def test_the_check_itself_sees_a_forbidden_import() -> None:
 FRONT_ENDS_MAY_IMPORT_FROM_CORE = {
     "capi_desktop.core.control": {"Control"},
     "capi_desktop.core.delivery.apiversion": {"version_note"},
-    "capi_desktop.core.normalise.dates": {"DateOrder", "format_day", "local_timezone", "resolve_timezone"},
+    "capi_desktop.core.normalise.dates": {"DateOrder", "day_words", "format_day", "local_timezone", "resolve_timezone"},
     "capi_desktop.core.delivery": {"AuthFailure", "TransientFailure"},
     "capi_desktop.core.example": {"example_path", "write_example"},
     "capi_desktop.core.journal": {"DeliveryCounts", "Journal", "JournalError", "JournalRow", "RowState"},

@@ -12,14 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capi_desktop.app.jobs import list_jobs
 from capi_desktop.app.timeleft import moment_words
-from capi_desktop.core.normalise.dates import day_words, format_day
+from capi_desktop.core.normalise.dates import format_day
 
 if TYPE_CHECKING:
     from capi_desktop.linkedin.client import LinkedInClient
@@ -90,8 +90,8 @@ class Results:
     reporting_allowed: bool
     look_again_at: float | None  # when 72 hours after the latest upload have passed, if still ahead
     sentence: str
-    first_day: str  # the report's days, in words
-    last_day: str
+    first: date  # the report's days
+    last: date
     notes: tuple[str, ...] = field(default=())
 
 
@@ -135,9 +135,7 @@ def results(
     if practice and allowed:
         sentence = "Practice data from the built-in sandbox, not LinkedIn's: " + sentence[0].lower() + sentence[1:]
     notes = tuple(problem for result in found for problem in result.health)
-    return Results(
-        account_id, found, practice, allowed, look_again, sentence, day_words(first), day_words(today), notes
-    )
+    return Results(account_id, found, practice, allowed, look_again, sentence, first, today, notes)
 
 
 def _uploads(data_dir: Path, account_id: int) -> list[tuple[SentUpload, tuple[int, ...]]]:

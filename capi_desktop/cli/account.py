@@ -11,7 +11,7 @@ import click
 
 from capi_desktop.cli import ExitCode, emit, main, runtime_or_exit
 from capi_desktop.core.delivery.apiversion import version_note
-from capi_desktop.core.normalise.dates import format_day
+from capi_desktop.core.normalise.dates import day_words, format_day
 from capi_desktop.core.stores.settings import SettingsError
 
 if TYPE_CHECKING:
@@ -143,8 +143,8 @@ def results(account_id: int, rule_id: int | None, job: str | None, as_json: bool
             "reporting_allowed": found.reporting_allowed,
             "sentence": found.sentence,
             "look_again_at": found.look_again_at,
-            "from": found.first_day,
-            "to": found.last_day,
+            "from": found.first.isoformat(),
+            "to": found.last.isoformat(),
             "rules": [
                 {
                     "rule_id": r.rule.id,
@@ -176,7 +176,7 @@ def results(account_id: int, rule_id: int | None, job: str | None, as_json: bool
                         f"  sent {format_day(upload.sent_at)}: {upload.accepted:,} rows ({upload.source_name})"
                     )
                 lines += [f"  ! {problem}" for problem in r.health]
-            lines.append(f"Days reported: {found.first_day} to {found.last_day}.")
+            lines.append(f"Days reported: {day_words(found.first)} to {day_words(found.last)}.")
             return "\n".join(lines)
 
         emit(as_json, data, text)

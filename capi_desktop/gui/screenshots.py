@@ -50,6 +50,7 @@ from capi_desktop.core.stores.keychain import Keychain
 from capi_desktop.core.stores.settings import SettingsStore
 from capi_desktop.gui.app import apply_look, create_wizard
 from capi_desktop.gui.collector import collect_on_gui_thread
+from capi_desktop.gui.history_dialog import open_history
 from capi_desktop.gui.pages.sign_in import SignInState
 from capi_desktop.gui.pages.upload import UploadState
 from capi_desktop.gui.pages.welcome import StartChoice
@@ -85,7 +86,7 @@ def render(out: Path) -> list[Path]:
     )
     sandbox = runtime.sandbox
     assert sandbox is not None
-    token = sandbox.mint_token()
+    token = sandbox.mint_token(scopes=("rw_conversions", "r_ads", "r_ads_reporting"))
     # Nothing secret may show: the signed-in token, nor any of the sandbox apps' client secrets.
     secrets = (token, seed.DEMO_CLIENT_SECRET, seed.STANDARD_CLIENT_SECRET, seed.NO_REFRESH_CLIENT_SECRET)
     opened: list[str] = []
@@ -278,6 +279,11 @@ def render(out: Path) -> list[Path]:
         sandbox.knobs.update({"event_max_age_days": 40})
         send_to_the_end()
         shoot("15-done-some-refused")
+
+        history = open_history(wizard, runtime)
+        wait_for(lambda: history.results is not None, "the history's results")
+        shoot("17-history-and-results", history)
+        history.reject()
     finally:
         wizard.done(QDialog.DialogCode.Rejected)
         QThreadPool.globalInstance().waitForDone(5000)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget, QWizard
 
 from capi_desktop import APP_NAME
+from capi_desktop.gui.history_dialog import open_history
 from capi_desktop.gui.icons import app_icon
 from capi_desktop.gui.pages.account import AccountPage
 from capi_desktop.gui.pages.base import WizardPage
@@ -143,6 +144,7 @@ class UploadWizard(QWizard):
         self.done_page = DonePage(runtime, self.session, open_url)
         self.setPage(PageId.DONE, self.done_page)
         self.settings_button = add_settings_button(self, runtime)
+        self.welcome_page.history_requested.connect(lambda: open_history(self, runtime))
         self.steps = StepList()
         self.setSideWidget(self.steps)
         self.currentIdChanged.connect(self.steps.show_step)

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -31,7 +31,15 @@ from capi_desktop.core.stores.profiles import Profile, ProfileStore
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.pages.base import WizardPage
 from capi_desktop.gui.session import UploadSession
-from capi_desktop.gui.widgets import BRAND_BLUE, badge, heading_label, moment_text, small_label, wrapped_label
+from capi_desktop.gui.widgets import (
+    BRAND_BLUE,
+    badge,
+    heading_label,
+    moment_text,
+    side_button,
+    small_label,
+    wrapped_label,
+)
 from capi_desktop.linkedin.models import AdAccount
 from capi_desktop.runtime import Mode
 
@@ -130,6 +138,8 @@ class WelcomePage(WizardPage):
     """The first page. Saved profiles and unfinished uploads are looked up on the worker each time the page
     is shown; their options appear only when there is something to offer."""
 
+    history_requested = Signal()  # the wizard opens the history, with the runtime its results need
+
     def __init__(self, mode: Mode, parent: QWidget | None = None) -> None:
         super().__init__(
             mode,
@@ -150,6 +160,13 @@ class WelcomePage(WizardPage):
         self.body.addSpacing(4)
         self.body.addLayout(privacy)
         self.body.addWidget(self._choices())
+        self.history_button = side_button("History and results…", self.history_requested)
+        self.history_button.setToolTip("Every upload from this computer, and what LinkedIn credited since.")
+        history = QHBoxLayout()
+        history.addWidget(self.history_button)
+        history.addWidget(small_label("Did it work? See what LinkedIn has credited to your conversion rules."))
+        history.addStretch(1)
+        self.body.addLayout(history)
         self.body.addStretch(1)
 
     @property
