@@ -29,7 +29,7 @@ from capi_desktop.core.stores.settings import (
 from capi_desktop.core.stores.tokens import ENV_ACCESS_TOKEN, TokenStore
 from capi_desktop.linkedin.auth import AuthService
 from capi_desktop.linkedin.client import ApiConfig
-from capi_desktop.linkedin.oauth import OPENID_SCOPES, SCOPES, OAuthApp, OAuthClient
+from capi_desktop.linkedin.oauth import OPENID_SCOPES, REPORTING_SCOPE, SCOPES, OAuthApp, OAuthClient
 from capi_desktop.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, SandboxServer
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def open_runtime(
             redirect_port=0,
             use_pkce=True,
             client_secret=DEMO_CLIENT_SECRET,
-            scopes=(*SCOPES, *sorted(OPENID_SCOPES)),
+            scopes=(*SCOPES, REPORTING_SCOPE, *sorted(OPENID_SCOPES)),
         )
     else:
         client_id = settings.client_id or bundled.client_id
@@ -133,7 +133,11 @@ def open_runtime(
                 redirect_path=settings.redirect_path if settings.client_id else bundled.redirect_path,
                 use_pkce=use_pkce,
                 client_secret=_client_secret(keychain, client_id),
-                scopes=(*SCOPES, *sorted(OPENID_SCOPES)) if settings.sign_in_openid else SCOPES,
+                scopes=(
+                    *SCOPES,
+                    *((REPORTING_SCOPE,) if settings.sign_in_reporting else ()),
+                    *(sorted(OPENID_SCOPES) if settings.sign_in_openid else ()),
+                ),
             )
     token_entry = f"linkedin-token:{urlsplit(settings.api_base).netloc}"
     tokens = TokenStore(keychain, token_entry, env=env, persistent=mode is Mode.LINKEDIN)

@@ -126,3 +126,26 @@ def test_the_reporting_endpoint_follows_linkedins_rules(sandbox: SandboxServer) 
         plain.credited_conversions(seed.ACCOUNT_USD, today - timedelta(days=89), today)
     reporting = LinkedInClient(config, StaticToken(sandbox.mint_token(scopes=REPORTING)))
     assert reporting.credited_conversions(seed.ACCOUNT_NO_ROLE, today, today) == []  # no access: empty, as LinkedIn
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_sign_in_asks_for_the_reporting_permission_only_when_the_app_has_it(
+    app_home: Path, memory_keychain: Any, asked: bool
+) -> None:
+    from capi_desktop.core.stores.settings import Settings, SettingsStore
+    from capi_desktop.runtime import Mode, open_runtime
+
+    store = SettingsStore(app_home / "config" / "settings.json")
+    store.save(Settings(client_id="86mine", sandbox_mode=False, sign_in_reporting=asked))
+    runtime = open_runtime(env={}, keychain=memory_keychain, settings_store=store)
+    try:
+        assert runtime.mode is Mode.LINKEDIN and runtime.auth.app is not None
+        assert ("r_ads_reporting" in runtime.auth.app.scopes) is asked
+    finally:
+        runtime.close()
+    practice = open_runtime(env={}, keychain=memory_keychain, settings_store=SettingsStore(app_home / "p.json"))
+    try:  # the sandbox's demo app always has it
+        assert practice.mode is Mode.SANDBOX and practice.auth.app is not None
+        assert "r_ads_reporting" in practice.auth.app.scopes
+    finally:
+        practice.close()

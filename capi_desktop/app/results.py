@@ -29,8 +29,8 @@ LOOKBACK_DAYS = 90
 REPORT_LAG_HOURS = 72  # LinkedIn: conversions can take up to 72 hours to show in reporting
 NO_REPORTING = (
     "Your sign-in does not allow reading LinkedIn's reports (the r_ads_reporting permission). To see what "
-    "LinkedIn credited, ask for reporting access for your LinkedIn app in the Developer Portal, then sign "
-    "in again. Uploads and history work without it."
+    "LinkedIn credited: give your LinkedIn app reporting access in the Developer Portal, tick “My app has "
+    "LinkedIn's reporting access” in Settings, restart and sign in again. Uploads and history work without it."
 )
 
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QMessageBox,
@@ -24,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop import paths
-from capi_desktop.app.jobs import JobEntry, delete_job, list_jobs
+from capi_desktop.app.jobs import JobEntry, delete_job, list_jobs, open_job, source_table
 from capi_desktop.app.results import Results, results
 from capi_desktop.core.control import Control
 from capi_desktop.core.normalise.dates import format_day
+from capi_desktop.core.reports import write_problems_report
 from capi_desktop.gui.background import Operation
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.results_chart import ResultsChart
@@ -39,6 +43,8 @@ COLUMNS = ("Date", "File", "Account", "Rules", "Rows", "Accepted", "Refused", "A
 
 
 class HistoryDialog(QDialog):
+    resume_requested = Signal(Path)
+
     def __init__(self, runtime: Runtime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("History and results")
@@ -58,11 +64,17 @@ class HistoryDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._selected)
         layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
+        self.resume_button = QPushButton("Resume upload")
+        self.resume_button.clicked.connect(self._resume)
+        self.report_button = QPushButton("Save problems report…")
+        self.report_button.clicked.connect(self._save_report)
         self.delete_button = QPushButton("Delete job…")
         self.delete_button.clicked.connect(self._delete)
-        self.delete_button.setEnabled(False)
-        actions.addWidget(self.delete_button)
-        actions.addStretch(1)
+        for button in (self.resume_button, self.report_button, self.delete_button):
+            button.setEnabled(False)
+            actions.addWidget(button)
+        self.action_note = small_label()
+        actions.addWidget(self.action_note, 1)
         layout.addLayout(actions)
         layout.addWidget(heading_label("What LinkedIn credited", 1.1))
         self.sentence = wrapped_label("Choose an upload to see what LinkedIn has credited since.")
@@ -79,7 +91,9 @@ class HistoryDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.results: Results | None = None
+        self._report: Operation[Path, Any] | None = None
         self.confirm_delete = _confirm_delete  # tests answer for the user
+        self.ask_report_path = _ask_report_path
         self._load()
 
     # -- the list ------------------------------------------------------------------------------------
@@ -123,6 +137,8 @@ class HistoryDialog(QDialog):
     def _selected(self) -> None:
         job = self.selected()
         self.delete_button.setEnabled(job is not None and not job.running)
+        self.report_button.setEnabled(job is not None)
+        self.resume_button.setEnabled(job is not None and job.resumable)
         record = job.record if job is not None else None
         if record is None or record.account_id is None:
             self.sentence.setText("A preview was never sent, so LinkedIn has nothing to credit for it.")
@@ -157,7 +173,40 @@ class HistoryDialog(QDialog):
         self.breakdown.setText("\n".join(lines))
         self.health.setText("\n".join(found.notes))
 
-    # -- delete --------------------------------------------------------------------------------------
+    # -- resume, report, delete ----------------------------------------------------------------------
+
+    def _resume(self) -> None:
+        job = self.selected()
+        if job is not None and job.resumable:
+            self.resume_requested.emit(job.path)
+            self.accept()
+
+    def _save_report(self) -> None:
+        job = self.selected()
+        if job is None or job.record is None:
+            return
+        suggested = Path.home() / f"{Path(job.record.source.name).stem} - problems.csv"
+        path = self.ask_report_path(self, suggested)
+        if path is None:
+            return
+        job_path = job.path
+
+        def write(control: Control, report: object) -> Path:
+            own, record = open_job(job_path)
+            with own:
+                write_problems_report(source_table(record), own, path)
+            return path
+
+        def failed(exc: Exception, cancelled: bool) -> None:
+            self._report = None
+            show_error(self, exc)
+
+        def written(done: Path) -> None:
+            self._report = None
+            self.action_note.setText(f"Report of the rows that need a look saved: {done}")
+
+        self.action_note.setText("Writing the report…")
+        self._report = Operation(write, written, on_failure=failed).start()
 
     def _delete(self) -> None:
         job = self.selected()
@@ -184,9 +233,10 @@ class HistoryDialog(QDialog):
         self._operation = Operation(work, succeeded, on_failure=failed).start()
 
     def done(self, result: int) -> None:
-        if self._operation is not None:
-            self._operation.drop()
-            self._operation = None
+        for operation in (self._operation, self._report):
+            if operation is not None:
+                operation.drop()
+        self._operation = self._report = None
         super().done(result)
 
 
@@ -199,7 +249,19 @@ def _confirm_delete(parent: QWidget, name: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def open_history(parent: QWidget, runtime: Runtime) -> HistoryDialog:
+def _ask_report_path(parent: QWidget, suggested: Path) -> Path | None:
+    chosen, _ = QFileDialog.getSaveFileName(
+        parent, "Save the problems report", str(suggested), "CSV (*.csv);;Excel (*.xlsx)"
+    )
+    if not chosen:
+        return None
+    path = Path(chosen)
+    return path if path.suffix.lower() in (".csv", ".xlsx") else path.with_suffix(".csv")
+
+
+def open_history(parent: QWidget, runtime: Runtime, resume: Callable[[Path], None]) -> HistoryDialog:
+    """The dialog, open; ``resume`` is called with the job the user chose to resume."""
     dialog = HistoryDialog(runtime, parent)
+    dialog.resume_requested.connect(resume)
     dialog.open()
     return dialog

@@ -68,6 +68,7 @@ RESTART_FIELDS = {
     "redirect_path": "the redirect path",
     "use_pkce": "PKCE",
     "sign_in_openid": "OpenID Connect",
+    "sign_in_reporting": "the reporting permission",
 }
 
 
@@ -230,6 +231,16 @@ class SettingsDialog(QDialog):
             self.sign_in_openid,
             "Then sign-in also asks for your name, to show who is signed in.",
         )
+        self.sign_in_reporting = QCheckBox("My app has LinkedIn's reporting access (r_ads_reporting)")
+        self.sign_in_reporting.setChecked(self._stored.sign_in_reporting)
+        self.sign_in_reporting.toggled.connect(self._update_restart_notice)
+        self._field(
+            form,
+            "",
+            "sign_in_reporting",
+            self.sign_in_reporting,
+            "Then sign-in also asks to read your ad accounts' reports, to show what LinkedIn credited.",
+        )
         return box
 
     def _limits_group(self) -> QGroupBox:
@@ -338,6 +349,7 @@ class SettingsDialog(QDialog):
             "redirect_path": self.redirect_path.text(),
             "use_pkce": "on" if self.use_pkce.isChecked() else "off",
             "sign_in_openid": "on" if self.sign_in_openid.isChecked() else "off",
+            "sign_in_reporting": "on" if self.sign_in_reporting.isChecked() else "off",
             "daily_request_cap": str(self.daily_cap.value()),
             "requests_per_minute": str(self.per_minute.value()),
             "sandbox_mode": practice,
@@ -447,6 +459,7 @@ class SettingsDialog(QDialog):
             "redirect_path": self.redirect_path,
             "use_pkce": self.use_pkce,
             "sign_in_openid": self.sign_in_openid,
+            "sign_in_reporting": self.sign_in_reporting,
             "daily_request_cap": self.daily_cap,
             "requests_per_minute": self.per_minute,
             "sandbox_mode": self.practice,

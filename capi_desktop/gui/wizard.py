@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import IntEnum
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QDesktopServices
@@ -144,12 +145,17 @@ class UploadWizard(QWizard):
         self.done_page = DonePage(runtime, self.session, open_url)
         self.setPage(PageId.DONE, self.done_page)
         self.settings_button = add_settings_button(self, runtime)
-        self.welcome_page.history_requested.connect(lambda: open_history(self, runtime))
+        self.welcome_page.history_requested.connect(lambda: open_history(self, runtime, self.resume_job))
         self.steps = StepList()
         self.setSideWidget(self.steps)
         self.currentIdChanged.connect(self.steps.show_step)
         self.setStartId(PageId.WELCOME)
         self._restore_geometry()
+
+    def resume_job(self, path: Path) -> None:
+        """Resume the job at ``path`` from the first page, as choosing it there does."""
+        self.restart()
+        self.welcome_page.resume(path)
 
     def quit_question(self) -> str | None:
         """What quitting now would leave undone, as a question; None when nothing would be (the first two

@@ -30,6 +30,7 @@ from capi_desktop.linkedin.models import TokenInfo
 logger = logging.getLogger(__name__)
 
 SCOPES = ("rw_conversions", "r_ads")
+REPORTING_SCOPE = "r_ads_reporting"  # optional: what LinkedIn credited (``app.results``)
 # Asked for only when the app has LinkedIn's "Sign In with LinkedIn using OpenID Connect" product: they show
 # the member's name (``/v2/userinfo``); without them the app names the member by their ad accounts.
 OPENID_SCOPES = frozenset({"openid", "profile"})

@@ -98,3 +98,61 @@ def test_a_job_can_be_deleted_from_the_history(
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 0, timeout=WAIT_MS)
     assert "Nothing has been uploaded" in dialog.sentence.text()
+
+
+def test_before_linkedins_delay_nothing_is_credited_and_it_says_when_to_look_again(
+    qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    runtime.auth.sign_in_with_token(sandbox.mint_token(scopes=REPORTING))
+    sandbox.knobs.update({"reporting_delay_hours": 72})
+    sent(runtime, tmp_path, seed.ACCOUNT_USD, seed.RULE_USD_LEAD, count=100)
+    before = open_history(qtbot, wizard)
+    assert before.results is not None and before.results.rules[0].credited == 0
+    assert "look again" in before.sentence.text() and not before.chart.counts
+    before.reject()
+    sandbox.knobs.update({"reporting_delay_hours": 0})  # as if three days had passed
+    after = open_history(qtbot, wizard)
+    assert after.results is not None and after.results.rules[0].credited > 0
+
+
+def test_a_stopped_upload_resumes_from_the_history_and_a_report_can_be_saved(
+    qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    from capi_desktop.core.control import Control
+    from capi_desktop.core.delivery.engine import UploadConfig
+    from capi_desktop.gui.pages.upload import UploadState
+    from capi_desktop.gui.wizard import PageId
+
+    runtime.auth.sign_in_with_token(sandbox.mint_token(scopes=REPORTING))
+    path = tmp_path / "leads.csv"
+    now = datetime.now(UTC)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Email", "Close Date"])
+        when = (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        writer.writerows([f"lead{i}@example.com", when] for i in range(59))
+        writer.writerow(["not an email", when])  # row 61: the one that needs a look
+    table = open_table(path)
+    options = ImportOptions(rules=RuleChoice(rule_id=seed.RULE_USD_LEAD), mapping=guess_mapping(table.columns, []))
+    staged = stage_job(paths.data_dir(), table, options, account_id=seed.ACCOUNT_USD)
+    control = Control()
+    with staged.journal as journal:
+        stopped = send_job(
+            runtime, journal, staged.record, config=UploadConfig(batch_size=10), control=control,
+            progress=lambda p: control.cancel() if p.counts.accepted >= 10 else None,
+        )  # fmt: skip
+    assert 0 < stopped.counts.accepted < 59
+    dialog = open_history(qtbot, wizard)
+    report = tmp_path / "report.csv"
+    dialog.ask_report_path = lambda parent, suggested: report
+    qtbot.mouseClick(dialog.report_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "saved" in dialog.action_note.text(), timeout=WAIT_MS)
+    lines = report.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 2 and lines[1].startswith("61,not an email")
+    assert dialog.resume_button.isEnabled()
+    qtbot.mouseClick(dialog.resume_button, Qt.MouseButton.LeftButton)
+    upload = wizard.upload_page
+    qtbot.waitUntil(
+        lambda: wizard.currentId() == PageId.UPLOAD and upload.state is UploadState.FINISHED, timeout=WAIT_MS
+    )
+    assert upload.result is not None and upload.result.counts.accepted == 59

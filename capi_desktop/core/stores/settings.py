@@ -46,6 +46,8 @@ class Settings:
     use_pkce: bool = False
     # The app has LinkedIn's OpenID Connect product: sign-in also asks for ``openid profile`` (the name).
     sign_in_openid: bool = False
+    # The app has LinkedIn's reporting access: sign-in also asks for ``r_ads_reporting``, for the results.
+    sign_in_reporting: bool = False
     # LinkedIn's published daily cap differs between sources (300k vs 500k), so it is a setting.
     daily_request_cap: int = 300_000
     requests_per_minute: int = 600
@@ -93,7 +95,7 @@ class Settings:
             if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", text):
                 raise SettingsError("The redirect path starts with / and has no spaces or ?, for example /callback.")
             value = text
-        elif key in ("use_pkce", "sign_in_openid"):
+        elif key in ("use_pkce", "sign_in_openid", "sign_in_reporting"):
             value = _parse_bool(text, name)
         elif key == "sandbox_mode":
             value = None if text.lower() == "auto" else _parse_bool(text, name)

@@ -149,6 +149,7 @@ class WelcomePage(WizardPage):
         )
         self.profiles: list[Profile] = []
         self.jobs: list[UnfinishedJob] = []
+        self._resume_wanted: Path | None = None
         self.profile_combo: QComboBox | None = None
         self.job_combo: QComboBox | None = None
         self.body.addLayout(self._steps())
@@ -185,6 +186,24 @@ class WelcomePage(WizardPage):
         if self.job_combo is None or self.job_combo.currentIndex() < 0:
             return None
         return self.jobs[self.job_combo.currentIndex()]
+
+    def resume(self, path: Path) -> None:
+        """Resume the job at ``path`` once the unfinished jobs are known (they are looked up on showing)."""
+        self._resume_wanted = path
+        self._resume_if_wanted()
+
+    def _resume_if_wanted(self) -> None:
+        path, index = (
+            self._resume_wanted,
+            next((i for i, j in enumerate(self.jobs) if j.path == self._resume_wanted), None),
+        )
+        if path is None or index is None or self.wizard() is None:
+            return
+        self._resume_wanted = None
+        self.select(StartChoice.RESUME, index)
+        wizard = self.wizard()
+        assert wizard is not None
+        wizard.next()
 
     def select(self, choice: StartChoice, index: int = 0) -> None:
         """Choose an option (and which profile or job) as the user would."""
@@ -270,6 +289,7 @@ class WelcomePage(WizardPage):
         for button in options:
             button.setMinimumWidth(width)
         self._choice_changed()
+        self._resume_if_wanted()  # chosen in the history while the page was being shown
 
     def _offer(self, choice: StartChoice, combo: QComboBox | None, items: list[str]) -> QComboBox | None:
         """Show the option ``choice`` with ``items`` to choose from, or remove it when there are none."""
