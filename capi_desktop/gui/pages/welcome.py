@@ -165,8 +165,7 @@ class WelcomePage(WizardPage):
         self.history_button.setToolTip("Every upload from this computer, and what LinkedIn credited since.")
         history = QHBoxLayout()
         history.addWidget(self.history_button)
-        history.addWidget(small_label("Did it work? See what LinkedIn has credited to your conversion rules."))
-        history.addStretch(1)
+        history.addWidget(small_label("Did it work? See what LinkedIn has credited to your conversion rules."), 1)
         self.body.addLayout(history)
         self.body.addStretch(1)
 
