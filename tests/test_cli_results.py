@@ -69,6 +69,10 @@ def test_results_show_what_was_credited_since_the_upload(leads: Path, sandbox: S
     assert rule["post_click"] + rule["view_through"] == expected
     assert Decimal(rule["value"]) == Decimal(100) * expected
     assert rule["health"] == [] and rule["uploads"][0]["accepted"] == 400
+    assert rule["attribution"] == (
+        "LinkedIn credits a conversion to this rule only after a click on its campaigns' ads up to 30 days before "
+        "it or a view up to 7 days before it."
+    )
     assert data["reporting_allowed"] and data["look_again_at"] is not None
     assert "400 rows sent on" in data["sentence"] and "look again" in data["sentence"]
     assert f"credits {expected:,} conversions" in data["sentence"]

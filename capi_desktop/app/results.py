@@ -68,6 +68,16 @@ class RuleResult:
         return sum(values, Decimal(0)) if values else None
 
     @property
+    def windows(self) -> str | None:
+        """Which ad interactions LinkedIn can credit a conversion to, from the rule's attribution windows."""
+        click, view = self.rule.post_click_window_days, self.rule.view_through_window_days
+        if click is None and view is None:
+            return None
+        parts = [f"a click on its campaigns' ads up to {click} days before it" if click else None,
+                 f"a view up to {view} days before it" if view else None]  # fmt: skip
+        return "LinkedIn credits a conversion to this rule only after " + " or ".join(p for p in parts if p) + "."
+
+    @property
     def health(self) -> tuple[str, ...]:
         """Why LinkedIn may credit nothing to this rule, in plain words (none when it can)."""
         found = []

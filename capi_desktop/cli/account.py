@@ -158,6 +158,7 @@ def results(account_id: int, rule_id: int | None, job: str | None, as_json: bool
                     "days": [{"day": d.day.isoformat(), "conversions": d.conversions} for d in r.days],
                     "uploads": [asdict(u) for u in r.uploads],
                     "health": list(r.health),
+                    "attribution": r.windows,
                 }
                 for r in found.rules
             ],
@@ -175,6 +176,8 @@ def results(account_id: int, rule_id: int | None, job: str | None, as_json: bool
                     lines.append(
                         f"  sent {format_day(upload.sent_at)}: {upload.accepted:,} rows ({upload.source_name})"
                     )
+                if r.windows:
+                    lines.append(f"  {r.windows}")
                 lines += [f"  ! {problem}" for problem in r.health]
             lines.append(f"Days reported: {day_words(found.first)} to {day_words(found.last)}.")
             return "\n".join(lines)

@@ -169,6 +169,8 @@ class HistoryDialog(QDialog):
             if result.post_click is not None and result.post_view is not None:
                 split = f": {result.post_click:,} after a click, {result.post_view:,} after a view"
             lines.append(f"{result.rule.name}: {result.credited:,} credited{split}")
+            if result.windows:
+                lines.append(result.windows)
         self.chart.show_days(found.first, found.last, counts, sent)
         self.breakdown.setText("\n".join(lines))
         self.health.setText("\n".join(found.notes))
