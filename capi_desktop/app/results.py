@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from capi_desktop.app.jobs import list_jobs
 from capi_desktop.app.timeleft import moment_words
+from capi_desktop.core.journal import Journal
 from capi_desktop.core.normalise.dates import format_day
 
 if TYPE_CHECKING:
@@ -36,12 +37,14 @@ NO_REPORTING = (
 
 @dataclass(frozen=True)
 class SentUpload:
-    """One upload job to the rule: when it started sending, and how many rows LinkedIn accepted."""
+    """One upload job to the rule: when it started sending, how many rows LinkedIn accepted, and the
+    earliest and latest conversion time among them (epoch ms)."""
 
     job_id: str
     source_name: str
     sent_at: float
     accepted: int
+    happened: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,9 @@ def _uploads(data_dir: Path, account_id: int) -> list[tuple[SentUpload, tuple[in
         record = entry.record
         if record is None or record.account_id != account_id or record.upload_started is None:
             continue
-        upload = SentUpload(entry.job_id, record.source.name, record.upload_started, entry.delivered.accepted)
+        with Journal(entry.path) as journal:
+            span = journal.accepted_span()
+        upload = SentUpload(entry.job_id, record.source.name, record.upload_started, entry.delivered.accepted, span)
         found.append((upload, tuple(record.rule_ids)))
     return found
 
@@ -186,6 +191,9 @@ def _sentence(
     if latest is None:
         return f"Nothing was sent from this computer yet; {what[0].lower()}{what[1:]}."
     sent = f"{latest.accepted:,} row{'' if latest.accepted == 1 else 's'} sent on {format_day(latest.sent_at)}"
+    if latest.happened is not None:
+        first, last = (format_day(ms / 1000) for ms in latest.happened)
+        sent += f" (conversions of {first})" if first == last else f" (conversions from {first} to {last})"
     if look_again is not None:
         return (
             f"{sent}; {what} so far. Reports can take up to {REPORT_LAG_HOURS} hours: look again "

@@ -43,6 +43,7 @@ COLUMNS = ("Date", "File", "Account", "Rules", "Rows", "Accepted", "Refused", "A
 
 
 class HistoryDialog(QDialog):
+    open_requested = Signal(Path)
     resume_requested = Signal(Path)
 
     def __init__(self, runtime: Runtime, parent: QWidget | None = None) -> None:
@@ -64,13 +65,16 @@ class HistoryDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._selected)
         layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Its finish page: what happened to every row, its report and its profile.")
+        self.open_button.clicked.connect(self._open)
         self.resume_button = QPushButton("Resume upload")
         self.resume_button.clicked.connect(self._resume)
         self.report_button = QPushButton("Save problems report…")
         self.report_button.clicked.connect(self._save_report)
         self.delete_button = QPushButton("Delete job…")
         self.delete_button.clicked.connect(self._delete)
-        for button in (self.resume_button, self.report_button, self.delete_button):
+        for button in (self.open_button, self.resume_button, self.report_button, self.delete_button):
             button.setEnabled(False)
             actions.addWidget(button)
         self.action_note = small_label()
@@ -138,6 +142,7 @@ class HistoryDialog(QDialog):
         job = self.selected()
         self.delete_button.setEnabled(job is not None and not job.running)
         self.report_button.setEnabled(job is not None)
+        self.open_button.setEnabled(job is not None and not job.running)
         self.resume_button.setEnabled(job is not None and job.resumable)
         record = job.record if job is not None else None
         if record is None or record.account_id is None:
@@ -176,6 +181,12 @@ class HistoryDialog(QDialog):
         self.health.setText("\n".join(found.notes))
 
     # -- resume, report, delete ----------------------------------------------------------------------
+
+    def _open(self) -> None:
+        job = self.selected()
+        if job is not None and not job.running:
+            self.open_requested.emit(job.path)
+            self.accept()
 
     def _resume(self) -> None:
         job = self.selected()
@@ -261,9 +272,12 @@ def _ask_report_path(parent: QWidget, suggested: Path) -> Path | None:
     return path if path.suffix.lower() in (".csv", ".xlsx") else path.with_suffix(".csv")
 
 
-def open_history(parent: QWidget, runtime: Runtime, resume: Callable[[Path], None]) -> HistoryDialog:
-    """The dialog, open; ``resume`` is called with the job the user chose to resume."""
+def open_history(
+    parent: QWidget, runtime: Runtime, show: Callable[[Path], None], resume: Callable[[Path], None]
+) -> HistoryDialog:
+    """The dialog, open; ``show`` and ``resume`` are called with the job the user chose to open or resume."""
     dialog = HistoryDialog(runtime, parent)
+    dialog.open_requested.connect(show)
     dialog.resume_requested.connect(resume)
     dialog.open()
     return dialog

@@ -280,7 +280,7 @@ def render(out: Path) -> list[Path]:
         send_to_the_end()
         shoot("15-done-some-refused")
 
-        history = open_history(wizard, runtime, wizard.resume_job)
+        history = open_history(wizard, runtime, wizard.show_job, wizard.resume_job)
         wait_for(lambda: history.results is not None, "the history's results")
         shoot("17-history-and-results", history)
         history.reject()

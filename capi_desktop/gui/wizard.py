@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QMessageBox, QVBoxLayout, QWidget, QWizard
 
 from capi_desktop import APP_NAME
+from capi_desktop.app.jobs import open_job
 from capi_desktop.gui.history_dialog import open_history
 from capi_desktop.gui.icons import app_icon
 from capi_desktop.gui.pages.account import AccountPage
@@ -145,12 +146,22 @@ class UploadWizard(QWizard):
         self.done_page = DonePage(runtime, self.session, open_url)
         self.setPage(PageId.DONE, self.done_page)
         self.settings_button = add_settings_button(self, runtime)
-        self.welcome_page.history_requested.connect(lambda: open_history(self, runtime, self.resume_job))
+        self.welcome_page.history_requested.connect(lambda: open_history(self, runtime, self.show_job, self.resume_job))
         self.steps = StepList()
         self.setSideWidget(self.steps)
         self.currentIdChanged.connect(self.steps.show_step)
         self.setStartId(PageId.WELCOME)
         self._restore_geometry()
+
+    def show_job(self, path: Path) -> None:
+        """The finish page of the job at ``path``, as after its upload: its figures, report and profile."""
+        journal, record = open_job(path)
+        self.session.close()
+        self.session.journal, self.session.record, self.session.result = journal, record, None
+        self.session.source = Path(record.source.path) if record.source.path else None
+        self.setStartId(PageId.DONE)
+        self.restart()
+        self.setStartId(PageId.WELCOME)
 
     def resume_job(self, path: Path) -> None:
         """Resume the job at ``path`` from the first page, as choosing it there does."""

@@ -156,3 +156,19 @@ def test_a_stopped_upload_resumes_from_the_history_and_a_report_can_be_saved(
         lambda: wizard.currentId() == PageId.UPLOAD and upload.state is UploadState.FINISHED, timeout=WAIT_MS
     )
     assert upload.result is not None and upload.result.counts.accepted == 59
+
+
+def test_a_finished_job_opens_on_its_finish_page(
+    qtbot: QtBot, wizard: UploadWizard, runtime: Runtime, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    from capi_desktop.gui.wizard import PageId
+
+    runtime.auth.sign_in_with_token(sandbox.mint_token(scopes=REPORTING))
+    sent(runtime, tmp_path, seed.ACCOUNT_USD, seed.RULE_USD_LEAD, count=20)
+    dialog = open_history(qtbot, wizard)
+    assert dialog.open_button.isEnabled() and not dialog.resume_button.isEnabled()  # finished: nothing to resume
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.DONE, timeout=WAIT_MS)
+    done = wizard.done_page
+    assert done.figures is not None and done.figures.counts.accepted == 20
+    assert done.headline.text() == "All 20 conversions were accepted by LinkedIn"

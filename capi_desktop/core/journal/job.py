@@ -263,6 +263,15 @@ class Journal:
         """(rule id, event id) of every accepted row."""
         return {(rule_id, event_id) for rule_id, event_id, _ in self._db.execute(ACCEPTED_EVENTS.format(db="main"))}
 
+    def accepted_span(self) -> tuple[int, int] | None:
+        """The earliest and latest conversion time (epoch ms) of the accepted rows, if any."""
+        found = self._db.execute(
+            "SELECT min(json_extract(r.event_json, '$.conversionHappenedAt')), "
+            "max(json_extract(r.event_json, '$.conversionHappenedAt')) "
+            "FROM delivery d JOIN rows r ON r.number = d.number WHERE d.status = 'accepted'"
+        ).fetchone()
+        return (int(found[0]), int(found[1])) if found and found[0] is not None else None
+
     def in_flight(self) -> dict[int, list[Outgoing]]:
         """Batches handed over before the app stopped without recording LinkedIn's answer."""
         batches: dict[int, list[Outgoing]] = {}
