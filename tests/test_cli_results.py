@@ -153,3 +153,9 @@ def test_sign_in_asks_for_the_reporting_permission_only_when_the_app_has_it(
         assert "r_ads_reporting" in practice.auth.app.scopes
     finally:
         practice.close()
+
+
+def test_a_rule_that_is_gone_is_named(leads: Path, sandbox: SandboxServer, app_home: Path) -> None:
+    env = env_with(sandbox, app_home, REPORTING)
+    data = results(env, "--account", str(seed.ACCOUNT_USD), "--rule", "999")
+    assert data["rules"] == [] and any("Rule 999 is not a Conversions API rule" in note for note in data["notes"])

@@ -148,6 +148,12 @@ def results(
     if practice and allowed:
         sentence = "Practice data from the built-in sandbox, not LinkedIn's: " + sentence[0].lower() + sentence[1:]
     notes = tuple(problem for result in found for problem in result.health)
+    missing = sorted((wanted or set()) - {rule.id for rule in rules})
+    notes += tuple(
+        f"Rule {rule} is not a Conversions API rule of this ad account any more (deleted, or changed in Campaign "
+        "Manager), so LinkedIn reports nothing for it here."
+        for rule in missing
+    )
     return Results(account_id, found, practice, allowed, look_again, sentence, first, today, notes)
 
 

@@ -143,6 +143,7 @@ def results(account_id: int, rule_id: int | None, job: str | None, as_json: bool
             "reporting_allowed": found.reporting_allowed,
             "sentence": found.sentence,
             "look_again_at": found.look_again_at,
+            "notes": list(found.notes),
             "from": found.first.isoformat(),
             "to": found.last.isoformat(),
             "rules": [
@@ -179,6 +180,7 @@ def results(account_id: int, rule_id: int | None, job: str | None, as_json: bool
                 if r.windows:
                     lines.append(f"  {r.windows}")
                 lines += [f"  ! {problem}" for problem in r.health]
+            lines += [f"! {note}" for note in found.notes if not any(note in r.health for r in found.rules)]
             lines.append(f"Days reported: {day_words(found.first)} to {day_words(found.last)}.")
             return "\n".join(lines)
 
