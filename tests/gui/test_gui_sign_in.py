@@ -123,8 +123,11 @@ def test_browser_sign_in_with_allow(
         "✓  Send conversions to your ad accounts",
         "✓  Sign you in with your LinkedIn account",
         "✓  See your name (shown as who is signed in)",
+        "✓  See your ad accounts' reports (what LinkedIn credited)",
     ]
-    assert page.permission_names_label.text() == "As LinkedIn names them: openid, profile, r_ads, rw_conversions"
+    assert page.permission_names_label.text() == (
+        "As LinkedIn names them: openid, profile, r_ads, r_ads_reporting, rw_conversions"
+    )
     assert not page.notice.isVisibleTo(page)
     assert forward(page).isEnabled()
 

@@ -50,6 +50,7 @@ UrlOpener = Callable[[QUrl], bool]
 PERMISSION_NAMES = {
     "rw_conversions": "Send conversions to your ad accounts",
     "r_ads": "See your ad accounts and campaigns",
+    "r_ads_reporting": "See your ad accounts' reports (what LinkedIn credited)",
     "openid": "Sign you in with your LinkedIn account",
     "profile": "See your name (shown as who is signed in)",
 }
