@@ -85,16 +85,16 @@ class Operation(Generic[T, P]):
 
     def _failed(self, exc: Exception) -> None:
         self._running = False
-        if self._dropped:
-            return
-        if self._on_failure is None:
-            logger.warning("Background work failed: %s", exc)
-        else:
-            self._on_failure(exc, self.control.cancelled)
+        if not self._dropped:
+            (self._on_failure or _logged)(exc, self.control.cancelled)
 
     def _progressed(self, progress: Any) -> None:
         if not self._dropped and self._on_progress is not None:
             self._on_progress(progress)
+
+
+def _logged(exc: Exception, cancelled: bool) -> None:
+    logger.warning("Background work failed: %s", exc)
 
 
 class _Relay(QObject):
@@ -150,3 +150,38 @@ class _Relay(QObject):
 @functools.cache
 def _relay() -> _Relay:
     return _Relay()  # made on first use, which is on the GUI thread, so it lives there
+
+
+class OperationSlot:
+    """At most one operation at a time, for a page or a dialog: starting one drops the one before (nobody
+    wants its result any more), and the slot is empty again once an operation has ended."""
+
+    def __init__(self) -> None:
+        self.current: Operation[Any, Any] | None = None
+
+    def start(
+        self,
+        work: Callable[[Control, Callable[[P], None]], T],
+        on_success: Callable[[T], None],
+        *,
+        on_failure: Callable[[Exception, bool], None] | None = None,
+        on_progress: Callable[[P], None] | None = None,
+    ) -> Operation[T, P]:
+        self.drop()
+
+        def succeeded(result: T) -> None:
+            self.current = None
+            on_success(result)
+
+        def failed(exc: Exception, cancelled: bool) -> None:
+            self.current = None
+            (on_failure or _logged)(exc, cancelled)
+
+        operation = Operation(work, succeeded, on_failure=failed, on_progress=on_progress)
+        self.current = operation
+        return operation.start()
+
+    def drop(self) -> None:
+        operation, self.current = self.current, None
+        if operation is not None:
+            operation.drop()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -32,7 +32,7 @@ from capi_desktop.app.results import Results, results
 from capi_desktop.core.control import Control
 from capi_desktop.core.normalise.dates import format_day
 from capi_desktop.core.reports import write_problems_report
-from capi_desktop.gui.background import Operation
+from capi_desktop.gui.background import OperationSlot
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.results_chart import ResultsChart
 from capi_desktop.gui.widgets import heading_label, small_label, wrapped_label
@@ -51,7 +51,7 @@ class HistoryDialog(QDialog):
         self.setWindowTitle("History and results")
         self.resize(920, 640)
         self._runtime = runtime
-        self._operation: Operation[Any, Any] | None = None
+        self._work = OperationSlot()  # the list, or the selected job's results
         self.jobs: list[JobEntry] = []
         layout = QVBoxLayout(self)
         layout.addWidget(heading_label("Every upload from this computer"))
@@ -95,7 +95,7 @@ class HistoryDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.results: Results | None = None
-        self._report: Operation[Path, Any] | None = None
+        self._report = OperationSlot()
         self.confirm_delete = _confirm_delete  # tests answer for the user
         self.ask_report_path = _ask_report_path
         self._load()
@@ -210,16 +210,11 @@ class HistoryDialog(QDialog):
                 write_problems_report(source_table(record), own, path)
             return path
 
-        def failed(exc: Exception, cancelled: bool) -> None:
-            self._report = None
-            show_error(self, exc)
-
         def written(done: Path) -> None:
-            self._report = None
             self.action_note.setText(f"Report of the rows that need a look saved: {done}")
 
         self.action_note.setText("Writing the report…")
-        self._report = Operation(write, written, on_failure=failed).start()
+        self._report.start(write, written, on_failure=self._failed)
 
     def _delete(self) -> None:
         job = self.selected()
@@ -232,24 +227,14 @@ class HistoryDialog(QDialog):
 
     def _run(self, work: Callable[[Control, Callable[[object], None]], T], done: Callable[[T], None]) -> None:
         """One operation at a time: a newer one (another row chosen) drops the older one's result."""
-        if self._operation is not None:
-            self._operation.drop()
+        self._work.start(work, done, on_failure=self._failed)
 
-        def failed(exc: Exception, cancelled: bool) -> None:
-            self._operation = None
-            show_error(self, exc)
-
-        def succeeded(result: T) -> None:
-            self._operation = None
-            done(result)
-
-        self._operation = Operation(work, succeeded, on_failure=failed).start()
+    def _failed(self, exc: Exception, cancelled: bool) -> None:
+        show_error(self, exc)
 
     def done(self, result: int) -> None:
-        for operation in (self._operation, self._report):
-            if operation is not None:
-                operation.drop()
-        self._operation = self._report = None
+        self._work.drop()
+        self._report.drop()
         super().done(result)
 
 

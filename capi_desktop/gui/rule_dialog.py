@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from capi_desktop.core.control import Control
-from capi_desktop.gui.background import Operation
+from capi_desktop.gui.background import OperationSlot
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.widgets import side_button, small_label, wrapped_label
 from capi_desktop.linkedin.errors import LinkedInError
@@ -100,7 +100,7 @@ class NewRuleDialog(QDialog):
         super().__init__(parent)
         self._client = client
         self._account = account
-        self._worker: Operation[Any, Any] | None = None
+        self._work = OperationSlot()
         self._worker_kind = ""
         self._campaigns_loaded = False
         self._name_touched = False
@@ -229,14 +229,14 @@ class NewRuleDialog(QDialog):
 
     @property
     def is_busy(self) -> bool:
-        return self._worker is not None
+        return self._work.current is not None
 
     # -- QDialog ---------------------------------------------------------------------------------
 
     def reject(self) -> None:
         if self._creating:
             return  # the rule may already exist on LinkedIn's side: wait for the answer
-        self._stop_worker()
+        self._work.drop()
         super().reject()
 
     # -- showing state ---------------------------------------------------------------------------
@@ -262,19 +262,13 @@ class NewRuleDialog(QDialog):
 
     @property
     def _creating(self) -> bool:
-        return self._worker is not None and self._worker_kind == "create"
+        return self._work.current is not None and self._worker_kind == "create"
 
     # -- background work -------------------------------------------------------------------------
 
     def _start(self, kind: str, work: Callable[[Control, Any], Any], on_result: Callable[[Any], None]) -> None:
-        self._stop_worker()
-        self._worker = Operation(work, on_result, on_failure=self._failed).start()
+        self._work.start(work, on_result, on_failure=self._failed)
         self._worker_kind = kind
-
-    def _stop_worker(self) -> None:
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.drop()
 
     def _load_campaigns(self) -> None:
         self.campaign_retry.hide()
@@ -290,7 +284,6 @@ class NewRuleDialog(QDialog):
         self._start("campaigns", load, self._show_campaigns)
 
     def _show_campaigns(self, campaigns: list[Campaign]) -> None:
-        self._worker = None
         self.campaign_list.clear()
         for campaign in sorted(campaigns, key=lambda c: (c.status != "ACTIVE", c.name.casefold())):
             status = CAMPAIGN_STATUS_NAMES.get(campaign.status, campaign.status.lower())
@@ -331,14 +324,12 @@ class NewRuleDialog(QDialog):
         self.campaign_status.setText("Creating the rule…")
 
     def _created(self, created: CreatedRule) -> None:
-        self._worker = None
         self.created = created
         self.accept()
 
     def _failed(self, exc: Exception, cancelled: bool) -> None:
-        kind, self._worker = self._worker_kind, None
         self._set_inputs_enabled(True)
-        if kind == "campaigns":
+        if self._worker_kind == "campaigns":
             self.campaign_status.setText("The campaigns could not be loaded. You can still create the rule.")
             self.campaign_retry.show()
         else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -39,7 +39,7 @@ from capi_desktop.core.control import Control
 from capi_desktop.core.delivery.apiversion import version_note
 from capi_desktop.core.stores.keychain import KeychainError
 from capi_desktop.core.stores.settings import Settings, SettingsError
-from capi_desktop.gui.background import Operation
+from capi_desktop.gui.background import OperationSlot
 from capi_desktop.gui.widgets import Notice, side_button, small_label, wrapped_label
 from capi_desktop.linkedin.oauth import redirect_url
 from capi_desktop.runtime import Mode, Runtime, client_secret_entry
@@ -75,7 +75,7 @@ RESTART_FIELDS = {
 class SettingsDialog(QDialog):
     def __init__(self, runtime: Runtime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._keyring: Operation[Any, Any] | None = None
+        self._keyring = OperationSlot()
         self._runtime = runtime
         self.setWindowTitle("Settings")
         self.setMinimumWidth(600)
@@ -314,24 +314,15 @@ class SettingsDialog(QDialog):
 
     def _keyring_work(self, work: Callable[[Control, object], T], done: Callable[[T], None]) -> None:
         """Credential-store calls wait on D-Bus (or the Keychain): one at a time, never on the GUI thread."""
-        if self._keyring is not None:
-            self._keyring.drop()
 
         def failed(exc: Exception, cancelled: bool) -> None:
-            self._keyring = None
             self._error("client_secret", str(exc))
             self.save_button.setEnabled(True)
 
-        def succeeded(result: T) -> None:
-            self._keyring = None
-            done(result)
-
-        self._keyring = Operation(work, succeeded, on_failure=failed).start()
+        self._keyring.start(work, done, on_failure=failed)
 
     def done(self, result: int) -> None:
-        if self._keyring is not None:  # closed while the credential store was asked: nobody to tell
-            self._keyring.drop()
-            self._keyring = None
+        self._keyring.drop()  # closed while the credential store was asked: nobody to tell
         super().done(result)
 
     def _forget_secret(self) -> None:

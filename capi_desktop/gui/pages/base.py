@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from PySide6.QtWidgets import QAbstractButton, QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from capi_desktop.core.control import Control
-from capi_desktop.gui.background import Operation
+from capi_desktop.gui.background import Operation, OperationSlot
 from capi_desktop.gui.errors import show_error
 from capi_desktop.gui.widgets import ModeBanner
 from capi_desktop.runtime import Mode
@@ -36,7 +36,7 @@ class WizardPage(QWizardPage):
         self.body = QVBoxLayout()
         self.body.setSpacing(12)
         outer.addLayout(self.body, 1)
-        self._operation: Operation[Any, Any] | None = None
+        self._work = OperationSlot()
 
     def forward_button(self) -> QAbstractButton | None:
         """Next, or Finish on the last page: the button that ``isComplete`` enables."""
@@ -49,7 +49,7 @@ class WizardPage(QWizardPage):
     @property
     def background_operation(self) -> Operation[Any, Any] | None:
         """The page's current work, if it has not ended yet."""
-        return self._operation
+        return self._work.current
 
     def run_in_background(
         self,
@@ -60,24 +60,11 @@ class WizardPage(QWizardPage):
         """Start ``work`` as this page's one operation, dropping any earlier one; failures go to
         ``background_failed``."""
         self.stop_background_work()
-
-        def succeeded(result: T) -> None:
-            self._operation = None
-            on_result(result)
-
-        def failed(exc: Exception, cancelled: bool) -> None:
-            self._operation = None
-            self.background_failed(exc, cancelled)
-
-        operation = Operation(work, succeeded, on_failure=failed, on_progress=on_progress)
-        self._operation = operation
-        return operation.start()
+        return self._work.start(work, on_result, on_failure=self.background_failed, on_progress=on_progress)
 
     def stop_background_work(self) -> None:
         """Cancel the current operation and ignore whatever it still reports (page left, wizard closed)."""
-        operation, self._operation = self._operation, None
-        if operation is not None:
-            operation.drop()
+        self._work.drop()
 
     def background_failed(self, exc: Exception, cancelled: bool) -> None:
         """Tell the user why the work failed, unless they cancelled it themselves."""
