@@ -150,8 +150,16 @@ def id_content(events: Sequence[str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+_LEGACY_PREFIX, _LEGACY_LENGTH = "cd-", 43  # "cd-" and 40 hex digits: the first app versions' derived ids
+
+
 def is_legacy_derived(event_id: str) -> bool:
-    return len(event_id) == 43 and event_id.startswith("cd-")
+    return len(event_id) == _LEGACY_LENGTH and event_id.startswith(_LEGACY_PREFIX)
+
+
+def legacy_derived_sql(column: str) -> str:
+    """``is_legacy_derived`` of ``column`` as an SQL condition."""
+    return f"{column} LIKE '{_LEGACY_PREFIX}%' AND length({column}) = {_LEGACY_LENGTH}"
 
 
 def rederived(rows: Sequence[tuple[int, str, str]]) -> list[tuple[int, str]]:

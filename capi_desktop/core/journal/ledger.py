@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from capi_desktop.core.events import is_legacy_derived, rederived
+from capi_desktop.core.events import legacy_derived_sql, rederived
 from capi_desktop.core.journal import ACCEPTED_EVENTS, Journal, JournalError
 from capi_desktop.core.normalise.dates import format_day
 from capi_desktop.core.storage import connect, transaction, write_ahead, writing
@@ -91,17 +91,16 @@ class SentLedger:
                 continue
             self._db.execute("ATTACH DATABASE ? AS job", (path,))
             try:
-                accepted = self._db.execute(
+                legacy = self._db.execute(
                     "SELECT r.rule_id, r.event_id, r.event_json, d.at FROM job.delivery d "
-                    "JOIN job.rows r ON r.number = d.number WHERE d.status = 'accepted' AND r.event_json IS NOT NULL"
+                    "JOIN job.rows r ON r.number = d.number WHERE d.status = 'accepted' AND r.event_json IS NOT NULL "
+                    f"AND {legacy_derived_sql('r.event_id')}"
                 ).fetchall()
             except sqlite3.DatabaseError as exc:  # a damaged journal: its old ids still count
                 logger.warning("Journal %s could not be read to record its new event ids: %s", Path(path).name, exc)
-                accepted = []
+                legacy = []
             finally:
                 self._db.execute("DETACH DATABASE job")
-            legacy = [(rule_id, event_id, event_json, at) for rule_id, event_id, event_json, at in accepted
-                      if is_legacy_derived(event_id)]  # fmt: skip
             keys = rederived([(rule_id, event_id, event_json) for rule_id, event_id, event_json, _ in legacy])
             with self._writing():
                 self._db.executemany(

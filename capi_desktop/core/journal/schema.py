@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from capi_desktop.core.events import rederived
+from capi_desktop.core.events import legacy_derived_sql, rederived
 
 SCHEMA_VERSION = 5
 
@@ -38,34 +38,12 @@ ROW_INDEXES = """
 CREATE INDEX IF NOT EXISTS rows_state ON rows(state);
 """
 
-# Each step brings a journal from the previous version to the next (statements run before SCHEMA,
-# which creates any table a version added).
-# Version 3: duplicates are found from the rows staging names (``flag_duplicates``), not an index
-# whose build read the whole table again. Version 4: ``delivery.resent`` (added after the schema runs,
-# in ``Journal._add_columns``).
-# Version 5: event ids derived from what the event sends (``events.derived_event_ids``), not from the
-# cells as written; rows not yet handed to LinkedIn take their new id (``_rederive``), rows it has (or
-# may have) keep the one it knows them by.
-MIGRATIONS: dict[int, tuple[str | Callable[[sqlite3.Connection], None], ...]] = {
-    2: (),
-    3: ("DROP INDEX IF EXISTS rows_event",),
-    4: (),
-    5: (lambda db: _rederive(db),),
-}
-ADDED_COLUMNS = {"delivery": (("resent", "INTEGER NOT NULL DEFAULT 0"),)}
-SENDABLE = "state != 'error'"
-# (rule id, event id, accepted at) of every accepted row; ``db`` names the attached journal.
-ACCEPTED_EVENTS = (
-    "SELECT r.rule_id, r.event_id, d.at FROM {db}.delivery d JOIN {db}.rows r ON r.number = d.number "
-    "WHERE d.status = 'accepted'"
-)
-
 
 def _rederive(db: sqlite3.Connection) -> None:
     """Give the rows LinkedIn has not been sent the event id this version derives for them; a refused
     row's or an error row's legacy id goes too (an error row has no derived id now)."""
     untouched = "SELECT number FROM delivery WHERE status IN ('accepted', 'skipped', 'in_flight')"
-    legacy = f"event_id LIKE 'cd-%' AND length(event_id) = 43 AND number NOT IN ({untouched})"
+    legacy = f"{legacy_derived_sql('event_id')} AND number NOT IN ({untouched})"
     db.execute(f"UPDATE rows SET event_id = NULL WHERE {legacy} AND event_json IS NULL")
     rows = db.execute(f"SELECT number, rule_id, event_id, event_json FROM rows WHERE {legacy}").fetchall()
     for start in range(0, len(rows), 5000):
@@ -78,3 +56,26 @@ def _rederive(db: sqlite3.Connection) -> None:
                 for (number, _, old, _), (_, new) in zip(chunk, ids, strict=True)
             ],
         )
+
+
+# Each step brings a journal from the previous version to the next (statements run before SCHEMA,
+# which creates any table a version added).
+# Version 3: duplicates are found from the rows staging names (``flag_duplicates``), not an index
+# whose build read the whole table again. Version 4: ``delivery.resent`` (added after the schema runs,
+# in ``Journal._add_columns``).
+# Version 5: event ids derived from what the event sends (``events.derived_event_ids``), not from the
+# cells as written; rows not yet handed to LinkedIn take their new id (``_rederive``), rows it has (or
+# may have) keep the one it knows them by.
+MIGRATIONS: dict[int, tuple[str | Callable[[sqlite3.Connection], None], ...]] = {
+    2: (),
+    3: ("DROP INDEX IF EXISTS rows_event",),
+    4: (),
+    5: (_rederive,),
+}
+ADDED_COLUMNS = {"delivery": (("resent", "INTEGER NOT NULL DEFAULT 0"),)}
+SENDABLE = "state != 'error'"
+# (rule id, event id, accepted at) of every accepted row; ``db`` names the attached journal.
+ACCEPTED_EVENTS = (
+    "SELECT r.rule_id, r.event_id, d.at FROM {db}.delivery d JOIN {db}.rows r ON r.number = d.number "
+    "WHERE d.status = 'accepted'"
+)

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
 # Integers stay exact in a double up to 2**53; xlsx stores every number as a double.
-_EXACT_INT = 2**53
+EXACT_INT = 2**53
 
 
 _KIND_NAMES = {
@@ -125,7 +125,7 @@ def to_cell(value: Any) -> Cell:
     """calamine's value as a ``Cell``: empty → None, whole-number doubles → int, durations → "h:mm:ss"."""
     if value == "" or value is None:
         return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_INT:
+    if isinstance(value, float) and value.is_integer() and abs(value) < EXACT_INT:
         return int(value)
     if isinstance(value, timedelta):
         # A duration cell (Excel "[h]:mm:ss"); Cell has no duration type, so keep what the user sees.

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from capi_desktop.core.mapping import Field
 from capi_desktop.core.normalise.money import MAX_AMOUNT, format_amount, minor_units
 from capi_desktop.core.normalise.problems import ValueProblem
+from capi_desktop.core.reading.workbook import EXACT_INT  # whole numbers ``to_cell`` makes ints
 from capi_desktop.core.staging import messages
 from capi_desktop.core.staging.fields import Batch, constant, non_text, per_value, per_value_many
 
@@ -19,7 +20,6 @@ _PLAIN_AMOUNT = r"^[ \t]*(-?)([0-9]{1,15})(?:\.([0-9]{1,20}))?[ \t]*$"
 _PLAIN_AMOUNT_THOUSANDS = r"^[ \t]*-?[0-9]{1,15}\.[0-9]{3}[ \t]*$"  # "1.234": the scalar reader decides
 # "1 234,56", "-5,49": a decimal comma, thousands grouped by spaces; "1,234" alone is ambiguous.
 _COMMA_AMOUNT = r"^[ \t]*(-?)([1-9][0-9]{0,2}(?: [0-9]{3})+|[0-9]{1,15}),([0-9]{1,20})[ \t]*$"
-_EXACT_INT = 2**53  # whole numbers a double holds exactly, which ``to_cell`` makes ints
 # A bare "$" reads as USD; a currency column saying CAD or AUD is the better authority then.
 _DOLLARS = ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "TWD", "BSD", "BBD", "JMD", "TTD")
 
@@ -150,7 +150,7 @@ def _number_texts(numbers: pl.Series) -> pl.Series:
     import polars as pl
 
     frame = pl.DataFrame({"n": numbers}).with_columns(
-        ((pl.col("n") == pl.col("n").floor()) & (pl.col("n").abs() < _EXACT_INT)).alias("whole"),
+        ((pl.col("n") == pl.col("n").floor()) & (pl.col("n").abs() < EXACT_INT)).alias("whole"),
         pl.col("n").cast(pl.Int64, strict=False).cast(pl.String).alias("int"),
         pl.col("n").cast(pl.String).alias("float"),
     )

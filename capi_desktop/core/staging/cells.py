@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from capi_desktop.core.reading import FileKind, Table
 from capi_desktop.core.reading.text import TextSource
-from capi_desktop.core.reading.workbook import WorkbookSource
+from capi_desktop.core.reading.workbook import EXACT_INT, WorkbookSource
 
 if TYPE_CHECKING:
     import polars as pl
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 BOM = b"\xef\xbb\xbf"
 PIECE_BYTES = 7 << 19  # 3.5 MB of a text file at a time (about 38,000 rows of ten columns)
 BATCH_ROWS = 50_000  # of a workbook or of the reader's rows, at a time
-_EXACT_INT = 2**53  # whole numbers a double holds exactly
 _BLANK = r"^[\s\x1c-\x1f]*$"
 
 
@@ -127,21 +126,21 @@ def _grid_cells(raw: Sequence[Sequence[Any]], numbers: Sequence[int], width: int
         odd = [j for j, cell in enumerate(column) if _odd(cell)] if kinds - {str, float, datetime, date} else []
         if odd:
             # A yes/no, time of day, duration or error cell, or an int beyond a double's exact range: kept
-            # as it is, for the scalar readers (see ``Cells.cell``).
+            # as it is, for the scalar readers (see ``fields.Batch.per_object``).
             index: list[int | None] = [None] * height
             for j in odd:
                 index[j] = len(objects)
                 objects.append(column[j])
             columns[f"k{i}"] = pl.Series(index, dtype=pl.UInt32)
             typed.append(f"k{i}")
-    frame = _filled(pl.DataFrame(columns), texts, () if keep else typed, keep)
+    frame = _filled(pl.DataFrame(columns), texts, typed, keep)
     frame = frame.drop([name for name in frame.columns if name != "number" and int(name[1:]) >= width])
     return Cells(frame, objects) if frame.height else None
 
 
 def _exact_number(cell: Any) -> bool:
     kind = type(cell)
-    return kind is float or (kind is int and abs(cell) < _EXACT_INT)
+    return kind is float or (kind is int and abs(cell) < EXACT_INT)
 
 
 def _odd(cell: Any) -> bool:

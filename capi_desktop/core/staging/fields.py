@@ -69,12 +69,14 @@ class Scalars:
         self.currency = _remembered(normalise_currency)
         self.time_ms = _remembered(self._time)
         self.email = _remembered(normalise_email)
-        self._caches = (self.text, self.missing, self.told, self.money, self.country, self.currency, self.time_ms)
+        self._caches = (
+            self.text, self.missing, self.told, self.money, self.country, self.currency, self.time_ms, self.email,
+        )  # fmt: skip
 
     def close(self) -> None:
         """Empty the caches now: they hold bound methods of this object, a reference cycle that would
         otherwise wait for a full garbage collection (a visible freeze of the window after an import)."""
-        for cache in (*self._caches, self.email):
+        for cache in self._caches:
             cache.cache_clear()
 
     def _time(self, cell: Any, order: DateOrder) -> int:
