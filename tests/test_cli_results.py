@@ -159,3 +159,17 @@ def test_a_rule_that_is_gone_is_named(leads: Path, sandbox: SandboxServer, app_h
     env = env_with(sandbox, app_home, REPORTING)
     data = results(env, "--account", str(seed.ACCOUNT_USD), "--rule", "999")
     assert data["rules"] == [] and any("Rule 999 is not a Conversions API rule" in note for note in data["notes"])
+
+
+def test_sending_the_same_file_again_does_not_hide_the_upload_that_sent_it(
+    leads: Path, sandbox: SandboxServer, app_home: Path
+) -> None:
+    env = env_with(sandbox, app_home, REPORTING)
+    upload(leads, env, seed.ACCOUNT_USD, seed.RULE_USD_LEAD)
+    upload(leads, env, seed.ACCOUNT_USD, seed.RULE_USD_LEAD)  # nothing new: every row was sent before
+    data = results(env, "--account", str(seed.ACCOUNT_USD), "--rule", str(seed.RULE_USD_LEAD))
+    assert data["sentence"].startswith("400 rows sent on")
+    assert sorted(u["accepted"] for u in data["rules"][0]["uploads"]) == [0, 400]
+    resent = data_job(env)  # the newest job: the one that sent nothing new
+    alone = results(env, "--account", str(seed.ACCOUNT_USD), "--job", resent)
+    assert alone["sentence"].startswith("0 rows sent on") and alone["look_again_at"] is None

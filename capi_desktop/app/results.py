@@ -141,8 +141,10 @@ def results(
         for rule in rules
     )
     sent = [upload for result in found for upload in result.uploads]
-    latest = max(sent, key=lambda u: u.sent_at) if job_id is None and sent else _job(sent, job_id)
-    ready_at = latest.sent_at + REPORT_LAG_HOURS * 3600 if latest else None
+    # Without a job: the newest upload LinkedIn took rows from (a later one may have sent nothing new).
+    taken = [upload for upload in sent if upload.accepted] or sent
+    latest = max(taken, key=lambda u: u.sent_at) if job_id is None and taken else _job(sent, job_id)
+    ready_at = latest.sent_at + REPORT_LAG_HOURS * 3600 if latest and latest.accepted else None
     look_again = ready_at if ready_at is not None and ready_at > now else None
     sentence = _sentence(found, latest, allowed, look_again, now)
     if practice and allowed:
